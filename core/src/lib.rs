@@ -1,4 +1,86 @@
-//! rill-core (work in progress)
+//! # rill-core: the reactor as a set of explicit state machines
+//!
+//! `rill-core` is the part of an I/O reactor that decides, and none of the part that acts. It
+//! makes no syscalls, reads no clock and allocates nothing: OS events and time are inputs, and
+//! every input returns an action telling the caller what to do next. The same core runs under the
+//! `rill` std runtime, under your own executor, on bare metal, and under loom.
+//!
+//! | concept | file | what it holds |
+//! |---|---|---|
+//! | [`Token`] | `token.rs` | slot index + generation; round-trips through `u64` and `usize` |
+//! | [`Readiness`], [`Interest`], [`Direction`] | `readiness.rs` | backend-neutral readiness bits |
+//! | [`Event`] | `event.rs` | one translated OS report |
+//! | [`Slot`], [`Knowledge`] | `descriptor.rs` | per-descriptor state: two lanes (read, write) |
+//! | [`OpState`], [`OpId`], [`Completion`] | `op.rs` | the op lifecycle, one pure transition table |
+//! | [`Budget`] | `budget.rs` | the inline (speculative completion) budget |
+//! | ready queue | `ready_queue.rs` | intrusive FIFO that cannot overflow |
+//! | [`Reactor`] | `reactor.rs` | the API tying them together |
+//! | `timer` | `timer.rs` | bounded deadline heap over caller ticks |
+//! | `scheduler` | `scheduler.rs` | outstanding work, stop/restart, run modes |
+//! | [`hazards`] | `hazards.rs` | the hazard catalogue H1–H18 and where each is handled |
+//!
+//! ## The op lifecycle
+//!
+//! Each descriptor has a read lane (read / accept / recv) and a write lane (write / connect /
+//! send). An op in a lane goes through:
+//!
+//! ```text
+//!   idle ──submit──▶ attempting ──WouldBlock──▶ parked ──edge──▶ runnable ──dispatch──▶ attempting
+//!    ▲                │   ▲  │                                                            │
+//!    │   Done (inline)│   └──┘ WouldBlock after an edge: retry (H1)                       │
+//!    ├────────────────┘                                                                   │
+//!    ├──── deferred ◀── Done, budget spent ── attempting                                  │
+//!    └──────────────────────────────── Done ──────────────────────────────────────────────┘
+//! ```
+//!
+//! `submit` skips straight to *parked* when the direction is known not ready (gated
+//! speculation: no wasted syscall), and to *runnable* when the inline budget is spent.
+//! Cancellation is accepted in every state and deregistration aborts every state; every op that
+//! starts completes exactly once (done, cancelled or aborted), with its [`OpId`] attached. The full
+//! diagram and the transition table are in [`op`](crate::OpState).
+//!
+//! ## Driving the core by hand
+//!
+//! A loop with a pretend OS: one descriptor whose reads would block until an event says
+//! readable.
+//!
+//! ```
+//! use rill_core::{Config, Direction, Event, FinishAction, Outcome, Reactor, Readiness, Ready,
+//!                 Slot, SubmitAction};
+//!
+//! let mut storage = [Slot::VACANT; 4];
+//! let mut reactor = Reactor::new(&mut storage[..], Config::default());
+//! let token = reactor.register().unwrap();
+//!
+//! // 1. Start a read. The core asks us to try the syscall first (speculation).
+//! let SubmitAction::Attempt(op) = reactor.submit(token, Direction::Read).unwrap() else { panic!() };
+//! // 2. Our read(2) said EAGAIN: tell the core; the op parks.
+//! assert_eq!(reactor.finish_attempt(op, Outcome::WouldBlock).unwrap(), FinishAction::Parked);
+//! // 3. The OS shim reports the socket readable.
+//! reactor.handle_event(Event::new(token, Readiness::READABLE)).unwrap();
+//! // 4. Drain the ready queue: the core asks for the attempt again.
+//! let mut completed = None;
+//! while let Some(ready) = reactor.poll_ready() {
+//!     match ready {
+//!         Ready::Attempt(op) => {
+//!             // read(2) succeeds this time.
+//!             if let FinishAction::Complete(c) = reactor.finish_attempt(op, Outcome::Done).unwrap() {
+//!                 completed = Some(c);
+//!             }
+//!         }
+//!         Ready::Complete(c) => completed = Some(c),
+//!     }
+//! }
+//! assert_eq!(completed.unwrap().op, op);
+//! ```
+//!
+//! ## Call order, and what the caller keeps
+//!
+//! The core never sees data. The caller keeps each op's buffer and result; the core only says
+//! when to perform the syscall and when the op is over. After `submit` → `Attempt`, call
+//! `finish_attempt` exactly once per syscall; after `Retry`, do the syscall again and call it
+//! again. Feed every OS event to `handle_event`, then drain `poll_ready`. Call
+//! [`Reactor::reset_budget`] whenever your executor dispatches a task from its own queue.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
@@ -6,10 +88,25 @@
     deny(clippy::panic, clippy::unwrap_used, clippy::expect_used)
 )]
 
+mod budget;
+mod descriptor;
+mod error;
 mod event;
+pub mod hazards;
+mod op;
+mod reactor;
 mod readiness;
+mod ready_queue;
 mod token;
 
+pub use budget::Budget;
+pub use descriptor::{Knowledge, Slot};
+pub use error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
 pub use event::Event;
+pub use op::{Completion, CompletionKind, Interruption, OpId, OpState, Origin, Outcome};
+pub use reactor::{
+    CancelAction, Config, FinishAction, PerDirection, Reactor, Ready, Stats, SubmitAction,
+};
 pub use readiness::{Direction, Interest, Readiness};
+pub use ready_queue::Link;
 pub use token::Token;

@@ -9,8 +9,9 @@
 //! - **Priority is information, not an error.** Urgent (OOB) data sets [`Readiness::PRIORITY`];
 //!   it neither wakes a parked reader nor reports an error (hazard H10).
 //!
-//! The closed and error bits are *sticky* in the descriptor table: once seen they stay set until
-//! the descriptor is deregistered.
+//! The closed bits are *sticky* in the descriptor table: once seen they stay set until the
+//! descriptor is deregistered. The error bit is an edge like readable: a pending `SO_ERROR` is
+//! consumed by the next syscall (a UDP socket stays usable after an ICMP error).
 //!
 //! [`Interest`] is the other direction: which directions a registration or a poll set wants, and
 //! [`Direction`] names one of the two op slots of a descriptor.
@@ -33,14 +34,13 @@ impl Readiness {
     pub const READ_CLOSED: Readiness = Readiness(1 << 2);
     /// Nothing more can be written (the connection is gone for writing). Sticky.
     pub const WRITE_CLOSED: Readiness = Readiness(1 << 3);
-    /// The descriptor has a pending error (`SO_ERROR`); both directions wake. Sticky.
+    /// The descriptor has a pending error (`SO_ERROR`); both directions wake.
     pub const ERROR: Readiness = Readiness(1 << 4);
     /// Urgent / out-of-band data is available. Informational only.
     pub const PRIORITY: Readiness = Readiness(1 << 5);
 
     /// The bits that stay set until deregistration.
-    pub const STICKY: Readiness =
-        Readiness(Self::READ_CLOSED.0 | Self::WRITE_CLOSED.0 | Self::ERROR.0);
+    pub const STICKY: Readiness = Readiness(Self::READ_CLOSED.0 | Self::WRITE_CLOSED.0);
     /// Every defined bit.
     pub const ALL: Readiness = Readiness(0b11_1111);
 
@@ -273,7 +273,8 @@ mod tests {
         assert!(!r.contains(Readiness::READABLE | Readiness::WRITABLE));
         assert_eq!(r.difference(Readiness::ERROR), Readiness::READABLE);
         assert_eq!(Readiness::from_bits_truncate(0xff), Readiness::ALL);
-        assert_eq!(r.intersection(Readiness::STICKY), Readiness::ERROR);
+        assert_eq!(r.intersection(Readiness::READABLE), Readiness::READABLE);
+        assert!(!Readiness::STICKY.is_error());
     }
 
     #[test]

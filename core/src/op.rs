@@ -1,0 +1,318 @@
+//! The op lifecycle: one explicit state machine per direction of a descriptor.
+//!
+//! ```text
+//!                 submit (known not ready)
+//!        ┌────────────────────────────────────────────┐
+//!        │        submit (budget spent)               ▼
+//!        │   ┌──────────────────────┐          ┌──────────┐
+//!   ┌────┴───┴┐  submit   ┌─────────┴──┐ WB    │  parked  │ cancel → completed(cancelled)
+//!   │  idle   │──────────▶│ attempting │──────▶│          │
+//!   └─────────┘           └────────────┘       └────┬─────┘
+//!        ▲   Done, budget ok │  │ ▲  WB + edge          │ edge
+//!        │   (inline)        │  │ └─(retry)             ▼
+//!        │                   │  │  Done, budget   ┌──────────┐ cancel → completed(cancelled)
+//!        ├───────────────────┘  │  spent          │ runnable │ (dequeued, no I/O: H3)
+//!        │                      ▼                 └────┬─────┘
+//!        │                ┌──────────┐  dispatch       │ dispatch
+//!        └────────────────│ deferred │  (poll_ready)   └──────▶ attempting
+//!           completed     └──────────┘
+//! ```
+//!
+//! Every arrow that leaves the machine produces exactly one [`Completion`]: done, cancelled or
+//! aborted (the descriptor was deregistered, from any state). Each transition is a case of the
+//! pure function [`transition`], which returns the next state and an [`Effect`] telling the
+//! reactor what to do (enqueue, dequeue, spend budget, hand back a completion). Nothing else
+//! assigns a lane's state.
+//!
+//! Two rules live here rather than in the reactor:
+//! - **No lost wake-up (H1).** An edge that arrives while an attempt is in flight is remembered
+//!   ([`Interruption::Edge`]); the attempt's WouldBlock then answers "retry now" instead of parking.
+//! - **Cancel resolves exactly once (H2, H3).** A cancel of a parked or runnable op completes it at
+//!   once without any I/O; a cancel during an attempt is remembered and resolved by the attempt's
+//!   outcome (its bytes win if it did any I/O); a cancel after completion is "too late", a no-op.
+
+use core::fmt;
+
+use crate::{Direction, Token};
+
+/// Names one op: the descriptor, the direction and a per-direction sequence number, so a late
+/// completion or cancel can never be taken for a newer op in the same slot (H2).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct OpId {
+    token: Token,
+    seq: u32,
+    dir: Direction,
+}
+
+impl OpId {
+    pub(crate) const fn new(token: Token, dir: Direction, seq: u32) -> OpId {
+        OpId { token, seq, dir }
+    }
+    /// The descriptor the op runs on.
+    pub const fn token(self) -> Token {
+        self.token
+    }
+    /// The op's direction (which slot of the descriptor it occupies).
+    pub const fn direction(self) -> Direction {
+        self.dir
+    }
+    /// The op's sequence number within its direction.
+    pub const fn seq(self) -> u32 {
+        self.seq
+    }
+}
+
+/// How an op ended.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum CompletionKind {
+    /// The syscall finished (successfully or with an error that is not WouldBlock); the caller
+    /// holds the result.
+    Done,
+    /// Cancelled before it performed any I/O.
+    Cancelled,
+    /// The descriptor was deregistered while the op was outstanding.
+    Aborted,
+}
+
+/// "This op is over": the one completion every started op gets.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Completion {
+    /// Which op.
+    pub op: OpId,
+    /// How it ended.
+    pub kind: CompletionKind,
+}
+
+/// What the caller's syscall did.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Outcome {
+    /// It finished: success, EOF, or an error other than WouldBlock. Keep the result.
+    Done,
+    /// It said EAGAIN / EWOULDBLOCK: the direction is not ready.
+    WouldBlock,
+}
+
+/// Why the op is attempting: a speculative first try, or a dispatch from the ready queue. Only
+/// speculative attempts spend the inline budget.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Origin {
+    /// Tried straight from `submit`.
+    Speculative,
+    /// Tried because `poll_ready` dispatched it.
+    Dispatched,
+}
+
+/// Something that happened while an attempt was in flight, resolved by its outcome.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum Interruption {
+    /// Nothing.
+    None,
+    /// A readiness edge arrived: a WouldBlock must be retried, not parked (H1).
+    Edge,
+    /// A cancel was requested: a WouldBlock completes as cancelled (and absorbs any edge).
+    Cancel,
+}
+
+/// Where one direction's op is in its lifecycle.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub enum OpState {
+    /// No op.
+    Idle,
+    /// The caller is performing the syscall.
+    Attempting {
+        /// Speculative or dispatched.
+        origin: Origin,
+        /// What arrived meanwhile.
+        interruption: Interruption,
+    },
+    /// Waiting for a readiness edge.
+    Parked,
+    /// In the ready queue; `poll_ready` will ask for an attempt.
+    Runnable,
+    /// Finished, result held by the caller, completion waiting in the ready queue (budget spent).
+    Deferred,
+}
+
+impl OpState {
+    /// True when the op sits in the ready queue.
+    pub const fn is_queued(self) -> bool {
+        matches!(self, OpState::Runnable | OpState::Deferred)
+    }
+}
+
+impl fmt::Display for OpState {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            OpState::Idle => "idle",
+            OpState::Attempting { .. } => "attempting",
+            OpState::Parked => "parked",
+            OpState::Runnable => "runnable",
+            OpState::Deferred => "completed (deferred)",
+        })
+    }
+}
+
+/// An input to one lane's state machine.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Input {
+    /// A new op. `known_not_ready`: the direction saw WouldBlock and no edge since.
+    /// `budget`: the inline budget for this direction is not spent.
+    Submit { known_not_ready: bool, budget: bool },
+    /// The attempt finished. `budget` as above.
+    Finish { outcome: Outcome, budget: bool },
+    /// A readiness edge for this direction.
+    Edge,
+    /// Cancel the current op.
+    Cancel,
+    /// `poll_ready` popped this lane from the ready queue.
+    Dispatch,
+    /// The descriptor is being deregistered.
+    Abort,
+}
+
+/// What the reactor must do after a transition. The state machine decides; the reactor acts.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum Effect {
+    /// Nothing beyond the state change.
+    Nothing,
+    /// Ask the caller to perform the syscall now (from submit, dispatch or retry).
+    Attempt,
+    /// The op now waits for an edge; remember "not ready" when it came from a WouldBlock.
+    Park { after_would_block: bool },
+    /// Put the lane in the ready queue (submit with budget spent, or an edge on a parked op).
+    Enqueue,
+    /// The attempt finished within budget: spend it and complete inline.
+    CompleteInline,
+    /// The attempt finished with the budget spent: queue its completion.
+    Defer,
+    /// Complete now with this kind (`dequeue`: the lane was in the ready queue).
+    Complete { kind: CompletionKind, dequeue: bool },
+    /// Cancel noted; the attempt's outcome resolves it.
+    CancelRequested,
+    /// Nothing to cancel: the op already completed or its result is already queued.
+    TooLate,
+    /// The input is not valid in this state (a caller bug, answered with an error).
+    Invalid,
+}
+
+/// The whole op lifecycle: the next state and the effect, for every (state, input) pair.
+pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect) {
+    use Effect as E;
+    use Input as I;
+    use OpState as S;
+    match (state, input) {
+        (
+            S::Idle,
+            I::Submit {
+                known_not_ready: true,
+                ..
+            },
+        ) => (
+            S::Parked,
+            E::Park {
+                after_would_block: false,
+            },
+        ),
+        (S::Idle, I::Submit { budget: false, .. }) => (S::Runnable, E::Enqueue),
+        (S::Idle, I::Submit { .. }) => (attempting(Origin::Speculative), E::Attempt),
+        (_, I::Submit { .. }) => (state, E::Invalid),
+
+        (
+            S::Attempting {
+                origin,
+                interruption,
+            },
+            I::Finish { outcome, budget },
+        ) => match (outcome, interruption) {
+            (Outcome::Done, _) => match (origin, budget) {
+                (Origin::Speculative, true) => (S::Idle, E::CompleteInline),
+                (Origin::Speculative, false) => (S::Deferred, E::Defer),
+                (Origin::Dispatched, _) => (S::Idle, done()),
+            },
+            (Outcome::WouldBlock, Interruption::Cancel) => (
+                S::Idle,
+                E::Complete {
+                    kind: CompletionKind::Cancelled,
+                    dequeue: false,
+                },
+            ),
+            (Outcome::WouldBlock, Interruption::Edge) => (attempting(origin), E::Attempt),
+            (Outcome::WouldBlock, Interruption::None) => (
+                S::Parked,
+                E::Park {
+                    after_would_block: true,
+                },
+            ),
+        },
+        (_, I::Finish { .. }) => (state, E::Invalid),
+
+        (
+            S::Attempting {
+                origin,
+                interruption: Interruption::None,
+            },
+            I::Edge,
+        ) => (
+            S::Attempting {
+                origin,
+                interruption: Interruption::Edge,
+            },
+            E::Nothing,
+        ),
+        (S::Parked, I::Edge) => (S::Runnable, E::Enqueue),
+        (_, I::Edge) => (state, E::Nothing),
+
+        (S::Idle | S::Deferred, I::Cancel) => (state, E::TooLate),
+        (S::Attempting { origin, .. }, I::Cancel) => (
+            S::Attempting {
+                origin,
+                interruption: Interruption::Cancel,
+            },
+            E::CancelRequested,
+        ),
+        (S::Parked, I::Cancel) => (
+            S::Idle,
+            E::Complete {
+                kind: CompletionKind::Cancelled,
+                dequeue: false,
+            },
+        ),
+        (S::Runnable, I::Cancel) => (
+            S::Idle,
+            E::Complete {
+                kind: CompletionKind::Cancelled,
+                dequeue: true,
+            },
+        ),
+
+        (S::Runnable, I::Dispatch) => (attempting(Origin::Dispatched), E::Attempt),
+        (S::Deferred, I::Dispatch) => (S::Idle, done()),
+        (_, I::Dispatch) => (state, E::Invalid),
+
+        (S::Idle, I::Abort) => (S::Idle, E::Nothing),
+        (_, I::Abort) => (
+            S::Idle,
+            E::Complete {
+                kind: CompletionKind::Aborted,
+                dequeue: state.is_queued(),
+            },
+        ),
+    }
+}
+
+const fn attempting(origin: Origin) -> OpState {
+    OpState::Attempting {
+        origin,
+        interruption: Interruption::None,
+    }
+}
+
+const fn done() -> Effect {
+    Effect::Complete {
+        kind: CompletionKind::Done,
+        dequeue: false,
+    }
+}
+
+#[cfg(test)]
+mod tests;

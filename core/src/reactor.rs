@@ -1,0 +1,482 @@
+//! The reactor: the descriptor table, the op lanes, the ready queue and the inline budget behind
+//! one sans-io API.
+//!
+//! Inputs: [`Reactor::submit`], [`Reactor::finish_attempt`], [`Reactor::handle_event`],
+//! [`Reactor::cancel`], [`Reactor::cancel_all`], [`Reactor::deregister`]. Output:
+//! [`Reactor::poll_ready`]. Every input returns an action (`#[must_use]`) saying what the caller
+//! must do next; the lane transitions themselves are the pure table in [`crate::op`].
+//!
+//! Storage is the caller's: anything that derefs to `[Slot]` (`[Slot; N]`, `&mut [Slot]`,
+//! `Vec<Slot>`), so the core allocates nothing and a full table is an error value.
+
+use crate::budget::Budget;
+use crate::descriptor::{Knowledge, Occupancy, Slot};
+use crate::error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
+use crate::op::{transition, Completion, CompletionKind, Effect, Input, OpId, OpState, Outcome};
+use crate::ready_queue::{self, Link, Links, ReadyQueue};
+use crate::{Direction, Event, Interest, Readiness, Token};
+
+/// Construction parameters.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct Config {
+    /// Consecutive inline completions allowed per direction before results go through the ready
+    /// queue; 0 disables inline completion. Default 2.
+    pub inline_budget: u8,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            inline_budget: Budget::DEFAULT_LIMIT,
+        }
+    }
+}
+
+/// What `submit` asks of the caller.
+#[must_use]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum SubmitAction {
+    /// Perform the syscall now, then call `finish_attempt(op, outcome)`.
+    Attempt(OpId),
+    /// The direction is known not ready: do nothing, the op waits for an edge.
+    Parked(OpId),
+    /// The inline budget is spent: do nothing now; `poll_ready` will yield `Attempt(op)`.
+    Queued(OpId),
+}
+
+impl SubmitAction {
+    /// The op this action is about.
+    pub const fn op(self) -> OpId {
+        match self {
+            SubmitAction::Attempt(op) | SubmitAction::Parked(op) | SubmitAction::Queued(op) => op,
+        }
+    }
+}
+
+/// What `finish_attempt` asks of the caller.
+#[must_use]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum FinishAction {
+    /// The op is over: deliver its result now (inline, or because it was dispatched), or, for a
+    /// cancelled op that hit WouldBlock, report the cancellation.
+    Complete(Completion),
+    /// Keep the result: the budget is spent, so `poll_ready` will yield `Complete(op)` later.
+    Deferred,
+    /// An edge arrived during the attempt: perform the syscall again now (H1).
+    Retry,
+    /// The op waits for an edge.
+    Parked,
+}
+
+/// What `cancel` did.
+#[must_use]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum CancelAction {
+    /// The op was waiting; it is now complete as cancelled, and did no I/O.
+    Cancelled(Completion),
+    /// An attempt is in flight: its `finish_attempt` resolves the op (done if it did I/O,
+    /// cancelled on WouldBlock).
+    Requested,
+    /// Nothing to cancel: the op already completed, or its result is already queued.
+    TooLate,
+}
+
+/// One value per direction.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct PerDirection<T> {
+    /// The read lane's value.
+    pub read: T,
+    /// The write lane's value.
+    pub write: T,
+}
+
+impl<T> PerDirection<T> {
+    /// The value for `dir`.
+    pub fn get(&self, dir: Direction) -> &T {
+        match dir {
+            Direction::Read => &self.read,
+            Direction::Write => &self.write,
+        }
+    }
+
+    fn get_mut(&mut self, dir: Direction) -> &mut T {
+        match dir {
+            Direction::Read => &mut self.read,
+            Direction::Write => &mut self.write,
+        }
+    }
+}
+
+/// What `poll_ready` hands out.
+#[must_use]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum Ready {
+    /// The op's direction is ready: perform the syscall, then `finish_attempt`.
+    Attempt(OpId),
+    /// The op is over (a deferred result): deliver the result you kept.
+    Complete(Completion),
+}
+
+/// Counters, for tests, benchmarks and curiosity.
+#[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
+pub struct Stats {
+    /// Events dropped because their token was stale (H4).
+    pub stale_events: u64,
+    /// Ops completed inline, within the budget.
+    pub inline_completions: u64,
+    /// Finished results deferred to the ready queue because the budget was spent.
+    pub deferred_completions: u64,
+    /// Submits that parked at once because the direction was known not ready (no syscall).
+    pub gated_parks: u64,
+    /// Submits queued without a syscall because the budget was spent.
+    pub queued_submits: u64,
+    /// WouldBlocks turned into "retry now" by an edge that arrived during the attempt (H1).
+    pub retries: u64,
+}
+
+/// The sans-io reactor core over caller storage `S`. See the crate docs for the call order.
+pub struct Reactor<S> {
+    slots: S,
+    free_head: u32,
+    len: u32,
+    capacity: u32,
+    queue: ReadyQueue,
+    budget: Budget,
+    stats: Stats,
+}
+
+struct SlotLinks<'a>(&'a mut [Slot]);
+
+impl Links for SlotLinks<'_> {
+    fn link(&mut self, node: u32) -> &mut Link {
+        let (index, dir) = ready_queue::lane(node);
+        &mut self.0[index as usize].lane_mut(dir).link
+    }
+}
+
+impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
+    /// A reactor whose capacity is `storage`'s length (at most `Token::MAX_INDEX + 1`). Every
+    /// slot is reset to vacant.
+    pub fn new(mut storage: S, config: Config) -> Reactor<S> {
+        let slots = storage.as_mut();
+        let capacity = slots.len().min(Token::MAX_INDEX as usize + 1) as u32;
+        for (i, slot) in slots.iter_mut().enumerate().take(capacity as usize) {
+            let next = i as u32 + 1;
+            *slot = Slot::VACANT;
+            slot.occupancy = Occupancy::Vacant {
+                next_free: if next < capacity {
+                    next
+                } else {
+                    ready_queue::NIL
+                },
+            };
+        }
+        Reactor {
+            slots: storage,
+            free_head: if capacity > 0 { 0 } else { ready_queue::NIL },
+            len: 0,
+            capacity,
+            queue: ReadyQueue::new(),
+            budget: Budget::new(config.inline_budget),
+            stats: Stats::default(),
+        }
+    }
+
+    /// How many descriptors fit.
+    pub fn capacity(&self) -> usize {
+        self.capacity as usize
+    }
+
+    /// How many descriptors are registered.
+    pub fn len(&self) -> usize {
+        self.len as usize
+    }
+
+    /// True when nothing is registered.
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// How many lanes wait in the ready queue.
+    pub fn ready_len(&self) -> usize {
+        self.queue.len() as usize
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        self.stats
+    }
+
+    /// Registers a descriptor and returns its token. Both directions start idle with unknown
+    /// readiness (so the first op attempts).
+    pub fn register(&mut self) -> Result<Token, RegisterError> {
+        let index = self.free_head;
+        let slot = self
+            .slots
+            .as_mut()
+            .get_mut(index as usize)
+            .ok_or(RegisterError::Full)?;
+        let Occupancy::Vacant { next_free } = slot.occupancy else {
+            return Err(RegisterError::Full);
+        };
+        slot.occupy();
+        self.free_head = next_free;
+        self.len += 1;
+        Token::new(index, slot.generation).ok_or(RegisterError::Full)
+    }
+
+    /// Deregisters `token`. Every outstanding op completes as aborted (returned here, once);
+    /// queued lanes leave the queue; the slot's generation changes, so the token, its op ids and
+    /// any event still in flight for it become stale (H4, H15).
+    pub fn deregister(
+        &mut self,
+        token: Token,
+    ) -> Result<PerDirection<Option<Completion>>, StaleToken> {
+        self.slot(token)?;
+        let mut aborted = PerDirection::default();
+        for dir in Direction::BOTH {
+            if let Some(c) = self.apply(token, dir, Input::Abort).1 {
+                *aborted.get_mut(dir) = Some(c);
+            }
+        }
+        let index = token.index();
+        let free_head = self.free_head;
+        let slot = &mut self.slots.as_mut()[index as usize];
+        slot.generation = slot.generation.wrapping_add(1) & Token::GENERATION_MASK;
+        slot.occupancy = Occupancy::Vacant {
+            next_free: free_head,
+        };
+        self.free_head = index;
+        self.len -= 1;
+        Ok(aborted)
+    }
+
+    /// Starts an op in `dir`. See [`SubmitAction`] for what to do next.
+    pub fn submit(&mut self, token: Token, dir: Direction) -> Result<SubmitAction, SubmitError> {
+        let lane = *self.slot(token)?.lane(dir);
+        let known_not_ready = lane.knowledge == Knowledge::NotReady;
+        let budget = self.budget.allows(dir);
+        if lane.state != OpState::Idle {
+            return Err(SubmitError::Busy);
+        }
+        let seq = lane.seq.wrapping_add(1);
+        self.slot_mut(token)?.lane_mut(dir).seq = seq;
+        let op = OpId::new(token, dir, seq);
+        let (effect, _) = self.apply(
+            token,
+            dir,
+            Input::Submit {
+                known_not_ready,
+                budget,
+            },
+        );
+        Ok(match effect {
+            Effect::Park { .. } => {
+                self.stats.gated_parks += 1;
+                SubmitAction::Parked(op)
+            }
+            Effect::Enqueue => {
+                self.stats.queued_submits += 1;
+                SubmitAction::Queued(op)
+            }
+            _ => SubmitAction::Attempt(op),
+        })
+    }
+
+    /// Reports what the syscall of an attempting op did. See [`FinishAction`].
+    pub fn finish_attempt(&mut self, op: OpId, outcome: Outcome) -> Result<FinishAction, OpError> {
+        let (token, dir) = (op.token(), op.direction());
+        self.current(op)?;
+        let budget = self.budget.allows(dir);
+        let (effect, completion) = self.apply(token, dir, Input::Finish { outcome, budget });
+        Ok(match (effect, completion) {
+            (_, Some(c)) => FinishAction::Complete(c),
+            (Effect::Defer, _) => FinishAction::Deferred,
+            (Effect::Attempt, _) => {
+                self.stats.retries += 1;
+                FinishAction::Retry
+            }
+            (Effect::Park { .. }, _) => FinishAction::Parked,
+            _ => return Err(OpError::NotAttempting),
+        })
+    }
+
+    /// Feeds one OS event. Closed bits become sticky; each direction the event wakes gets an edge:
+    /// a parked op becomes runnable, an attempt in flight will retry instead of parking, an idle
+    /// direction remembers it is ready. A stale event is dropped and counted (H4).
+    pub fn handle_event(&mut self, event: Event) -> Result<(), StaleEvent> {
+        let Ok(slot) = self.slot_mut(event.token) else {
+            self.stats.stale_events += 1;
+            return Err(StaleEvent::Stale);
+        };
+        if let Occupancy::Occupied { sticky, last } = &mut slot.occupancy {
+            *sticky |= event.readiness.intersection(Readiness::STICKY);
+            *last = event.readiness | *sticky;
+        }
+        for dir in Direction::BOTH {
+            if event.readiness.is_ready_for(dir) {
+                if let Ok(slot) = self.slot_mut(event.token) {
+                    slot.lane_mut(dir).knowledge = Knowledge::Ready;
+                }
+                let _ = self.apply(event.token, dir, Input::Edge);
+            }
+        }
+        Ok(())
+    }
+
+    /// Hands out the oldest ready lane, if any. Counts as a dispatch: the inline budget resets.
+    pub fn poll_ready(&mut self) -> Option<Ready> {
+        let node = self.queue.pop_front(&mut SlotLinks(self.slots.as_mut()))?;
+        self.budget.reset();
+        let (index, dir) = ready_queue::lane(node);
+        let slot = self.slots.as_ref().get(index as usize)?;
+        let token = Token::new(index, slot.generation)?;
+        let op = OpId::new(token, dir, slot.lane(dir).seq);
+        match self.apply(token, dir, Input::Dispatch) {
+            (_, Some(c)) => Some(Ready::Complete(c)),
+            _ => Some(Ready::Attempt(op)),
+        }
+    }
+
+    /// Cancels one op. See [`CancelAction`]; a cancel that lost the race is `TooLate`, a no-op.
+    pub fn cancel(&mut self, op: OpId) -> Result<CancelAction, StaleToken> {
+        match self.current(op) {
+            Err(OpError::StaleToken) => return Err(StaleToken::Stale),
+            Err(_) => return Ok(CancelAction::TooLate),
+            Ok(()) => {}
+        }
+        Ok(
+            match self.apply(op.token(), op.direction(), Input::Cancel) {
+                (_, Some(c)) => CancelAction::Cancelled(c),
+                (Effect::CancelRequested, _) => CancelAction::Requested,
+                _ => CancelAction::TooLate,
+            },
+        )
+    }
+
+    /// Cancels whatever is outstanding in both directions of `token`.
+    pub fn cancel_all(&mut self, token: Token) -> Result<PerDirection<CancelAction>, StaleToken> {
+        let slot = self.slot(token)?;
+        let ops = Direction::BOTH.map(|dir| OpId::new(token, dir, slot.lane(dir).seq));
+        Ok(PerDirection {
+            read: self.cancel(ops[0])?,
+            write: self.cancel(ops[1])?,
+        })
+    }
+
+    /// The directions with an op parked: what a level-triggered backend (select, poll) should
+    /// watch for `token`. Watching only these is how edge semantics are emulated (H9).
+    pub fn interest(&self, token: Token) -> Result<Interest, StaleToken> {
+        let slot = self.slot(token)?;
+        let parked = |dir| slot.lane(dir).state == OpState::Parked;
+        Ok(Interest {
+            read: parked(Direction::Read),
+            write: parked(Direction::Write),
+        })
+    }
+
+    /// The last readiness seen for `token`, with the sticky closed bits.
+    pub fn readiness(&self, token: Token) -> Result<Readiness, StaleToken> {
+        match self.slot(token)?.occupancy {
+            Occupancy::Occupied { last, .. } => Ok(last),
+            Occupancy::Vacant { .. } => Err(StaleToken::Stale),
+        }
+    }
+
+    /// Where the op in `dir` of `token` is in its lifecycle.
+    pub fn op_state(&self, token: Token, dir: Direction) -> Result<OpState, StaleToken> {
+        Ok(self.slot(token)?.lane(dir).state)
+    }
+
+    /// What the core knows of `dir`'s readiness (the speculation gate).
+    pub fn knowledge(&self, token: Token, dir: Direction) -> Result<Knowledge, StaleToken> {
+        Ok(self.slot(token)?.lane(dir).knowledge)
+    }
+
+    /// The embedder dispatched a handler from its own scheduler queue: inline runs end here.
+    pub fn reset_budget(&mut self) {
+        self.budget.reset();
+    }
+
+    /// Runs one lane transition and performs its effect on the queue, budget and knowledge.
+    /// Returns the effect and, if the op ended, its completion.
+    fn apply(
+        &mut self,
+        token: Token,
+        dir: Direction,
+        input: Input,
+    ) -> (Effect, Option<Completion>) {
+        let slots = self.slots.as_mut();
+        let lane = slots[token.index() as usize].lane_mut(dir);
+        let op = OpId::new(token, dir, lane.seq);
+        let (next, effect) = transition(lane.state, input);
+        lane.state = next;
+        let node = ready_queue::node(token.index(), dir);
+        let completion = |kind| Some(Completion { op, kind });
+        let done = match effect {
+            Effect::Park {
+                after_would_block: true,
+            } => {
+                lane.knowledge = Knowledge::NotReady;
+                None
+            }
+            Effect::Enqueue => {
+                self.queue.push_back(&mut SlotLinks(slots), node);
+                None
+            }
+            Effect::Defer => {
+                self.stats.deferred_completions += 1;
+                lane.knowledge = Knowledge::Unknown;
+                self.queue.push_back(&mut SlotLinks(slots), node);
+                None
+            }
+            Effect::CompleteInline => {
+                self.stats.inline_completions += 1;
+                lane.knowledge = Knowledge::Unknown;
+                self.budget.try_spend(dir);
+                completion(CompletionKind::Done)
+            }
+            Effect::Complete { kind, dequeue } => {
+                if kind == CompletionKind::Done {
+                    lane.knowledge = Knowledge::Unknown;
+                }
+                if dequeue {
+                    self.queue.unlink(&mut SlotLinks(slots), node);
+                }
+                completion(kind)
+            }
+            _ => None,
+        };
+        (effect, done)
+    }
+
+    /// The occupied slot `token` names, or `StaleToken`.
+    fn slot(&self, token: Token) -> Result<&Slot, StaleToken> {
+        match self.slots.as_ref().get(token.index() as usize) {
+            Some(s)
+                if s.generation == token.generation()
+                    && matches!(s.occupancy, Occupancy::Occupied { .. }) =>
+            {
+                Ok(s)
+            }
+            _ => Err(StaleToken::Stale),
+        }
+    }
+
+    fn slot_mut(&mut self, token: Token) -> Result<&mut Slot, StaleToken> {
+        self.slot(token)?;
+        Ok(&mut self.slots.as_mut()[token.index() as usize])
+    }
+
+    /// Checks that `op` is its lane's current op.
+    fn current(&self, op: OpId) -> Result<(), OpError> {
+        let lane = self.slot(op.token())?.lane(op.direction());
+        if lane.seq != op.seq() || lane.state == OpState::Idle {
+            return Err(OpError::NotCurrent);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;
