@@ -1,0 +1,414 @@
+//! The single-threaded executor: task table, run queue, the cross-thread queue, and the loop
+//! behind [`crate::Runtime::block_on`].
+//!
+//! One runtime drives one thread. Its state is split in two:
+//!
+//! - [`Local`] (`Rc`, runtime thread only): the task table (futures may be `!Send`), the local
+//!   run queue of task keys, and the [`Driver`] (reactor, OS selector, timers).
+//! - [`Shared`] (`Arc`, any thread): the remote queue (wakes and spawns from other threads), the
+//!   shutdown flag, and the OS waker that interrupts a blocked wait.
+//!
+//! The loop (`block_on`) alternates two steps, like quinn's connection driver: run the tasks that
+//! are queued right now (a batch, so I/O is polled between batches and nobody starves), then turn
+//! the driver once: take remote work, ask the OS for events (blocking only when no task is
+//! runnable, for at most the time to the next timer), feed them to the reactor, and wake the
+//! tasks whose ops are ready or whose timers expired.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::pin::pin;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+use crate::context;
+use crate::driver::{Driver, OsWaker};
+use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
+
+/// Runtime state that other threads may touch.
+pub(crate) struct Shared {
+    remote: Mutex<Remote>,
+    /// True when `remote` may hold something: lets the loop skip the lock.
+    remote_pending: AtomicBool,
+    /// Set once, when the runtime is dropped.
+    shut_down: AtomicBool,
+    os_waker: OsWaker,
+}
+
+#[derive(Default)]
+struct Remote {
+    shut_down: bool,
+    wakes: Vec<u64>,
+    spawns: Vec<(Arc<Header>, RemoteSpawn)>,
+}
+
+impl Shared {
+    pub(crate) fn new(os_waker: OsWaker) -> Shared {
+        Shared {
+            remote: Mutex::new(Remote::default()),
+            remote_pending: AtomicBool::new(false),
+            shut_down: AtomicBool::new(false),
+            os_waker,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Remote> {
+        match self.remote.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        }
+    }
+
+    /// A wake from a thread other than the runtime's.
+    pub(crate) fn push_wake(&self, key: u64) {
+        {
+            let mut remote = self.lock();
+            if remote.shut_down {
+                return;
+            }
+            remote.wakes.push(key);
+        }
+        self.remote_pending.store(true, Ordering::Release);
+        self.os_waker.wake();
+    }
+
+    /// A spawn from another thread. Gives the spawn back when the runtime has shut down.
+    pub(crate) fn push_spawn(
+        &self,
+        header: Arc<Header>,
+        spawn: RemoteSpawn,
+    ) -> Result<(), RemoteSpawn> {
+        {
+            let mut remote = self.lock();
+            if remote.shut_down {
+                return Err(spawn);
+            }
+            remote.spawns.push((header, spawn));
+        }
+        self.remote_pending.store(true, Ordering::Release);
+        self.os_waker.wake();
+        Ok(())
+    }
+
+    /// Interrupts the runtime's wait (if it is blocked) so it runs one more turn.
+    pub(crate) fn unpark(&self) {
+        self.os_waker.wake();
+    }
+
+    /// True once the runtime was dropped.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Acquire)
+    }
+}
+
+/// One task table entry.
+struct Entry {
+    generation: u32,
+    slot: EntrySlot,
+}
+
+enum EntrySlot {
+    Vacant {
+        next_free: Option<u32>,
+    },
+    /// A live task. `future` and `waker` are `None` while the task is being polled.
+    Task {
+        header: Arc<Header>,
+        future: Option<LocalTask>,
+        waker: Option<Waker>,
+    },
+}
+
+/// Slab of tasks keyed by `index | generation << 32`.
+#[derive(Default)]
+struct TaskTable {
+    entries: Vec<Entry>,
+    free: Option<u32>,
+    live: usize,
+}
+
+fn key_of(index: u32, generation: u32) -> u64 {
+    u64::from(index) | (u64::from(generation) << 32)
+}
+
+fn split_key(key: u64) -> (usize, u32) {
+    ((key & 0xffff_ffff) as usize, (key >> 32) as u32)
+}
+
+impl TaskTable {
+    fn insert(&mut self, header: Arc<Header>, future: LocalTask) -> u64 {
+        let waker = Waker::from(header.clone());
+        let slot = EntrySlot::Task {
+            header,
+            future: Some(future),
+            waker: Some(waker),
+        };
+        self.live += 1;
+        if let Some(index) = self.free {
+            let entry = &mut self.entries[index as usize];
+            if let EntrySlot::Vacant { next_free } = entry.slot {
+                self.free = next_free;
+            }
+            entry.slot = slot;
+            return key_of(index, entry.generation);
+        }
+        let index = self.entries.len() as u32;
+        self.entries.push(Entry {
+            generation: 0,
+            slot,
+        });
+        key_of(index, 0)
+    }
+
+    /// Takes a task out for polling. `None` for a stale key or a task already being polled.
+    fn take(&mut self, key: u64) -> Option<(Arc<Header>, LocalTask, Waker)> {
+        let (index, generation) = split_key(key);
+        let entry = self.entries.get_mut(index)?;
+        if entry.generation != generation {
+            return None;
+        }
+        match &mut entry.slot {
+            EntrySlot::Task {
+                header,
+                future,
+                waker,
+            } => {
+                let f = future.take()?;
+                let w = waker.take()?;
+                Some((header.clone(), f, w))
+            }
+            EntrySlot::Vacant { .. } => None,
+        }
+    }
+
+    fn put_back(&mut self, key: u64, f: LocalTask, w: Waker) {
+        let (index, _) = split_key(key);
+        if let Some(Entry {
+            slot: EntrySlot::Task { future, waker, .. },
+            ..
+        }) = self.entries.get_mut(index)
+        {
+            *future = Some(f);
+            *waker = Some(w);
+        }
+    }
+
+    fn remove(&mut self, key: u64) {
+        let (index, generation) = split_key(key);
+        if let Some(entry) = self.entries.get_mut(index) {
+            if entry.generation == generation && matches!(entry.slot, EntrySlot::Task { .. }) {
+                entry.slot = EntrySlot::Vacant {
+                    next_free: self.free,
+                };
+                entry.generation = entry.generation.wrapping_add(1);
+                self.free = Some(index as u32);
+                self.live -= 1;
+            }
+        }
+    }
+
+    /// Empties the table, handing back every future (to be dropped outside the borrow).
+    fn drain(&mut self) -> Vec<(Arc<Header>, Option<LocalTask>)> {
+        let mut out = Vec::with_capacity(self.live);
+        for entry in &mut self.entries {
+            if let EntrySlot::Task { header, future, .. } = &mut entry.slot {
+                out.push((header.clone(), future.take()));
+            }
+        }
+        self.entries.clear();
+        self.free = None;
+        self.live = 0;
+        out
+    }
+}
+
+/// Runtime state owned by the runtime thread.
+pub(crate) struct Local {
+    shared: Arc<Shared>,
+    run_queue: RefCell<VecDeque<u64>>,
+    tasks: RefCell<TaskTable>,
+    pub(crate) driver: RefCell<Driver>,
+    shut_down: Cell<bool>,
+}
+
+/// Error text for I/O on a runtime that was dropped.
+pub(crate) const SHUT_DOWN_MSG: &str = "the rill runtime this object belongs to has shut down";
+
+impl Local {
+    pub(crate) fn new(shared: Arc<Shared>, driver: Driver, task_capacity: usize) -> Local {
+        Local {
+            shared,
+            run_queue: RefCell::new(VecDeque::with_capacity(task_capacity)),
+            tasks: RefCell::new(TaskTable {
+                entries: Vec::with_capacity(task_capacity),
+                ..TaskTable::default()
+            }),
+            driver: RefCell::new(driver),
+            shut_down: Cell::new(false),
+        }
+    }
+
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
+    }
+
+    /// True once the runtime was dropped.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down.get()
+    }
+
+    /// `Err` (kind `Other`, a clear message) once the runtime was dropped.
+    pub(crate) fn check_alive(&self) -> io::Result<()> {
+        if self.shut_down.get() {
+            Err(io::Error::other(SHUT_DOWN_MSG))
+        } else {
+            Ok(())
+        }
+    }
+
+    /// Queues a task woken on the runtime thread.
+    pub(crate) fn schedule_local(&self, key: u64) {
+        self.run_queue.borrow_mut().push_back(key);
+    }
+
+    /// Spawns a (possibly `!Send`) future on this runtime.
+    pub(crate) fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let header = Header::new(self.shared.clone(), None);
+        if self.shut_down.get() {
+            return task::shutdown_handle(header);
+        }
+        let (guard, handle) = task::join_pair(header.clone());
+        let body: LocalTask = Box::pin(task::task_body(future, guard));
+        let key = self.tasks.borrow_mut().insert(header.clone(), body);
+        header.set_key(key);
+        self.schedule_local(key);
+        handle
+    }
+
+    /// Number of live tasks (spawned, not finished).
+    pub(crate) fn live_tasks(&self) -> usize {
+        self.tasks.borrow().live
+    }
+
+    /// Polls one task once.
+    fn run_task(&self, key: u64) {
+        let Some((header, mut future, waker)) = self.tasks.borrow_mut().take(key) else {
+            return;
+        };
+        header.clear_scheduled();
+        if header.abort_requested() {
+            self.tasks.borrow_mut().remove(key);
+            header.mark_finished();
+            drop(future);
+            return;
+        }
+        self.driver.borrow_mut().begin_dispatch();
+        let mut cx = Context::from_waker(&waker);
+        match future.as_mut().poll(&mut cx) {
+            Poll::Ready(()) => {
+                self.tasks.borrow_mut().remove(key);
+                header.mark_finished();
+                drop(future);
+            }
+            Poll::Pending => self.tasks.borrow_mut().put_back(key, future, waker),
+        }
+    }
+
+    /// Moves remote wakes and spawns into the local structures.
+    fn take_remote(&self) {
+        if !self.shared.remote_pending.swap(false, Ordering::AcqRel) {
+            return;
+        }
+        let (wakes, spawns) = {
+            let mut remote = self.shared.lock();
+            (
+                std::mem::take(&mut remote.wakes),
+                std::mem::take(&mut remote.spawns),
+            )
+        };
+        self.run_queue.borrow_mut().extend(wakes);
+        for (header, make) in spawns {
+            let future = make();
+            let key = self.tasks.borrow_mut().insert(header.clone(), future);
+            header.set_key(key);
+            self.schedule_local(key);
+        }
+    }
+
+    /// Runs `future` to completion, driving every task and all I/O meanwhile.
+    pub(crate) fn block_on<F: Future>(self: &Rc<Self>, future: F) -> io::Result<F::Output> {
+        self.check_alive()?;
+        let Some(_enter) = context::enter(self.clone()) else {
+            return Err(io::Error::other(
+                "block_on called while a rill runtime is already running on this thread",
+            ));
+        };
+        let main = Header::new(self.shared.clone(), Some(MAIN_KEY));
+        let main_waker = Waker::from(main.clone());
+        let mut future = pin!(future);
+        self.schedule_local(MAIN_KEY);
+        loop {
+            let batch = self.run_queue.borrow().len();
+            for _ in 0..batch {
+                let Some(key) = self.run_queue.borrow_mut().pop_front() else {
+                    break;
+                };
+                if key == MAIN_KEY {
+                    main.clear_scheduled();
+                    self.driver.borrow_mut().begin_dispatch();
+                    let mut cx = Context::from_waker(&main_waker);
+                    if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+                        main.mark_finished();
+                        return Ok(v);
+                    }
+                } else {
+                    self.run_task(key);
+                }
+            }
+            self.take_remote();
+            let may_block = self.run_queue.borrow().is_empty();
+            let turn = self.driver.borrow_mut().turn(may_block);
+            if let Err(e) = turn {
+                main.mark_finished();
+                return Err(e);
+            }
+            self.take_remote();
+        }
+    }
+
+    /// Shuts the runtime down: refuses new work, drops every task (cancelling its I/O).
+    pub(crate) fn shutdown(self: &Rc<Self>) {
+        if self.shut_down.replace(true) {
+            return;
+        }
+        self.shared.shut_down.store(true, Ordering::Release);
+        let spawns = {
+            let mut remote = self.shared.lock();
+            remote.shut_down = true;
+            remote.wakes.clear();
+            std::mem::take(&mut remote.spawns)
+        };
+        // Drop futures with the runtime current, so their drop code (I/O cancellation) finds it.
+        let _enter = context::enter(self.clone());
+        drop(spawns);
+        loop {
+            let drained = self.tasks.borrow_mut().drain();
+            if drained.is_empty() {
+                break;
+            }
+            for (header, future) in drained {
+                header.mark_finished();
+                drop(future);
+            }
+        }
+        self.run_queue.borrow_mut().clear();
+        self.driver.borrow_mut().shutdown();
+    }
+}

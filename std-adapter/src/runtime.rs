@@ -1,0 +1,403 @@
+//! The public runtime API: [`Runtime`], its [`Builder`], the cross-thread [`Handle`], and the
+//! free function [`spawn`].
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::rc::Rc;
+use std::str::FromStr;
+use std::sync::Arc;
+
+use crate::context;
+use crate::driver::{Driver, DriverConfig};
+use crate::executor::{Local, Shared};
+use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn};
+
+/// An OS readiness backend.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Backend {
+    /// Linux `epoll`, edge-triggered (the default on Linux).
+    Epoll,
+    /// POSIX `poll`, with edges emulated by watching an fd only while an op waits.
+    Poll,
+    /// POSIX `select` (descriptors must be below `FD_SETSIZE`).
+    Select,
+    /// BSD / macOS `kqueue` (the default there).
+    Kqueue,
+}
+
+impl Backend {
+    /// Every backend, in a fixed order.
+    pub const ALL: [Backend; 4] = [
+        Backend::Epoll,
+        Backend::Poll,
+        Backend::Select,
+        Backend::Kqueue,
+    ];
+
+    /// The lowercase name (`"epoll"`, `"poll"`, `"select"`, `"kqueue"`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            Backend::Epoll => "epoll",
+            Backend::Poll => "poll",
+            Backend::Select => "select",
+            Backend::Kqueue => "kqueue",
+        }
+    }
+
+    /// The platform default: epoll on Linux and Android, kqueue on the BSDs and Apple systems,
+    /// poll elsewhere.
+    pub const fn platform_default() -> Backend {
+        if cfg!(any(target_os = "linux", target_os = "android")) {
+            Backend::Epoll
+        } else if cfg!(any(
+            target_os = "macos",
+            target_os = "ios",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        )) {
+            Backend::Kqueue
+        } else {
+            Backend::Poll
+        }
+    }
+}
+
+impl fmt::Display for Backend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+/// A backend name that is not one of `epoll`, `poll`, `select`, `kqueue`, `default`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnknownBackend(pub String);
+
+impl fmt::Display for UnknownBackend {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "unknown backend {:?} (expected epoll, poll, select, kqueue or default)",
+            self.0
+        )
+    }
+}
+
+impl std::error::Error for UnknownBackend {}
+
+impl From<UnknownBackend> for io::Error {
+    fn from(e: UnknownBackend) -> io::Error {
+        io::Error::new(io::ErrorKind::InvalidInput, e)
+    }
+}
+
+impl FromStr for Backend {
+    type Err = UnknownBackend;
+    /// Parses a backend name, case-insensitively; `default` gives [`Backend::platform_default`].
+    fn from_str(s: &str) -> Result<Backend, UnknownBackend> {
+        match s.to_ascii_lowercase().as_str() {
+            "epoll" => Ok(Backend::Epoll),
+            "poll" => Ok(Backend::Poll),
+            "select" => Ok(Backend::Select),
+            "kqueue" => Ok(Backend::Kqueue),
+            "default" => Ok(Backend::platform_default()),
+            _ => Err(UnknownBackend(s.to_string())),
+        }
+    }
+}
+
+/// Configures and builds a [`Runtime`].
+///
+/// ```
+/// let rt = rill::Runtime::builder()
+///     .backend(rill::Backend::Poll)
+///     .inline_budget(0)
+///     .build()
+///     .unwrap();
+/// assert_eq!(rt.backend(), rill::Backend::Poll);
+/// ```
+#[derive(Clone, Debug)]
+pub struct Builder {
+    pub(crate) backend: Backend,
+    pub(crate) inline_budget: u32,
+    pub(crate) max_io: usize,
+    pub(crate) events: usize,
+    pub(crate) timers: usize,
+    pub(crate) tasks: usize,
+}
+
+impl Default for Builder {
+    fn default() -> Builder {
+        Builder::new()
+    }
+}
+
+impl Builder {
+    /// The defaults: platform backend, inline budget 2, 16384 descriptors, 1024 events per wait,
+    /// 16384 timers.
+    pub fn new() -> Builder {
+        Builder {
+            backend: Backend::platform_default(),
+            inline_budget: 2,
+            max_io: 16384,
+            events: 1024,
+            timers: 16384,
+            tasks: 64,
+        }
+    }
+
+    /// Chooses the OS backend.
+    pub fn backend(mut self, backend: Backend) -> Builder {
+        self.backend = backend;
+        self
+    }
+
+    /// Chooses the OS backend by name (`epoll`, `poll`, `select`, `kqueue` or `default`).
+    pub fn backend_name(self, name: &str) -> Result<Builder, UnknownBackend> {
+        Ok(self.backend(name.parse()?))
+    }
+
+    /// How many I/O results may complete inline (without a trip through the ready queue) in a
+    /// row before further ones are deferred; reset every time a task is polled. 0 defers
+    /// everything (every op goes through the queue); still correct, just slower.
+    pub fn inline_budget(mut self, budget: u32) -> Builder {
+        self.inline_budget = budget;
+        self
+    }
+
+    /// The most I/O objects (sockets) registered at once; one more answers an error.
+    pub fn max_io(mut self, n: usize) -> Builder {
+        self.max_io = n.max(1);
+        self
+    }
+
+    /// The most OS events taken per wait.
+    pub fn event_capacity(mut self, n: usize) -> Builder {
+        self.events = n.max(1);
+        self
+    }
+
+    /// The most timers (sleeps, timeouts, intervals) armed at once; one more answers an error.
+    pub fn timer_capacity(mut self, n: usize) -> Builder {
+        self.timers = n.max(1);
+        self
+    }
+
+    /// Initial room for tasks (the table grows as needed).
+    pub fn task_capacity(mut self, n: usize) -> Builder {
+        self.tasks = n;
+        self
+    }
+
+    /// Builds the runtime: creates the OS poller and waker.
+    pub fn build(&self) -> io::Result<Runtime> {
+        let (driver, os_waker) = Driver::new(&DriverConfig {
+            backend: self.backend,
+            inline_budget: self.inline_budget,
+            max_io: self.max_io,
+            events: self.events,
+            timers: self.timers,
+        })?;
+        let shared = Arc::new(Shared::new(os_waker));
+        let local = Rc::new(Local::new(shared, driver, self.tasks));
+        Ok(Runtime {
+            local,
+            backend: self.backend,
+        })
+    }
+}
+
+/// A single-threaded async runtime: an executor, an I/O driver and timers.
+///
+/// Dropping the runtime shuts it down: every task is dropped (their I/O is cancelled), later
+/// spawns through a [`Handle`] answer [`crate::JoinError::is_shutdown`], and I/O objects that
+/// outlive it answer an error on every call.
+pub struct Runtime {
+    local: Rc<Local>,
+    backend: Backend,
+}
+
+impl Runtime {
+    /// A runtime with the default configuration (see [`Builder::new`]).
+    pub fn new() -> io::Result<Runtime> {
+        Builder::new().build()
+    }
+
+    /// A builder to configure a runtime.
+    pub fn builder() -> Builder {
+        Builder::new()
+    }
+
+    /// The backend this runtime polls with.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// Runs `future` to completion on this thread, driving spawned tasks, I/O and timers.
+    ///
+    /// # Panics
+    ///
+    /// When called inside another `block_on` on the same thread, or when the OS poller fails
+    /// (use [`Runtime::try_block_on`] to get those as errors). A panic of `future` itself
+    /// propagates.
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        match self.local.block_on(future) {
+            Ok(v) => v,
+            Err(e) => panic!("rill: block_on failed: {e}"),
+        }
+    }
+
+    /// Like [`Runtime::block_on`], but a nested call or a poller failure is an error.
+    pub fn try_block_on<F: Future>(&self, future: F) -> io::Result<F::Output> {
+        self.local.block_on(future)
+    }
+
+    /// Spawns a task (it may be `!Send`); it runs while the runtime is driven by `block_on`.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        self.local.spawn(future)
+    }
+
+    /// A handle to spawn onto and wake this runtime from other threads.
+    pub fn handle(&self) -> Handle {
+        Handle {
+            shared: self.local.shared().clone(),
+        }
+    }
+
+    /// How many spawned tasks have not finished yet.
+    pub fn live_tasks(&self) -> usize {
+        self.local.live_tasks()
+    }
+}
+
+impl Drop for Runtime {
+    fn drop(&mut self) {
+        self.local.shutdown();
+    }
+}
+
+impl fmt::Debug for Runtime {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Runtime")
+            .field("backend", &self.backend)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A `Send + Sync` handle to a [`Runtime`]: spawn onto it and wake it from any thread.
+#[derive(Clone)]
+pub struct Handle {
+    shared: Arc<Shared>,
+}
+
+impl Handle {
+    /// The handle of the runtime driving this thread, or an error outside `block_on`.
+    pub fn try_current() -> io::Result<Handle> {
+        context::with_current(|local| Handle {
+            shared: local.shared().clone(),
+        })
+        .ok_or_else(no_runtime)
+    }
+
+    /// Spawns a `Send` future onto the runtime. If the runtime has shut down, the returned
+    /// handle yields an error whose [`crate::JoinError::is_shutdown`] is true.
+    pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + Send + 'static,
+        F::Output: Send + 'static,
+    {
+        self.spawn_with(move || future)
+    }
+
+    /// Runs `make` on the runtime thread and spawns the future it returns, which need not be
+    /// `Send`: the way to start I/O (sockets are bound to their runtime) from another thread.
+    pub fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        let header = Header::new(self.shared.clone(), None);
+        if self.shared.is_shut_down() {
+            return task::shutdown_handle(header);
+        }
+        let (guard, handle) = task::join_pair(header.clone());
+        let spawn: RemoteSpawn =
+            Box::new(move || -> LocalTask { Box::pin(task::task_body(make(), guard)) });
+        if let Err(spawn) = self.shared.push_spawn(header, spawn) {
+            // Dropping the closure drops the guard, which records "shutdown".
+            drop(spawn);
+        }
+        handle
+    }
+
+    /// Wakes the runtime if it is blocked waiting for events, so it runs one more turn.
+    pub fn wake(&self) {
+        self.shared.unpark();
+    }
+
+    /// True once the runtime was dropped.
+    pub fn is_shutdown(&self) -> bool {
+        self.shared.is_shut_down()
+    }
+}
+
+impl fmt::Debug for Handle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Handle")
+            .field("shut_down", &self.is_shutdown())
+            .finish()
+    }
+}
+
+pub(crate) fn no_runtime() -> io::Error {
+    io::Error::other("no rill runtime is running on this thread (call inside Runtime::block_on)")
+}
+
+/// Spawns a task onto the runtime driving this thread.
+///
+/// # Panics
+///
+/// Outside [`Runtime::block_on`] (there is no runtime to spawn onto); use [`try_spawn`] to get an
+/// error instead.
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match try_spawn(future) {
+        Ok(h) => h,
+        Err(e) => panic!("rill::spawn: {e}"),
+    }
+}
+
+/// Spawns a task onto the runtime driving this thread, or errors outside `block_on`.
+pub fn try_spawn<F>(future: F) -> io::Result<JoinHandle<F::Output>>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let local = context::current().ok_or_else(no_runtime)?;
+    Ok(local.spawn(future))
+}
+
+/// Yields once to the runtime: the task is queued again behind the others.
+pub async fn yield_now() {
+    let mut yielded = false;
+    std::future::poll_fn(move |cx| {
+        if yielded {
+            std::task::Poll::Ready(())
+        } else {
+            yielded = true;
+            cx.waker().wake_by_ref();
+            std::task::Poll::Pending
+        }
+    })
+    .await
+}
