@@ -6,6 +6,14 @@
 //! resets when the embedder dispatches a handler from its scheduler queue (`Reactor::poll_ready`
 //! does this itself; an embedder with its own task queue calls `Reactor::reset_budget`).
 //!
+//! Two ways to run out, both lossless:
+//! - an attempt that finishes after the budget was spent (another op spent it while this one was in
+//!   flight) has its result **deferred**: the caller keeps it and `poll_ready` hands out the
+//!   completion later;
+//! - a `submit` that finds the budget already spent is **queued** without a syscall: the attempt
+//!   happens when `poll_ready` dispatches it. Doing the syscall first would leave finished bytes in a
+//!   buffer whose owner may give up before the deferred completion arrives (a dropped future).
+//!
 //! **Fairness rule (H13).** The budget is counted per direction: reads spending theirs never make
 //! a write wait, and the reverse. Work that runs out of budget goes to the *back* of the FIFO ready
 //! queue, behind everything already runnable, so one busy direction can't starve the other.
