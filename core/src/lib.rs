@@ -15,8 +15,8 @@
 //! | [`Budget`] | `budget.rs` | the inline (speculative completion) budget |
 //! | ready queue | `ready_queue.rs` | intrusive FIFO that cannot overflow |
 //! | [`Reactor`] | `reactor.rs` | the API tying them together |
-//! | `timer` | `timer.rs` | bounded deadline heap over caller ticks |
-//! | `scheduler` | `scheduler.rs` | outstanding work, stop/restart, run modes |
+//! | [`timer`] | `timer.rs` | bounded deadline heap over caller ticks |
+//! | [`scheduler`] | `scheduler.rs` | outstanding work, stop/restart, run modes |
 //! | [`hazards`] | `hazards.rs` | the hazard catalogue H1–H18 and where each is handled |
 //!
 //! ## The op lifecycle
@@ -97,6 +97,8 @@ mod op;
 mod reactor;
 mod readiness;
 mod ready_queue;
+pub mod scheduler;
+pub mod timer;
 mod token;
 
 pub use budget::Budget;
@@ -109,4 +111,5 @@ pub use reactor::{
 };
 pub use readiness::{Direction, Interest, Readiness};
 pub use ready_queue::Link;
+pub use timer::{Ticks, TimerId, TimerSlot, Timers};
 pub use token::Token;
