@@ -1,0 +1,287 @@
+//! The epoll backend (Linux, Android): one edge-triggered registration per descriptor.
+//!
+//! Every descriptor is registered once for both directions, `EPOLLIN | EPOLLOUT | EPOLLRDHUP |
+//! EPOLLET`, so the steady state needs no `epoll_ctl` at all: the core keeps the per-direction
+//! edges. The waker is an eventfd in the same set (see [`waker`](crate::Waker)); timers are the
+//! `epoll_wait` timeout, rounded up to whole milliseconds. A descriptor closed without
+//! deregistering leaves nothing behind: the kernel drops the registration with the last reference
+//! to the open file (H14).
+
+use core::time::Duration;
+
+use rill_core::{Event, Interest, Readiness, Token};
+
+use crate::error::{Errno, Error};
+use crate::sys::{cvt, errno, timeout_ms, OwnedFd, RawFd};
+use crate::waker::eventfd::EventFd;
+use crate::{Wait, Waker};
+
+/// How many raw `epoll_event`s one `wait` reads at most. Events beyond it stay queued in the
+/// kernel for the next wait.
+pub const RAW_EVENTS: usize = 256;
+
+/// The `epoll_event.u64` of the waker. No token encodes to it: a token's low 32 bits are its
+/// index, at most `Token::MAX_INDEX` (`2^31 - 1`), never `0xffff_ffff`.
+const WAKER_KEY: u64 = u64::MAX;
+
+const IN: u32 = libc::EPOLLIN as u32;
+const OUT: u32 = libc::EPOLLOUT as u32;
+const RDHUP: u32 = libc::EPOLLRDHUP as u32;
+const HUP: u32 = libc::EPOLLHUP as u32;
+const ERR: u32 = libc::EPOLLERR as u32;
+const PRI: u32 = libc::EPOLLPRI as u32;
+const ET: u32 = libc::EPOLLET as u32;
+
+/// Translates `epoll_event.events` into core readiness.
+///
+/// | bit | readiness | why |
+/// |---|---|---|
+/// | `EPOLLIN` | `READABLE` | |
+/// | `EPOLLOUT` | `WRITABLE` | |
+/// | `EPOLLRDHUP` | `READ_CLOSED` | the peer shut down its write side; ours is still open (H6) |
+/// | `EPOLLHUP` | `READ_CLOSED \| WRITE_CLOSED` | a full hang-up, bare or not: both sides are done, so whatever is parked completes (H7) |
+/// | `EPOLLERR` | `ERROR` | |
+/// | `EPOLLPRI` | `PRIORITY` | urgent data is information, never an error (H10) |
+///
+/// Other bits are ignored. `EPOLLRDHUP` alone never sets `WRITE_CLOSED`: a half-close is not a
+/// close.
+pub const fn readiness_from_epoll(events: u32) -> Readiness {
+    let mut r = Readiness::EMPTY;
+    if events & IN != 0 {
+        r = r.union(Readiness::READABLE);
+    }
+    if events & OUT != 0 {
+        r = r.union(Readiness::WRITABLE);
+    }
+    if events & RDHUP != 0 {
+        r = r.union(Readiness::READ_CLOSED);
+    }
+    if events & HUP != 0 {
+        r = r
+            .union(Readiness::READ_CLOSED)
+            .union(Readiness::WRITE_CLOSED);
+    }
+    if events & ERR != 0 {
+        r = r.union(Readiness::ERROR);
+    }
+    if events & PRI != 0 {
+        r = r.union(Readiness::PRIORITY);
+    }
+    r
+}
+
+/// The `epoll_event.events` mask for a registration.
+///
+/// | interest | mask |
+/// |---|---|
+/// | read | `EPOLLIN \| EPOLLRDHUP` |
+/// | write | `EPOLLOUT` |
+/// | always | `EPOLLET` (`EPOLLHUP` and `EPOLLERR` are always reported by the kernel) |
+///
+/// The runtime registers [`Interest::BOTH`] once and never changes it: with edge triggering a
+/// direction nobody waits for costs nothing. `EPOLLPRI` is not requested (H10).
+pub const fn epoll_from_interest(interest: Interest) -> u32 {
+    let mut mask = ET;
+    if interest.read {
+        mask |= IN | RDHUP;
+    }
+    if interest.write {
+        mask |= OUT;
+    }
+    mask
+}
+
+/// An epoll instance with its eventfd waker.
+pub struct Epoll {
+    ep: OwnedFd,
+    wake: EventFd,
+    raw: [libc::epoll_event; RAW_EVENTS],
+}
+
+impl core::fmt::Debug for Epoll {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Epoll")
+            .field("ep", &self.ep.raw())
+            .field("waker", &self.wake.raw())
+            .finish()
+    }
+}
+
+impl Epoll {
+    /// A close-on-exec epoll instance with its waker registered.
+    pub fn new() -> Result<Epoll, Error> {
+        // SAFETY: epoll_create1 takes a flag int and returns a new descriptor or -1.
+        let ep = OwnedFd::from_raw(cvt(unsafe { libc::epoll_create1(libc::EPOLL_CLOEXEC) })?);
+        let wake = EventFd::new()?;
+        let mut ev = libc::epoll_event {
+            events: IN | ET,
+            u64: WAKER_KEY,
+        };
+        // SAFETY: `ev` is a valid epoll_event; both descriptors are open and owned.
+        cvt(unsafe { libc::epoll_ctl(ep.raw(), libc::EPOLL_CTL_ADD, wake.raw(), &mut ev) })?;
+        Ok(Epoll {
+            ep,
+            wake,
+            raw: [libc::epoll_event { events: 0, u64: 0 }; RAW_EVENTS],
+        })
+    }
+
+    /// A [`Waker`] for this instance, usable from any thread.
+    pub fn waker(&self) -> Result<Waker, Error> {
+        Ok(Waker::from_eventfd(self.wake.waker()?))
+    }
+
+    fn ctl(
+        &self,
+        op: libc::c_int,
+        fd: RawFd,
+        token: Token,
+        interest: Interest,
+    ) -> Result<(), Errno> {
+        let mut ev = libc::epoll_event {
+            events: epoll_from_interest(interest),
+            u64: token.to_u64(),
+        };
+        // SAFETY: `ev` is a valid epoll_event (ignored by EPOLL_CTL_DEL); the kernel checks `fd`.
+        cvt(unsafe { libc::epoll_ctl(self.ep.raw(), op, fd, &mut ev) })?;
+        Ok(())
+    }
+
+    /// Registers `fd` under `token`. `AlreadyRegistered` if it is registered already (H14).
+    pub fn register(&mut self, fd: RawFd, token: Token, interest: Interest) -> Result<(), Error> {
+        match self.ctl(libc::EPOLL_CTL_ADD, fd, token, interest) {
+            Err(Errno(libc::EEXIST)) => Err(Error::AlreadyRegistered),
+            r => Ok(r?),
+        }
+    }
+
+    /// Changes `fd`'s token or interest. Re-arms the edge: if a wanted direction is ready now,
+    /// the next wait reports it.
+    pub fn reregister(&mut self, fd: RawFd, token: Token, interest: Interest) -> Result<(), Error> {
+        match self.ctl(libc::EPOLL_CTL_MOD, fd, token, interest) {
+            Err(Errno(libc::ENOENT)) => Err(Error::NotRegistered),
+            r => Ok(r?),
+        }
+    }
+
+    /// Removes `fd`. Events already collected by an earlier `wait` may still name its token; the
+    /// core drops them as stale (H4).
+    pub fn deregister(&mut self, fd: RawFd) -> Result<(), Error> {
+        // ENOENT: never registered. EBADF: closed, and the kernel already forgot it.
+        match self.ctl(libc::EPOLL_CTL_DEL, fd, Token::from_u64(0), Interest::NONE) {
+            Err(Errno(libc::ENOENT | libc::EBADF)) => Err(Error::NotRegistered),
+            r => Ok(r?),
+        }
+    }
+
+    /// Waits up to `timeout` (`None`: until something happens) and writes at most
+    /// `events.len()` events. A signal (`EINTR`) returns an empty [`Wait`].
+    pub fn wait(&mut self, events: &mut [Event], timeout: Option<Duration>) -> Result<Wait, Error> {
+        if events.is_empty() {
+            return Err(Error::EmptyBuffer);
+        }
+        let max = events.len().min(RAW_EVENTS);
+        // SAFETY: `self.raw` has room for `max` (<= RAW_EVENTS) events.
+        let n = unsafe {
+            libc::epoll_wait(
+                self.ep.raw(),
+                self.raw.as_mut_ptr(),
+                max as libc::c_int,
+                timeout_ms(timeout),
+            )
+        };
+        if n < 0 {
+            let e = errno();
+            return if e == Errno(libc::EINTR) {
+                Ok(Wait::NOTHING)
+            } else {
+                Err(Error::Os(e))
+            };
+        }
+        let mut wait = Wait::NOTHING;
+        for raw in &self.raw[..n as usize] {
+            let (key, bits) = (raw.u64, raw.events);
+            if key == WAKER_KEY {
+                self.wake.drain();
+                wait.woken = true;
+            } else {
+                events[wait.events] = Event::new(Token::from_u64(key), readiness_from_epoll(bits));
+                wait.events += 1;
+            }
+        }
+        Ok(wait)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn in_out_are_readable_writable() {
+        assert_eq!(readiness_from_epoll(IN), Readiness::READABLE);
+        assert_eq!(readiness_from_epoll(OUT), Readiness::WRITABLE);
+        assert_eq!(
+            readiness_from_epoll(IN | OUT),
+            Readiness::READABLE | Readiness::WRITABLE
+        );
+    }
+
+    #[test]
+    fn h06_rdhup_is_read_closed_only() {
+        let r = readiness_from_epoll(IN | OUT | RDHUP);
+        assert!(r.is_read_closed());
+        assert!(!r.is_write_closed());
+        assert!(!r.is_error());
+        assert_eq!(readiness_from_epoll(RDHUP), Readiness::READ_CLOSED);
+    }
+
+    #[test]
+    fn h07_bare_hup_closes_both_sides() {
+        assert_eq!(
+            readiness_from_epoll(HUP),
+            Readiness::READ_CLOSED | Readiness::WRITE_CLOSED
+        );
+        let full = readiness_from_epoll(IN | RDHUP | HUP);
+        assert!(full.is_readable() && full.is_read_closed() && full.is_write_closed());
+    }
+
+    #[test]
+    fn err_is_error_and_rst_wakes_both() {
+        assert_eq!(readiness_from_epoll(ERR), Readiness::ERROR);
+        // What a reset socket reports.
+        let rst = readiness_from_epoll(IN | OUT | RDHUP | HUP | ERR);
+        assert!(rst.is_error());
+        assert!(rst.is_ready_for(rill_core::Direction::Read));
+        assert!(rst.is_ready_for(rill_core::Direction::Write));
+    }
+
+    #[test]
+    fn h10_pri_is_priority_not_error() {
+        let r = readiness_from_epoll(PRI);
+        assert_eq!(r, Readiness::PRIORITY);
+        assert!(!r.is_error());
+    }
+
+    #[test]
+    fn unknown_bits_are_ignored() {
+        assert_eq!(readiness_from_epoll(ET), Readiness::EMPTY);
+        assert_eq!(readiness_from_epoll(0), Readiness::EMPTY);
+    }
+
+    #[test]
+    fn interest_masks() {
+        assert_eq!(epoll_from_interest(Interest::BOTH), IN | OUT | RDHUP | ET);
+        assert_eq!(epoll_from_interest(Interest::READ), IN | RDHUP | ET);
+        assert_eq!(epoll_from_interest(Interest::WRITE), OUT | ET);
+        assert_eq!(epoll_from_interest(Interest::NONE), ET);
+        assert_eq!(epoll_from_interest(Interest::BOTH) & PRI, 0);
+    }
+
+    #[test]
+    fn waker_key_is_no_token() {
+        let max = Token::new(Token::MAX_INDEX, Token::GENERATION_MASK).unwrap();
+        assert_ne!(max.to_u64(), WAKER_KEY);
+        assert_ne!(Token::from_u64(WAKER_KEY).to_u64(), WAKER_KEY);
+    }
+}

@@ -1,0 +1,117 @@
+//! Wakers: interrupt a blocked `wait` from any thread.
+//!
+//! One small file per mechanism: [`eventfd`] (epoll), [`user`] (kqueue's `EVFILT_USER`) and
+//! [`pipe`] (select, poll, and kqueue where `EVFILT_USER` is not used). Every mechanism is
+//! coalesced (many wakes before a wait are one wake-up) and never loses a wake (a wake after the
+//! wait has looked is seen by the next wait); the wait path resets it, and reports it as
+//! [`Wait::woken`](crate::Wait::woken), never as an event with a fake token.
+//!
+//! A [`Waker`] owns its own descriptor (a duplicate of the selector's), so it may outlive the
+//! selector or be dropped first; waking a dropped selector's waker is harmless.
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) mod eventfd;
+pub(crate) mod pipe;
+#[cfg(any(
+    target_os = "freebsd",
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos"
+))]
+pub(crate) mod user;
+
+use crate::error::Error;
+use crate::sys::RawFd;
+
+/// Wakes a selector's `wait` from any thread. `Send + Sync`: share it (`Arc<Waker>`) with every
+/// thread that needs to interrupt the loop.
+#[derive(Debug)]
+pub struct Waker {
+    inner: Inner,
+}
+
+#[derive(Debug)]
+enum Inner {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    EventFd(eventfd::EventFdWaker),
+    Pipe(pipe::PipeWaker),
+    #[cfg(any(
+        target_os = "freebsd",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "tvos",
+        target_os = "watchos",
+        target_os = "visionos"
+    ))]
+    User(user::UserWaker),
+}
+
+impl Waker {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    pub(crate) fn from_eventfd(w: eventfd::EventFdWaker) -> Waker {
+        Waker {
+            inner: Inner::EventFd(w),
+        }
+    }
+
+    pub(crate) fn from_pipe(w: pipe::PipeWaker) -> Waker {
+        Waker {
+            inner: Inner::Pipe(w),
+        }
+    }
+
+    #[cfg(any(
+        target_os = "freebsd",
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "tvos",
+        target_os = "watchos",
+        target_os = "visionos"
+    ))]
+    pub(crate) fn from_user(w: user::UserWaker) -> Waker {
+        Waker {
+            inner: Inner::User(w),
+        }
+    }
+
+    /// Makes the selector's current or next `wait` return with `woken` set. Never blocks;
+    /// `EINTR` is retried; a wake that finds one already pending succeeds without doing more.
+    pub fn wake(&self) -> Result<(), Error> {
+        let r = match &self.inner {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Inner::EventFd(w) => w.wake(),
+            Inner::Pipe(w) => w.wake(),
+            #[cfg(any(
+                target_os = "freebsd",
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "tvos",
+                target_os = "watchos",
+                target_os = "visionos"
+            ))]
+            Inner::User(w) => w.wake(),
+        };
+        r.map_err(Error::Os)
+    }
+
+    /// The descriptor a wake writes to or triggers through (an eventfd, a pipe's write end or
+    /// a kqueue). For diagnostics and tests; it stays owned by the waker: do not close it.
+    pub fn as_raw_fd(&self) -> RawFd {
+        match &self.inner {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Inner::EventFd(w) => w.raw(),
+            Inner::Pipe(w) => w.raw(),
+            #[cfg(any(
+                target_os = "freebsd",
+                target_os = "macos",
+                target_os = "ios",
+                target_os = "tvos",
+                target_os = "watchos",
+                target_os = "visionos"
+            ))]
+            Inner::User(w) => w.raw(),
+        }
+    }
+}
