@@ -1,61 +1,470 @@
-//! The driver: one turn of the I/O and timer loop (phase-1 stand-in: a condition variable).
+//! The driver: the reactor core, the OS poller, the timers, and one turn of the loop.
+//!
+//! A turn (`Driver::turn`) is the whole adapter in the spirit of quinn's `ConnectionDriver`:
+//!
+//! 1. drain the core's ready queue (ops queued because the inline budget was spent);
+//! 2. for level-triggered backends (poll, select), push interest changes to the poller, so an
+//!    fd is watched only while an op is parked on it (edge emulation, H9);
+//! 3. wait once: with a zero timeout when a task is runnable, else until the next timer (or
+//!    forever);
+//! 4. feed every event to `reactor.handle_event`, drain the ready queue again, expire timers.
+//!
+//! Wakers are never called with the driver borrowed: they are collected in `to_wake`, and the
+//! executor wakes them after the turn.
+//!
+//! Per registered descriptor the driver keeps a [`Source`]: the fd and, per direction, a
+//! [`Lane`] mirroring what the adapter knows of the core's op (see [`LaneState`]) plus the
+//! waker of the task waiting on it. All per-op state lives here, so an op allocates nothing.
 
 use std::io;
-use std::sync::{Arc, Condvar, Mutex};
+use std::os::fd::RawFd;
+use std::task::{Context, Poll, Waker};
+use std::time::Duration;
 
-/// Interrupts a blocked wait from any thread.
-pub(crate) struct OsWaker {
-    inner: Arc<(Mutex<bool>, Condvar)>,
-}
+use rill_core::{
+    CancelAction, CompletionKind, Config, Direction, Event, FinishAction, Interest, OpId, Outcome,
+    Reactor, Ready, Slot, SubmitAction, SubmitError, Token,
+};
 
-impl OsWaker {
-    pub(crate) fn wake(&self) {
-        let (m, c) = &*self.inner;
-        if let Ok(mut g) = m.lock() {
-            *g = true;
-        }
-        c.notify_one();
-    }
-}
+use crate::clock::Clock;
+use crate::io_error;
+pub(crate) use crate::poller::OsWaker;
+use crate::poller::Poller;
+use crate::timers::TimerTable;
+use crate::Backend;
 
 /// What the builder decided.
 pub(crate) struct DriverConfig {
-    pub(crate) backend: crate::Backend,
+    pub(crate) backend: Backend,
     pub(crate) inline_budget: u32,
     pub(crate) max_io: usize,
     pub(crate) events: usize,
     pub(crate) timers: usize,
 }
 
-/// The driver.
+/// What the adapter knows of one direction's op.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub(crate) enum LaneState {
+    /// No op.
+    Idle,
+    /// Parked (waiting for readiness) or queued (waiting for a dispatch): nothing to do.
+    Waiting(OpId),
+    /// The core granted an attempt (dispatched from the ready queue): the owning task performs
+    /// the syscall on its next poll.
+    Attempt(OpId),
+    /// The op's result was handed to the caller already, but the core deferred its completion
+    /// (the inline budget ran out mid-attempt); the lane frees when `poll_ready` completes it.
+    Detached(OpId),
+    /// The descriptor was deregistered while the op was outstanding.
+    Aborted,
+}
+
+/// One direction of a registered descriptor.
+pub(crate) struct Lane {
+    state: LaneState,
+    waker: Option<Waker>,
+}
+
+impl Lane {
+    const IDLE: Lane = Lane {
+        state: LaneState::Idle,
+        waker: None,
+    };
+
+    fn set_waker(&mut self, cx: &Context<'_>) {
+        match &self.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => self.waker = Some(cx.waker().clone()),
+        }
+    }
+}
+
+/// One registered descriptor.
+pub(crate) struct Source {
+    fd: RawFd,
+    token: Option<Token>,
+    lanes: [Lane; 2],
+    /// What the level-triggered poller currently watches.
+    watched: Interest,
+    /// Queued in `dirty` for an interest update.
+    dirty: bool,
+}
+
+impl Source {
+    const VACANT: Source = Source {
+        fd: -1,
+        token: None,
+        lanes: [Lane::IDLE, Lane::IDLE],
+        watched: Interest::NONE,
+        dirty: false,
+    };
+}
+
+fn source_of(sources: &mut [Source], token: Token) -> Option<&mut Source> {
+    let s = sources.get_mut(token.index() as usize)?;
+    (s.token == Some(token)).then_some(s)
+}
+
+/// The driver. Owned by the runtime thread (inside a `RefCell`).
 pub(crate) struct Driver {
-    inner: Arc<(Mutex<bool>, Condvar)>,
+    reactor: Reactor<Vec<Slot>>,
+    sources: Vec<Source>,
+    /// fd → token, to refuse a second registration of the same descriptor.
+    by_fd: Vec<Option<Token>>,
+    poller: Poller,
+    edge: bool,
+    events: Vec<Event>,
+    dirty: Vec<Token>,
+    pub(crate) timers: TimerTable,
+    clock: Clock,
+    shut_down: bool,
 }
 
 impl Driver {
-    pub(crate) fn new(_config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
-        let inner = Arc::new((Mutex::new(false), Condvar::new()));
+    pub(crate) fn new(config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
+        let (poller, waker) = Poller::new(config.backend, config.events)?;
+        let storage = vec![Slot::VACANT; config.max_io];
+        let reactor = Reactor::new(
+            storage,
+            Config {
+                inline_budget: config.inline_budget.min(u8::MAX as u32) as u8,
+            },
+        );
+        let mut sources = Vec::with_capacity(config.max_io);
+        sources.resize_with(config.max_io, || Source::VACANT);
+        let edge = poller.edge_triggered();
         Ok((
             Driver {
-                inner: inner.clone(),
+                reactor,
+                sources,
+                by_fd: Vec::new(),
+                poller,
+                edge,
+                events: Vec::with_capacity(config.events),
+                dirty: Vec::new(),
+                timers: TimerTable::new(config.timers),
+                clock: Clock::new(),
+                shut_down: false,
             },
-            OsWaker { inner },
+            waker,
         ))
     }
 
-    pub(crate) fn begin_dispatch(&mut self) {}
+    /// The runtime's clock.
+    pub(crate) fn clock(&self) -> &Clock {
+        &self.clock
+    }
 
-    pub(crate) fn turn(&mut self, may_block: bool) -> io::Result<()> {
-        let (m, c) = &*self.inner;
-        let mut g = m.lock().map_err(|_| io::Error::other("poisoned"))?;
-        if may_block {
-            while !*g {
-                g = c.wait(g).map_err(|_| io::Error::other("poisoned"))?;
+    /// A task (or the main future) is about to be polled: inline runs end here.
+    pub(crate) fn begin_dispatch(&mut self) {
+        self.reactor.reset_budget();
+    }
+
+    /// Registers `fd`. Refuses a descriptor already registered, a full table, a shut-down
+    /// runtime.
+    pub(crate) fn register(&mut self, fd: RawFd) -> io::Result<Token> {
+        if self.shut_down {
+            return Err(io_error::shut_down());
+        }
+        let idx = usize::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
+        if self.by_fd.get(idx).copied().flatten().is_some() {
+            return Err(io_error::already_registered(fd));
+        }
+        let token = self
+            .reactor
+            .register()
+            .map_err(|_| io_error::table_full())?;
+        let interest = if self.edge {
+            Interest::BOTH
+        } else {
+            Interest::NONE
+        };
+        if let Err(e) = self.poller.register(fd, token, interest) {
+            let _ = self.reactor.deregister(token);
+            return Err(e);
+        }
+        if self.by_fd.len() <= idx {
+            self.by_fd.resize(idx + 1, None);
+        }
+        self.by_fd[idx] = Some(token);
+        let source = &mut self.sources[token.index() as usize];
+        *source = Source::VACANT;
+        source.fd = fd;
+        source.token = Some(token);
+        source.watched = interest;
+        Ok(token)
+    }
+
+    /// Deregisters `token` (its fd is about to be closed). Outstanding ops complete as aborted;
+    /// their tasks are woken through `to_wake` and see an error.
+    pub(crate) fn deregister(&mut self, token: Token, to_wake: &mut Vec<Waker>) {
+        let Some(source) = self.source_mut(token) else {
+            return;
+        };
+        let fd = source.fd;
+        for lane in &mut source.lanes {
+            if !matches!(lane.state, LaneState::Idle) {
+                lane.state = LaneState::Aborted;
+            }
+            if let Some(w) = lane.waker.take() {
+                to_wake.push(w);
             }
         }
-        *g = false;
+        source.token = None;
+        source.fd = -1;
+        let _ = self.reactor.deregister(token);
+        if !self.shut_down {
+            let _ = self.poller.deregister(fd);
+        }
+        if let Some(slot) = usize::try_from(fd).ok().and_then(|i| self.by_fd.get_mut(i)) {
+            if *slot == Some(token) {
+                *slot = None;
+            }
+        }
+    }
+
+    fn source_mut(&mut self, token: Token) -> Option<&mut Source> {
+        source_of(&mut self.sources, token)
+    }
+
+    fn mark_dirty(&mut self, token: Token) {
+        if self.edge {
+            return;
+        }
+        if let Some(s) = self.source_mut(token) {
+            if !s.dirty {
+                s.dirty = true;
+                self.dirty.push(token);
+            }
+        }
+    }
+
+    /// Polls one op in `dir` of `token`: submits it if none is outstanding, performs the
+    /// syscall `io` when the core grants an attempt, parks on WouldBlock. `io` is only called
+    /// when the core asked for it, so a cancelled or queued op never consumes bytes.
+    pub(crate) fn poll_op<R>(
+        &mut self,
+        token: Token,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        io: &mut dyn FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        if self.shut_down {
+            return Poll::Ready(Err(io_error::shut_down()));
+        }
+        let Some(source) = source_of(&mut self.sources, token) else {
+            return Poll::Ready(Err(io_error::aborted()));
+        };
+        let lane = &mut source.lanes[dir.index()];
+        let op = match lane.state {
+            LaneState::Idle => match self.reactor.submit(token, dir) {
+                Ok(SubmitAction::Attempt(op)) => op,
+                Ok(SubmitAction::Parked(op) | SubmitAction::Queued(op)) => {
+                    lane.state = LaneState::Waiting(op);
+                    lane.set_waker(cx);
+                    self.mark_dirty(token);
+                    return Poll::Pending;
+                }
+                Err(SubmitError::StaleToken) => return Poll::Ready(Err(io_error::aborted())),
+                Err(SubmitError::Busy) => {
+                    return Poll::Ready(Err(io_error::internal("submit on a busy lane")))
+                }
+            },
+            LaneState::Attempt(op) => op,
+            LaneState::Waiting(_) | LaneState::Detached(_) => {
+                lane.set_waker(cx);
+                return Poll::Pending;
+            }
+            LaneState::Aborted => {
+                lane.state = LaneState::Idle;
+                return Poll::Ready(Err(io_error::aborted()));
+            }
+        };
+        loop {
+            let result = io();
+            let outcome = match &result {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Outcome::WouldBlock,
+                _ => Outcome::Done,
+            };
+            let action = self.reactor.finish_attempt(op, outcome);
+            let Some(source) = source_of(&mut self.sources, token) else {
+                return Poll::Ready(Err(io_error::aborted()));
+            };
+            let lane = &mut source.lanes[dir.index()];
+            match action {
+                Ok(FinishAction::Complete(c)) => {
+                    lane.state = LaneState::Idle;
+                    return Poll::Ready(match c.kind {
+                        CompletionKind::Done => result,
+                        CompletionKind::Cancelled | CompletionKind::Aborted => {
+                            Err(io_error::aborted())
+                        }
+                    });
+                }
+                Ok(FinishAction::Deferred) => {
+                    // The budget ran out during the syscall. The result is in hand (bytes
+                    // already in the caller's buffer), so it is returned now; the lane stays
+                    // busy until the core dispatches the deferred completion, and the next op
+                    // in this direction waits for it.
+                    lane.state = LaneState::Detached(op);
+                    return Poll::Ready(result);
+                }
+                Ok(FinishAction::Retry) => continue,
+                Ok(FinishAction::Parked) => {
+                    lane.state = LaneState::Waiting(op);
+                    lane.set_waker(cx);
+                    self.mark_dirty(token);
+                    return Poll::Pending;
+                }
+                Err(_) => {
+                    lane.state = LaneState::Idle;
+                    return Poll::Ready(Err(io_error::internal("finish_attempt refused")));
+                }
+            }
+        }
+    }
+
+    /// The task stopped waiting for its op in `dir` (its future was dropped): cancel the op.
+    /// Nothing is lost: a waiting op did no I/O; an attempt granted but not performed is
+    /// finished as WouldBlock (no syscall happened), which the core resolves as cancelled.
+    pub(crate) fn cancel_op(&mut self, token: Token, dir: Direction) {
+        let Some(source) = self.source_mut(token) else {
+            return;
+        };
+        let lane = &mut source.lanes[dir.index()];
+        let op = match lane.state {
+            LaneState::Waiting(op) | LaneState::Attempt(op) => op,
+            LaneState::Idle | LaneState::Detached(_) => return,
+            LaneState::Aborted => {
+                lane.state = LaneState::Idle;
+                return;
+            }
+        };
+        lane.waker = None;
+        lane.state = LaneState::Idle;
+        match self.reactor.cancel(op) {
+            Ok(CancelAction::Requested) => {
+                let _ = self.reactor.finish_attempt(op, Outcome::WouldBlock);
+            }
+            Ok(CancelAction::Cancelled(_)) | Ok(CancelAction::TooLate) | Err(_) => {}
+        }
+        self.mark_dirty(token);
+    }
+
+    /// True when an op is outstanding (waiting or granted) in `dir` of `token`.
+    pub(crate) fn op_pending(&mut self, token: Token, dir: Direction) -> bool {
+        self.source_mut(token).is_some_and(|s| {
+            matches!(
+                s.lanes[dir.index()].state,
+                LaneState::Waiting(_) | LaneState::Attempt(_)
+            )
+        })
+    }
+
+    /// Drains the core's ready queue: granted attempts and deferred completions wake their task.
+    fn dispatch_ready(&mut self, to_wake: &mut Vec<Waker>) {
+        while let Some(ready) = self.reactor.poll_ready() {
+            let (op, granted) = match ready {
+                Ready::Attempt(op) => (op, true),
+                Ready::Complete(c) => (c.op, false),
+            };
+            let token = op.token();
+            let dir = op.direction();
+            let edge = self.edge;
+            let Some(source) = self.source_mut(token) else {
+                continue;
+            };
+            let lane = &mut source.lanes[dir.index()];
+            match (lane.state, granted) {
+                (LaneState::Waiting(w), true) if w == op => {
+                    lane.state = LaneState::Attempt(op);
+                    if let Some(w) = lane.waker.take() {
+                        to_wake.push(w);
+                    }
+                    if !edge {
+                        self.mark_dirty(token);
+                    }
+                }
+                (LaneState::Detached(d), false) if d == op => {
+                    lane.state = LaneState::Idle;
+                    if let Some(w) = lane.waker.take() {
+                        to_wake.push(w);
+                    }
+                }
+                (_, true) => {
+                    // Nobody owns this attempt (should not happen): resolve it as cancelled so
+                    // the lane is free again.
+                    if let Ok(CancelAction::Requested) = self.reactor.cancel(op) {
+                        let _ = self.reactor.finish_attempt(op, Outcome::WouldBlock);
+                    }
+                }
+                (_, false) => {}
+            }
+        }
+    }
+
+    /// Pushes interest changes to a level-triggered poller.
+    fn flush_interest(&mut self) -> io::Result<()> {
+        while let Some(token) = self.dirty.pop() {
+            let interest = match self.reactor.interest(token) {
+                Ok(i) => i,
+                Err(_) => continue,
+            };
+            let Some(source) = self.source_mut(token) else {
+                continue;
+            };
+            source.dirty = false;
+            if source.watched != interest {
+                source.watched = interest;
+                let fd = source.fd;
+                self.poller.reregister(fd, token, interest)?;
+            }
+        }
         Ok(())
     }
 
-    pub(crate) fn shutdown(&mut self) {}
+    /// One turn: see the module docs. Blocks only when `may_block` and nothing became runnable.
+    pub(crate) fn turn(&mut self, may_block: bool, to_wake: &mut Vec<Waker>) -> io::Result<()> {
+        self.dispatch_ready(to_wake);
+        self.flush_interest()?;
+        let now = self.clock.now();
+        self.timers.expire(now, to_wake);
+        let timeout = if !may_block || !to_wake.is_empty() {
+            Some(Duration::ZERO)
+        } else {
+            self.timers
+                .next_deadline()
+                .map(|d| Duration::from_nanos(d.saturating_sub(now)))
+        };
+        self.events.clear();
+        self.poller.wait(&mut self.events, timeout)?;
+        for i in 0..self.events.len() {
+            let event = self.events[i];
+            let _ = self.reactor.handle_event(event);
+        }
+        self.dispatch_ready(to_wake);
+        let now = self.clock.now();
+        self.timers.expire(now, to_wake);
+        Ok(())
+    }
+
+    /// The runtime is going away: deregister everything, wake whoever waits.
+    pub(crate) fn shutdown(&mut self, to_wake: &mut Vec<Waker>) {
+        let tokens: Vec<Token> = self.sources.iter().filter_map(|s| s.token).collect();
+        for token in tokens {
+            self.deregister(token, to_wake);
+        }
+        self.shut_down = true;
+        self.timers.clear(to_wake);
+    }
+
+    /// True once shut down.
+    pub(crate) fn is_shut_down(&self) -> bool {
+        self.shut_down
+    }
+
+    /// The core's counters (for tests and benchmarks).
+    pub(crate) fn stats(&self) -> rill_core::Stats {
+        self.reactor.stats()
+    }
 }

@@ -231,6 +231,8 @@ pub(crate) struct Local {
     run_queue: RefCell<VecDeque<u64>>,
     tasks: RefCell<TaskTable>,
     pub(crate) driver: RefCell<Driver>,
+    /// Wakers collected by the driver, woken once it is no longer borrowed.
+    to_wake: RefCell<Vec<Waker>>,
     shut_down: Cell<bool>,
 }
 
@@ -247,6 +249,7 @@ impl Local {
                 ..TaskTable::default()
             }),
             driver: RefCell::new(driver),
+            to_wake: RefCell::new(Vec::with_capacity(64)),
             shut_down: Cell::new(false),
         }
     }
@@ -374,7 +377,11 @@ impl Local {
             }
             self.take_remote();
             let may_block = self.run_queue.borrow().is_empty();
-            let turn = self.driver.borrow_mut().turn(may_block);
+            let turn = {
+                let mut to_wake = self.to_wake.borrow_mut();
+                self.driver.borrow_mut().turn(may_block, &mut to_wake)
+            };
+            self.wake_collected();
             if let Err(e) = turn {
                 main.mark_finished();
                 return Err(e);
@@ -409,6 +416,33 @@ impl Local {
             }
         }
         self.run_queue.borrow_mut().clear();
-        self.driver.borrow_mut().shutdown();
+        {
+            let mut to_wake = self.to_wake.borrow_mut();
+            self.driver.borrow_mut().shutdown(&mut to_wake);
+        }
+        self.wake_collected();
+    }
+
+    /// Wakes what the driver collected (outside any driver borrow).
+    pub(crate) fn wake_collected(&self) {
+        loop {
+            let Some(w) = self.to_wake.borrow_mut().pop() else {
+                break;
+            };
+            w.wake();
+        }
+    }
+
+    /// Runs `f` with the driver and the wake list, then wakes what it collected.
+    pub(crate) fn with_driver_wake<R>(
+        &self,
+        f: impl FnOnce(&mut Driver, &mut Vec<Waker>) -> R,
+    ) -> R {
+        let r = {
+            let mut to_wake = self.to_wake.borrow_mut();
+            f(&mut self.driver.borrow_mut(), &mut to_wake)
+        };
+        self.wake_collected();
+        r
     }
 }

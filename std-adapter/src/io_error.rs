@@ -1,0 +1,48 @@
+//! Errors the adapter makes itself, all `std::io::Error` with a kind a caller can match on.
+//!
+//! OS errors pass through `io::Error::from_raw_os_error`, which already maps errno to the right
+//! kind (`ECONNRESET` → `ConnectionReset`, `EPIPE` → `BrokenPipe`, `ETIMEDOUT` → `TimedOut`,
+//! `ECONNREFUSED` → `ConnectionRefused`, ...). `WouldBlock` never reaches the user: the adapter
+//! parks the op instead. What is left are the runtime's own conditions, below.
+
+use std::io;
+
+/// The object's descriptor was deregistered (closed, or its runtime shut down) while an op was
+/// outstanding: the op completed as aborted.
+pub(crate) fn aborted() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::NotConnected,
+        "the socket was closed (deregistered) while the operation was pending",
+    )
+}
+
+/// The runtime that owns the object has shut down.
+pub(crate) fn shut_down() -> io::Error {
+    io::Error::other(crate::executor::SHUT_DOWN_MSG)
+}
+
+/// The descriptor table (`Builder::max_io`) is full.
+pub(crate) fn table_full() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::OutOfMemory,
+        "too many registered I/O objects (raise Builder::max_io)",
+    )
+}
+
+/// The descriptor is already registered with this runtime.
+pub(crate) fn already_registered(fd: i32) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::AlreadyExists,
+        format!("descriptor {fd} is already registered with this rill runtime"),
+    )
+}
+
+/// `timeout` expired.
+pub(crate) fn timed_out() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "operation timed out")
+}
+
+/// The core refused a transition the adapter believed valid: a bug, reported, not a panic.
+pub(crate) fn internal(what: &str) -> io::Error {
+    io::Error::other(format!("rill internal error: {what}"))
+}

@@ -1,0 +1,265 @@
+//! Sockets: TCP, UDP and Unix-domain, each a thin layer over one registered descriptor.
+//!
+//! Every read, write, accept and connect goes through the core: the syscall is tried first
+//! (speculative I/O), completes inline within the inline budget, and parks on WouldBlock until
+//! the poller reports the direction ready. `WouldBlock` never reaches the caller.
+//!
+//! The stream types share one implementation of their byte-stream methods (the
+//! `stream_io!` macro below): `read`, `read_vectored`, `peek`, `write`, `write_vectored`,
+//! `write_all`, `read_exact`, and the `futures-io` `AsyncRead` / `AsyncWrite` impls (on the type
+//! and on `&Type`, so one task can read while another writes through a shared reference).
+
+pub(crate) mod tcp;
+pub(crate) mod udp;
+pub(crate) mod unix;
+
+/// Implements the byte-stream methods for a type with a `source: IoSource<_>` field.
+macro_rules! stream_io {
+    ($ty:ident) => {
+        impl $ty {
+            /// Reads into `buf`, waiting until at least one byte is available. `Ok(0)` means the
+            /// peer shut down its writing side (or `buf` is empty). If the returned future is
+            /// dropped before it completes, no bytes were read: they stay in the socket for the
+            /// next read.
+            pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                let fd = self.source.fd();
+                $crate::io_source::Op::new(&self.source, rill_core::Direction::Read, move |_: &_| {
+                    $crate::sys::recv(fd, buf)
+                })
+                .await
+            }
+
+            /// Reads into several buffers at once (`readv`). Same guarantees as `read`.
+            pub async fn read_vectored(
+                &self,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::io::Result<usize> {
+                if bufs.iter().all(|b| b.is_empty()) {
+                    return Ok(0);
+                }
+                let fd = self.source.fd();
+                $crate::io_source::Op::new(&self.source, rill_core::Direction::Read, move |_: &_| {
+                    $crate::sys::recv_vectored(fd, bufs)
+                })
+                .await
+            }
+
+            /// Reads into `buf` without removing the bytes from the socket (`MSG_PEEK`).
+            pub async fn peek(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                let fd = self.source.fd();
+                $crate::io_source::Op::new(&self.source, rill_core::Direction::Read, move |_: &_| {
+                    $crate::sys::peek(fd, buf)
+                })
+                .await
+            }
+
+            /// Reads exactly `buf.len()` bytes. An early EOF is `UnexpectedEof`. If the future is
+            /// dropped midway, the bytes already read are in `buf`'s prefix (the count is lost
+            /// with the future): use `read` in a loop when partial progress matters.
+            pub async fn read_exact(&self, mut buf: &mut [u8]) -> std::io::Result<()> {
+                while !buf.is_empty() {
+                    let n = self.read(buf).await?;
+                    if n == 0 {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::UnexpectedEof,
+                            "early EOF in read_exact",
+                        ));
+                    }
+                    buf = &mut buf[n..];
+                }
+                Ok(())
+            }
+
+            /// Writes some of `buf`, waiting until the socket accepts at least one byte.
+            /// Returns how many bytes were written. Never raises SIGPIPE: a write to a closed
+            /// peer is `BrokenPipe` (or `ConnectionReset`). If the future is dropped before it
+            /// completes, nothing was written.
+            pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                let fd = self.source.fd();
+                $crate::io_source::Op::new(&self.source, rill_core::Direction::Write, move |_: &_| {
+                    $crate::sys::send(fd, buf)
+                })
+                .await
+            }
+
+            /// Writes from several buffers at once (`sendmsg`, no SIGPIPE).
+            pub async fn write_vectored(
+                &self,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::io::Result<usize> {
+                if bufs.iter().all(|b| b.is_empty()) {
+                    return Ok(0);
+                }
+                let fd = self.source.fd();
+                $crate::io_source::Op::new(&self.source, rill_core::Direction::Write, move |_: &_| {
+                    $crate::sys::send_vectored(fd, bufs)
+                })
+                .await
+            }
+
+            /// Writes all of `buf`. A write that accepts 0 bytes is `WriteZero`. If the future is
+            /// dropped midway, a prefix of `buf` was sent (its length is lost with the future):
+            /// use `write` in a loop when partial progress matters.
+            pub async fn write_all(&self, mut buf: &[u8]) -> std::io::Result<()> {
+                while !buf.is_empty() {
+                    let n = self.write(buf).await?;
+                    if n == 0 {
+                        return Err(std::io::Error::new(
+                            std::io::ErrorKind::WriteZero,
+                            "write accepted 0 bytes",
+                        ));
+                    }
+                    buf = &buf[n..];
+                }
+                Ok(())
+            }
+
+            /// Shuts down the read, write, or both halves (`shutdown(2)`).
+            pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
+                self.source.get_ref().shutdown(how)
+            }
+
+            /// The pending socket error (`SO_ERROR`), cleared by reading it.
+            pub fn take_error(&self) -> std::io::Result<Option<std::io::Error>> {
+                $crate::sys::take_error(self.source.fd())
+            }
+
+            fn poll_read_impl(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                if buf.is_empty() {
+                    return std::task::Poll::Ready(Ok(0));
+                }
+                let fd = self.source.fd();
+                self.source
+                    .poll_op(cx, rill_core::Direction::Read, |_| $crate::sys::recv(fd, buf))
+            }
+
+            fn poll_read_vectored_impl(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                if bufs.iter().all(|b| b.is_empty()) {
+                    return std::task::Poll::Ready(Ok(0));
+                }
+                let fd = self.source.fd();
+                self.source.poll_op(cx, rill_core::Direction::Read, |_| {
+                    $crate::sys::recv_vectored(fd, bufs)
+                })
+            }
+
+            fn poll_write_impl(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                if buf.is_empty() {
+                    return std::task::Poll::Ready(Ok(0));
+                }
+                let fd = self.source.fd();
+                self.source
+                    .poll_op(cx, rill_core::Direction::Write, |_| $crate::sys::send(fd, buf))
+            }
+
+            fn poll_write_vectored_impl(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                if bufs.iter().all(|b| b.is_empty()) {
+                    return std::task::Poll::Ready(Ok(0));
+                }
+                let fd = self.source.fd();
+                self.source.poll_op(cx, rill_core::Direction::Write, |_| {
+                    $crate::sys::send_vectored(fd, bufs)
+                })
+            }
+        }
+
+        $crate::net::stream_io!(@async $ty);
+        $crate::net::stream_io!(@async &$ty);
+
+        impl std::os::fd::AsRawFd for $ty {
+            fn as_raw_fd(&self) -> std::os::fd::RawFd {
+                self.source.fd()
+            }
+        }
+
+        impl std::os::fd::AsFd for $ty {
+            fn as_fd(&self) -> std::os::fd::BorrowedFd<'_> {
+                self.source.get_ref().as_fd()
+            }
+        }
+    };
+    (@async $($ty:tt)+) => {
+        impl futures_io::AsyncRead for $($ty)+ {
+            fn poll_read(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_read_impl(cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_read_vectored_impl(cx, bufs)
+            }
+        }
+
+        impl futures_io::AsyncWrite for $($ty)+ {
+            fn poll_write(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                buf: &[u8],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_impl(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: std::pin::Pin<&mut Self>,
+                cx: &mut std::task::Context<'_>,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                self.poll_write_vectored_impl(cx, bufs)
+            }
+
+            fn poll_flush(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                // Writes go straight to the kernel: nothing is buffered here.
+                std::task::Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(
+                self: std::pin::Pin<&mut Self>,
+                _cx: &mut std::task::Context<'_>,
+            ) -> std::task::Poll<std::io::Result<()>> {
+                std::task::Poll::Ready(
+                    match self.source.get_ref().shutdown(std::net::Shutdown::Write) {
+                        Err(e) if e.kind() == std::io::ErrorKind::NotConnected => Ok(()),
+                        r => r,
+                    },
+                )
+            }
+        }
+    };
+}
+
+pub(crate) use stream_io;

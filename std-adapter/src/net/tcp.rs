@@ -1,0 +1,356 @@
+//! TCP: [`TcpListener`] and [`TcpStream`].
+//!
+//! Connect is non-blocking: the socket is created non-blocking, `connect(2)` answers
+//! `EINPROGRESS`, and the connect op (write direction) completes when the socket turns
+//! writable, with `SO_ERROR` telling success from failure (`ConnectionRefused`, `TimedOut`, ...).
+//! Accept uses `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)`; when the process is out of descriptors
+//! (`EMFILE` / `ENFILE`) it backs off with a timer (10 ms, doubling up to 1 s) instead of
+//! spinning, and resumes as soon as a retry succeeds (H17).
+
+use std::cell::Cell;
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use rill_core::Direction;
+
+use crate::io_source::{IoSource, Op};
+use crate::sys;
+use crate::time::sleep::TimerHandle;
+
+/// First back-off after `EMFILE` / `ENFILE` on accept.
+const BACKOFF_START: Duration = Duration::from_millis(10);
+/// Longest back-off.
+const BACKOFF_MAX: Duration = Duration::from_secs(1);
+
+/// True for the errors that mean "out of descriptors": retrying at once would spin.
+fn is_fd_exhaustion(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM)
+    )
+}
+
+/// True for per-connection accept errors: that connection is gone, the next may be fine.
+fn is_transient_accept_error(e: &io::Error) -> bool {
+    matches!(
+        e.raw_os_error(),
+        Some(libc::ECONNABORTED) | Some(libc::EPROTO) | Some(libc::EPERM)
+    )
+}
+
+/// A TCP socket server, listening for connections.
+pub struct TcpListener {
+    source: IoSource<std::net::TcpListener>,
+    backoff: Cell<Duration>,
+    backoff_timer: Cell<Option<TimerHandle>>,
+    backoffs: Cell<u64>,
+}
+
+impl TcpListener {
+    /// Binds to `addr` (the first address that works) and listens with a backlog of 1024
+    /// (`SO_REUSEADDR` set). Must be called inside the runtime. Name resolution, if `addr`
+    /// needs it, blocks.
+    pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match sys::tcp_listen(&a, 1024) {
+                Ok(std) => return TcpListener::from_std(std),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no addresses to bind to")
+        }))
+    }
+
+    /// Takes over a std listener (made non-blocking here) and registers it with the runtime
+    /// driving this thread.
+    pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
+        listener.set_nonblocking(true)?;
+        Ok(TcpListener {
+            source: IoSource::new(listener)?,
+            backoff: Cell::new(BACKOFF_START),
+            backoff_timer: Cell::new(None),
+            backoffs: Cell::new(0),
+        })
+    }
+
+    /// Deregisters and gives the std listener back (still non-blocking).
+    pub fn into_std(self) -> std::net::TcpListener {
+        let TcpListener {
+            source,
+            backoff_timer,
+            ..
+        } = self;
+        drop(backoff_timer);
+        source.into_inner()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.source.get_ref().local_addr()
+    }
+
+    /// How many times accept backed off because the process was out of descriptors.
+    pub fn accept_backoffs(&self) -> u64 {
+        self.backoffs.get()
+    }
+
+    /// Waits for and accepts one connection. Dropping the future before it completes accepts
+    /// nothing: pending connections stay in the backlog.
+    pub fn accept(&self) -> Accept<'_> {
+        Accept {
+            listener: self,
+            pending: false,
+        }
+    }
+
+    /// Polls for one connection (the `accept` future, without the future).
+    pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        loop {
+            if let Some(timer) = self.backoff_timer.take() {
+                if timer.poll(cx).is_pending() {
+                    self.backoff_timer.set(Some(timer));
+                    return Poll::Pending;
+                }
+                timer.cancel();
+            }
+            let r = self
+                .source
+                .poll_op(cx, Direction::Read, |l| sys::accept(l.as_raw_fd()));
+            match r {
+                Poll::Pending => return Poll::Pending,
+                Poll::Ready(Ok((fd, addr))) => {
+                    self.backoff.set(BACKOFF_START);
+                    let std = std::net::TcpStream::from(fd);
+                    let addr = match addr {
+                        Some(a) => a,
+                        None => std.peer_addr()?,
+                    };
+                    let stream = TcpStream {
+                        source: IoSource::new(std)?,
+                    };
+                    return Poll::Ready(Ok((stream, addr)));
+                }
+                Poll::Ready(Err(e)) if is_fd_exhaustion(&e) => {
+                    let delay = self.backoff.get();
+                    self.backoff.set((delay * 2).min(BACKOFF_MAX));
+                    self.backoffs.set(self.backoffs.get() + 1);
+                    self.backoff_timer.set(Some(TimerHandle::after(delay)?));
+                    // Loop: poll the timer so it holds our waker.
+                }
+                Poll::Ready(Err(e)) if is_transient_accept_error(&e) => continue,
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            }
+        }
+    }
+}
+
+/// The future of [`TcpListener::accept`].
+pub struct Accept<'a> {
+    listener: &'a TcpListener,
+    pending: bool,
+}
+
+impl Future for Accept<'_> {
+    type Output = io::Result<(TcpStream, SocketAddr)>;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let r = self.listener.poll_accept(cx);
+        self.pending = r.is_pending();
+        r
+    }
+}
+
+impl Drop for Accept<'_> {
+    fn drop(&mut self) {
+        if self.pending {
+            self.listener.source.cancel(Direction::Read);
+        }
+    }
+}
+
+impl fmt::Debug for Accept<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accept").finish_non_exhaustive()
+    }
+}
+
+impl fmt::Debug for TcpListener {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpListener")
+            .field("fd", &self.source.fd())
+            .field("local_addr", &self.local_addr().ok())
+            .finish()
+    }
+}
+
+impl AsRawFd for TcpListener {
+    fn as_raw_fd(&self) -> RawFd {
+        self.source.fd()
+    }
+}
+
+impl AsFd for TcpListener {
+    fn as_fd(&self) -> BorrowedFd<'_> {
+        self.source.get_ref().as_fd()
+    }
+}
+
+impl From<TcpListener> for OwnedFd {
+    fn from(l: TcpListener) -> OwnedFd {
+        l.into_std().into()
+    }
+}
+
+impl IntoRawFd for TcpListener {
+    fn into_raw_fd(self) -> RawFd {
+        self.into_std().into_raw_fd()
+    }
+}
+
+impl TryFrom<std::net::TcpListener> for TcpListener {
+    type Error = io::Error;
+    fn try_from(l: std::net::TcpListener) -> io::Result<TcpListener> {
+        TcpListener::from_std(l)
+    }
+}
+
+/// A TCP connection.
+pub struct TcpStream {
+    source: IoSource<std::net::TcpStream>,
+}
+
+crate::net::stream_io!(TcpStream);
+
+impl TcpStream {
+    /// Connects to `addr`, trying each resolved address in turn; the error of the last one is
+    /// returned if none works. Name resolution, if `addr` needs it, blocks.
+    pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
+        let mut last = None;
+        for a in addr.to_socket_addrs()? {
+            match TcpStream::connect_addr(a).await {
+                Ok(s) => return Ok(s),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or_else(|| {
+            io::Error::new(io::ErrorKind::InvalidInput, "no addresses to connect to")
+        }))
+    }
+
+    /// Connects to one address without blocking: the connect completes through the reactor.
+    /// Dropping the future before it completes closes the half-open socket.
+    pub async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let fd = sys::tcp_socket(&addr)?;
+        let connected = sys::connect(fd.as_raw_fd(), &addr)?;
+        let stream = TcpStream {
+            source: IoSource::new(std::net::TcpStream::from(fd))?,
+        };
+        if !connected {
+            let raw = stream.source.fd();
+            Op::new(
+                &stream.source,
+                Direction::Write,
+                move |s: &std::net::TcpStream| {
+                    if let Some(e) = sys::take_error(raw)? {
+                        return Err(e);
+                    }
+                    match s.peer_addr() {
+                        Ok(_) => Ok(()),
+                        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
+                            Err(io::ErrorKind::WouldBlock.into())
+                        }
+                        Err(e) => Err(e),
+                    }
+                },
+            )
+            .await?;
+        }
+        Ok(stream)
+    }
+
+    /// Takes over a connected std stream (made non-blocking here) and registers it with the
+    /// runtime driving this thread.
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        sys::set_nosigpipe(stream.as_raw_fd())?;
+        Ok(TcpStream {
+            source: IoSource::new(stream)?,
+        })
+    }
+
+    /// Deregisters and gives the std stream back (still non-blocking).
+    pub fn into_std(self) -> std::net::TcpStream {
+        self.source.into_inner()
+    }
+
+    /// The peer's address.
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.source.get_ref().peer_addr()
+    }
+
+    /// The local address.
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.source.get_ref().local_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (disables Nagle's algorithm).
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.source.get_ref().set_nodelay(nodelay)
+    }
+
+    /// Reads `TCP_NODELAY`.
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.source.get_ref().nodelay()
+    }
+
+    /// Sets the IP time-to-live.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.source.get_ref().set_ttl(ttl)
+    }
+
+    /// True when a read is outstanding (a read future is waiting); for tests and diagnostics.
+    pub fn read_pending(&self) -> bool {
+        self.source.op_pending(Direction::Read)
+    }
+
+    /// True when a write is outstanding; for tests and diagnostics.
+    pub fn write_pending(&self) -> bool {
+        self.source.op_pending(Direction::Write)
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("fd", &self.source.fd())
+            .field("local_addr", &self.local_addr().ok())
+            .field("peer_addr", &self.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl From<TcpStream> for OwnedFd {
+    fn from(s: TcpStream) -> OwnedFd {
+        s.into_std().into()
+    }
+}
+
+impl IntoRawFd for TcpStream {
+    fn into_raw_fd(self) -> RawFd {
+        self.into_std().into_raw_fd()
+    }
+}
+
+impl TryFrom<std::net::TcpStream> for TcpStream {
+    type Error = io::Error;
+    fn try_from(s: std::net::TcpStream) -> io::Result<TcpStream> {
+        TcpStream::from_std(s)
+    }
+}

@@ -1,0 +1,362 @@
+//! The few raw syscalls the adapter makes itself on socket descriptors: `recv` / `send` with
+//! `MSG_NOSIGNAL`, vectored variants, non-blocking `accept4`, non-blocking `connect`, and the
+//! `sockaddr` conversions they need.
+//!
+//! Every call retries on `EINTR` and turns `-1` into `io::Error::last_os_error()`. The `unsafe`
+//! blocks here are the only ones in the crate; each says why it is sound.
+
+use std::io::{self, IoSlice, IoSliceMut};
+use std::mem;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
+use std::os::fd::{FromRawFd, OwnedFd, RawFd};
+
+/// `send` flags that keep a write to a closed peer from raising SIGPIPE (H16). macOS and iOS
+/// have no `MSG_NOSIGNAL`; their sockets get `SO_NOSIGPIPE` at creation instead.
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+const SEND_FLAGS: libc::c_int = 0;
+#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
+
+fn retry<F: FnMut() -> isize>(mut f: F) -> io::Result<usize> {
+    loop {
+        let n = f();
+        if n >= 0 {
+            return Ok(n as usize);
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    }
+}
+
+/// `recv(fd, buf, 0)`.
+pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is a valid, writable region of `buf.len()` bytes for the whole call.
+    retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
+}
+
+/// `recv(fd, buf, MSG_PEEK)`.
+pub(crate) fn peek(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    // SAFETY: as in `recv`.
+    retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_PEEK) })
+}
+
+/// `send(fd, buf, MSG_NOSIGNAL)`.
+pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
+    // SAFETY: `buf` is a valid, readable region of `buf.len()` bytes for the whole call.
+    retry(|| unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), SEND_FLAGS) })
+}
+
+/// `readv(fd, bufs)`.
+pub(crate) fn recv_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+    let count = bufs.len().min(1024) as libc::c_int;
+    // SAFETY: `IoSliceMut` is guaranteed ABI-compatible with `struct iovec` on Unix, and each
+    // slice is valid and writable for the whole call; `count` does not exceed `bufs.len()`.
+    retry(|| unsafe { libc::readv(fd, bufs.as_mut_ptr().cast(), count) })
+}
+
+/// `sendmsg(fd, {iov: bufs}, MSG_NOSIGNAL)`: a vectored write that cannot raise SIGPIPE.
+pub(crate) fn send_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+    // SAFETY: an all-zero `msghdr` is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = bufs.len().min(1024) as _;
+    // SAFETY: `IoSlice` is ABI-compatible with `struct iovec`; the kernel only reads the slices,
+    // which stay valid for the whole call. No name or control data is passed.
+    retry(|| unsafe { libc::sendmsg(fd, &msg, SEND_FLAGS) })
+}
+
+/// `accept4(fd, SOCK_NONBLOCK | SOCK_CLOEXEC)` where available, else `accept` followed by
+/// `fcntl`. Returns the new descriptor and the peer's address (if it is IPv4 / IPv6).
+pub(crate) fn accept(fd: RawFd) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
+    // SAFETY: an all-zero `sockaddr_storage` is valid; it is large enough for any address.
+    let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    let raw = loop {
+        #[cfg(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        ))]
+        // SAFETY: `storage` and `len` are valid for writes and `len` holds storage's size.
+        let r = unsafe {
+            libc::accept4(
+                fd,
+                (&mut storage as *mut libc::sockaddr_storage).cast(),
+                &mut len,
+                libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
+            )
+        };
+        #[cfg(not(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd",
+            target_os = "netbsd",
+            target_os = "openbsd",
+            target_os = "dragonfly"
+        )))]
+        // SAFETY: as above.
+        let r = unsafe {
+            libc::accept(
+                fd,
+                (&mut storage as *mut libc::sockaddr_storage).cast(),
+                &mut len,
+            )
+        };
+        if r >= 0 {
+            break r;
+        }
+        let e = io::Error::last_os_error();
+        if e.kind() != io::ErrorKind::Interrupted {
+            return Err(e);
+        }
+    };
+    // SAFETY: `raw` is a fresh descriptor returned by accept that nothing else owns.
+    let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    )))]
+    {
+        set_nonblocking_cloexec(raw)?;
+        set_nosigpipe(raw)?;
+    }
+    Ok((owned, sockaddr_to_std(&storage, len)))
+}
+
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "freebsd",
+    target_os = "netbsd",
+    target_os = "openbsd",
+    target_os = "dragonfly"
+)))]
+fn set_nonblocking_cloexec(fd: RawFd) -> io::Result<()> {
+    // SAFETY: fcntl on a descriptor we own with integer arguments.
+    unsafe {
+        let fl = libc::fcntl(fd, libc::F_GETFL);
+        if fl < 0 || libc::fcntl(fd, libc::F_SETFL, fl | libc::O_NONBLOCK) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let fd_fl = libc::fcntl(fd, libc::F_GETFD);
+        if fd_fl < 0 || libc::fcntl(fd, libc::F_SETFD, fd_fl | libc::FD_CLOEXEC) < 0 {
+            return Err(io::Error::last_os_error());
+        }
+    }
+    Ok(())
+}
+
+/// Sets `SO_NOSIGPIPE` where it exists (Apple systems): the SIGPIPE guard there.
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+pub(crate) fn set_nosigpipe(fd: RawFd) -> io::Result<()> {
+    let one: libc::c_int = 1;
+    // SAFETY: `one` is a valid c_int for the duration of the call.
+    let r = unsafe {
+        libc::setsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_NOSIGPIPE,
+            (&one as *const libc::c_int).cast(),
+            mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(())
+}
+
+/// Elsewhere `MSG_NOSIGNAL` on every send does the job.
+#[cfg(not(any(target_os = "macos", target_os = "ios")))]
+pub(crate) fn set_nosigpipe(_fd: RawFd) -> io::Result<()> {
+    Ok(())
+}
+
+/// A new non-blocking, close-on-exec TCP socket for `addr`'s family.
+pub(crate) fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
+    let domain = match addr {
+        SocketAddr::V4(_) => libc::AF_INET,
+        SocketAddr::V6(_) => libc::AF_INET6,
+    };
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    ))]
+    let ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    )))]
+    let ty = libc::SOCK_STREAM;
+    // SAFETY: socket(2) with constant arguments.
+    let raw = unsafe { libc::socket(domain, ty, 0) };
+    if raw < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: `raw` is a fresh descriptor nothing else owns.
+    let owned = unsafe { OwnedFd::from_raw_fd(raw) };
+    #[cfg(not(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "freebsd",
+        target_os = "netbsd",
+        target_os = "openbsd",
+        target_os = "dragonfly"
+    )))]
+    set_nonblocking_cloexec(raw)?;
+    set_nosigpipe(raw)?;
+    Ok(owned)
+}
+
+/// Starts a non-blocking connect. `Ok(true)`: connected at once; `Ok(false)`: in progress
+/// (`EINPROGRESS`), completion is signalled by writability.
+pub(crate) fn connect(fd: RawFd, addr: &SocketAddr) -> io::Result<bool> {
+    let (storage, len) = std_to_sockaddr(addr);
+    loop {
+        // SAFETY: `storage` holds a valid sockaddr of `len` bytes for the whole call.
+        let r =
+            unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };
+        if r == 0 {
+            return Ok(true);
+        }
+        let e = io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINPROGRESS) => return Ok(false),
+            // A connect interrupted by a signal continues asynchronously.
+            Some(libc::EINTR) => return Ok(false),
+            _ => return Err(e),
+        }
+    }
+}
+
+/// `getsockopt(SO_ERROR)`: the socket's pending error, cleared by reading it.
+pub(crate) fn take_error(fd: RawFd) -> io::Result<Option<io::Error>> {
+    let mut err: libc::c_int = 0;
+    let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
+    // SAFETY: `err` and `len` are valid for writes; `len` holds `err`'s size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_ERROR,
+            (&mut err as *mut libc::c_int).cast(),
+            &mut len,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((err != 0).then(|| io::Error::from_raw_os_error(err)))
+}
+
+fn std_to_sockaddr(addr: &SocketAddr) -> (libc::sockaddr_storage, libc::socklen_t) {
+    // SAFETY: an all-zero `sockaddr_storage` is valid.
+    let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let len = match addr {
+        SocketAddr::V4(a) => {
+            // SAFETY: `sockaddr_storage` is larger than and aligned for `sockaddr_in`.
+            let sin = unsafe {
+                &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in>()
+            };
+            sin.sin_family = libc::AF_INET as libc::sa_family_t;
+            sin.sin_port = a.port().to_be();
+            sin.sin_addr = libc::in_addr {
+                s_addr: u32::from_ne_bytes(a.ip().octets()),
+            };
+            mem::size_of::<libc::sockaddr_in>()
+        }
+        SocketAddr::V6(a) => {
+            // SAFETY: `sockaddr_storage` is larger than and aligned for `sockaddr_in6`.
+            let sin6 = unsafe {
+                &mut *(&mut storage as *mut libc::sockaddr_storage).cast::<libc::sockaddr_in6>()
+            };
+            sin6.sin6_family = libc::AF_INET6 as libc::sa_family_t;
+            sin6.sin6_port = a.port().to_be();
+            sin6.sin6_flowinfo = a.flowinfo();
+            sin6.sin6_addr = libc::in6_addr {
+                s6_addr: a.ip().octets(),
+            };
+            sin6.sin6_scope_id = a.scope_id();
+            mem::size_of::<libc::sockaddr_in6>()
+        }
+    };
+    (storage, len as libc::socklen_t)
+}
+
+fn sockaddr_to_std(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> Option<SocketAddr> {
+    match storage.ss_family as libc::c_int {
+        libc::AF_INET if len as usize >= mem::size_of::<libc::sockaddr_in>() => {
+            // SAFETY: the family says the storage holds a `sockaddr_in`, and it is large enough.
+            let sin =
+                unsafe { &*(storage as *const libc::sockaddr_storage).cast::<libc::sockaddr_in>() };
+            let ip = Ipv4Addr::from(sin.sin_addr.s_addr.to_ne_bytes());
+            Some(SocketAddr::V4(SocketAddrV4::new(
+                ip,
+                u16::from_be(sin.sin_port),
+            )))
+        }
+        libc::AF_INET6 if len as usize >= mem::size_of::<libc::sockaddr_in6>() => {
+            // SAFETY: the family says the storage holds a `sockaddr_in6`, and it is large enough.
+            let sin6 = unsafe {
+                &*(storage as *const libc::sockaddr_storage).cast::<libc::sockaddr_in6>()
+            };
+            let ip = Ipv6Addr::from(sin6.sin6_addr.s6_addr);
+            Some(SocketAddr::V6(SocketAddrV6::new(
+                ip,
+                u16::from_be(sin6.sin6_port),
+                sin6.sin6_flowinfo,
+                sin6.sin6_scope_id,
+            )))
+        }
+        _ => None,
+    }
+}
+
+/// A listening TCP socket on `addr` with `SO_REUSEADDR` and a `backlog`-deep accept queue
+/// (std's `bind` uses 128, too shallow for bursts of connects).
+pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32) -> io::Result<std::net::TcpListener> {
+    let fd = tcp_socket(addr)?;
+    let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
+    let one: libc::c_int = 1;
+    // SAFETY: `one` is a valid c_int for the duration of the call.
+    let r = unsafe {
+        libc::setsockopt(
+            raw,
+            libc::SOL_SOCKET,
+            libc::SO_REUSEADDR,
+            (&one as *const libc::c_int).cast(),
+            mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    let (storage, len) = std_to_sockaddr(addr);
+    // SAFETY: `storage` holds a valid sockaddr of `len` bytes for the whole call.
+    let r = unsafe { libc::bind(raw, (&storage as *const libc::sockaddr_storage).cast(), len) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // SAFETY: listen(2) on a descriptor we own.
+    if unsafe { libc::listen(raw, backlog) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(std::net::TcpListener::from(fd))
+}
