@@ -122,7 +122,7 @@ pub(crate) struct Driver {
 
 impl Driver {
     pub(crate) fn new(config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
-        let (poller, waker) = Poller::new(config.backend, config.events)?;
+        let (poller, waker) = Poller::new(config.backend, config.max_io)?;
         let storage = vec![Slot::VACANT; config.max_io];
         let reactor = Reactor::new(
             storage,
@@ -140,7 +140,7 @@ impl Driver {
                 by_fd: Vec::new(),
                 poller,
                 edge,
-                events: Vec::with_capacity(config.events),
+                events: vec![rill_os::EMPTY_EVENT; config.events.max(1)],
                 dirty: Vec::new(),
                 timers: TimerTable::new(config.timers),
                 clock: Clock::new(),
@@ -436,9 +436,8 @@ impl Driver {
                 .next_deadline()
                 .map(|d| Duration::from_nanos(d.saturating_sub(now)))
         };
-        self.events.clear();
-        self.poller.wait(&mut self.events, timeout)?;
-        for i in 0..self.events.len() {
+        let n = self.poller.wait(&mut self.events, timeout)?;
+        for i in 0..n {
             let event = self.events[i];
             let _ = self.reactor.handle_event(event);
         }
