@@ -1,23 +1,33 @@
-//! The driver's timer table: deadlines in ticks, one waker per armed timer.
+//! The driver's timer table: the core's deadline heap ([`rill_core::Timers`]) plus, per timer,
+//! the waker of the task waiting on it.
+//!
+//! Timers are named by a [`TimerKey`] of our own (index + generation in `entries`), which maps
+//! to the core's `TimerId`. The indirection lets the table grow: when the core heap is full
+//! (`Builder::timer_capacity` was the initial size), a heap twice the size is built and every
+//! armed timer re-added, so arming a timer never fails. Growth is amortised O(1) per timer.
+//!
+//! Timers are armed only on the runtime thread, between waits, so `ArmOutcome::became_earliest`
+//! needs no wake-up here (H12's lost wake-up cannot happen): the next wait is computed after.
 
-use std::cmp::Reverse;
-use std::collections::BinaryHeap;
 use std::task::{Context, Poll, Waker};
+
+use rill_core::timer::{TimerError, TimerId, TimerSlot, Timers};
 
 use crate::clock::Ticks;
 
-/// Names one armed timer.
+/// Names one timer of the table.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub(crate) struct TimerKey {
     index: u32,
     generation: u32,
 }
 
-enum TimerState {
+enum EntryState {
     Vacant {
         next_free: Option<u32>,
     },
     Armed {
+        id: TimerId,
         deadline: Ticks,
         waker: Option<Waker>,
     },
@@ -26,64 +36,102 @@ enum TimerState {
 
 struct Entry {
     generation: u32,
-    state: TimerState,
+    state: EntryState,
 }
 
 /// Timers keyed by [`TimerKey`].
 pub(crate) struct TimerTable {
+    core: Timers<Vec<TimerSlot>>,
+    /// Core slot index → our entry index (valid while that core timer is armed).
+    by_core: Vec<u32>,
     entries: Vec<Entry>,
     free: Option<u32>,
-    heap: BinaryHeap<Reverse<(Ticks, u32, u32)>>,
-    live: usize,
 }
 
 impl TimerTable {
     pub(crate) fn new(capacity: usize) -> TimerTable {
+        let capacity = capacity.max(1);
         TimerTable {
+            core: Timers::new(vec![TimerSlot::VACANT; capacity]),
+            by_core: vec![0; capacity],
             entries: Vec::with_capacity(capacity),
             free: None,
-            heap: BinaryHeap::with_capacity(capacity),
-            live: 0,
+        }
+    }
+
+    /// Arms `deadline` in the core heap, growing it when full.
+    fn arm(&mut self, deadline: Ticks, entry: u32) -> TimerId {
+        let id = match self.core.add(deadline) {
+            Ok(outcome) => outcome.id,
+            Err(TimerError::Full | TimerError::Stale) => {
+                self.grow();
+                match self.core.add(deadline) {
+                    Ok(outcome) => outcome.id,
+                    // Unreachable after growing; keep the table consistent regardless.
+                    Err(_) => unreachable!("timer heap full right after growing"),
+                }
+            }
+        };
+        self.by_core[id.index()] = entry;
+        id
+    }
+
+    /// Doubles the core heap and re-adds every armed timer (ids change; keys do not).
+    fn grow(&mut self) {
+        let capacity = self.core.capacity().max(1) * 2;
+        self.core = Timers::new(vec![TimerSlot::VACANT; capacity]);
+        self.by_core = vec![0; capacity];
+        for i in 0..self.entries.len() {
+            if let EntryState::Armed { deadline, .. } = self.entries[i].state {
+                if let Ok(outcome) = self.core.add(deadline) {
+                    self.by_core[outcome.id.index()] = i as u32;
+                    if let EntryState::Armed { id, .. } = &mut self.entries[i].state {
+                        *id = outcome.id;
+                    }
+                }
+            }
         }
     }
 
     pub(crate) fn add(&mut self, deadline: Ticks) -> TimerKey {
-        let state = TimerState::Armed {
-            deadline,
-            waker: None,
-        };
         let index = match self.free {
             Some(i) => {
-                let e = &mut self.entries[i as usize];
-                if let TimerState::Vacant { next_free } = e.state {
+                if let EntryState::Vacant { next_free } = self.entries[i as usize].state {
                     self.free = next_free;
                 }
-                e.state = state;
                 i
             }
             None => {
                 self.entries.push(Entry {
                     generation: 0,
-                    state,
+                    state: EntryState::Fired,
                 });
                 (self.entries.len() - 1) as u32
             }
         };
-        self.live += 1;
-        let generation = self.entries[index as usize].generation;
-        self.heap.push(Reverse((deadline, index, generation)));
-        TimerKey { index, generation }
+        let id = self.arm(deadline, index);
+        let entry = &mut self.entries[index as usize];
+        entry.state = EntryState::Armed {
+            id,
+            deadline,
+            waker: None,
+        };
+        TimerKey {
+            index,
+            generation: entry.generation,
+        }
     }
 
     fn entry(&mut self, key: TimerKey) -> Option<&mut Entry> {
-        self.entries
-            .get_mut(key.index as usize)
-            .filter(|e| e.generation == key.generation)
+        self.entries.get_mut(key.index as usize).filter(|e| {
+            e.generation == key.generation && !matches!(e.state, EntryState::Vacant { .. })
+        })
     }
 
+    /// Ready once the timer fired; otherwise records the waker.
     pub(crate) fn poll(&mut self, key: TimerKey, cx: &mut Context<'_>) -> Poll<()> {
         match self.entry(key).map(|e| &mut e.state) {
-            Some(TimerState::Armed { waker, .. }) => {
+            Some(EntryState::Armed { waker, .. }) => {
                 match waker {
                     Some(w) if w.will_wake(cx.waker()) => {}
                     _ => *waker = Some(cx.waker().clone()),
@@ -94,68 +142,69 @@ impl TimerTable {
         }
     }
 
+    /// Moves the deadline of an armed timer, or re-arms a fired one.
     pub(crate) fn reset(&mut self, key: TimerKey, deadline: Ticks) {
-        let Some(e) = self.entry(key) else { return };
-        let waker = match std::mem::replace(&mut e.state, TimerState::Fired) {
-            TimerState::Armed { waker, .. } => waker,
-            _ => None,
+        let Some(entry) = self.entry(key) else { return };
+        let (old, waker) = match std::mem::replace(&mut entry.state, EntryState::Fired) {
+            EntryState::Armed { id, waker, .. } => (Some(id), waker),
+            _ => (None, None),
         };
-        e.state = TimerState::Armed { deadline, waker };
-        self.heap
-            .push(Reverse((deadline, key.index, key.generation)));
+        let id = match old {
+            Some(id) => match self.core.rearm(id, deadline) {
+                Ok(outcome) => outcome.id,
+                Err(_) => self.arm(deadline, key.index),
+            },
+            None => self.arm(deadline, key.index),
+        };
+        self.entries[key.index as usize].state = EntryState::Armed {
+            id,
+            deadline,
+            waker,
+        };
     }
 
+    /// Disarms and frees the timer.
     pub(crate) fn cancel(&mut self, key: TimerKey) {
         let free = self.free;
-        let Some(e) = self.entry(key) else { return };
-        e.state = TimerState::Vacant { next_free: free };
-        e.generation = e.generation.wrapping_add(1);
+        let Some(entry) = self.entry(key) else { return };
+        let old = std::mem::replace(&mut entry.state, EntryState::Vacant { next_free: free });
+        entry.generation = entry.generation.wrapping_add(1);
         self.free = Some(key.index);
-        self.live -= 1;
-    }
-
-    pub(crate) fn next_deadline(&mut self) -> Option<Ticks> {
-        while let Some(Reverse((deadline, index, generation))) = self.heap.peek().copied() {
-            match self.entries.get(index as usize) {
-                Some(Entry {
-                    generation: g,
-                    state: TimerState::Armed { deadline: d, .. },
-                }) if *g == generation && *d == deadline => return Some(deadline),
-                _ => {
-                    self.heap.pop();
-                }
-            }
+        if let EntryState::Armed { id, .. } = old {
+            let _ = self.core.cancel(id);
         }
-        None
     }
 
+    /// The earliest armed deadline.
+    pub(crate) fn next_deadline(&self) -> Option<Ticks> {
+        self.core.next_deadline()
+    }
+
+    /// Fires every timer due at `now`, collecting their wakers.
     pub(crate) fn expire(&mut self, now: Ticks, to_wake: &mut Vec<Waker>) {
-        while let Some(deadline) = self.next_deadline() {
-            if deadline > now {
-                break;
-            }
-            let Some(Reverse((_, index, _))) = self.heap.pop() else {
-                break;
-            };
-            let e = &mut self.entries[index as usize];
-            if let TimerState::Armed { waker, .. } =
-                std::mem::replace(&mut e.state, TimerState::Fired)
-            {
-                if let Some(w) = waker {
-                    to_wake.push(w);
+        let mut pass = self.core.expire(now);
+        for id in pass.by_ref() {
+            let index = self.by_core[id.index()] as usize;
+            if let Some(entry) = self.entries.get_mut(index) {
+                if let EntryState::Armed { waker, .. } =
+                    std::mem::replace(&mut entry.state, EntryState::Fired)
+                {
+                    to_wake.extend(waker);
                 }
             }
         }
     }
 
+    /// Fires everything (shutdown).
     pub(crate) fn clear(&mut self, to_wake: &mut Vec<Waker>) {
         for e in &mut self.entries {
-            if let TimerState::Armed { waker, .. } =
-                std::mem::replace(&mut e.state, TimerState::Fired)
+            if let EntryState::Armed { waker, .. } =
+                std::mem::replace(&mut e.state, EntryState::Fired)
             {
                 to_wake.extend(waker);
             }
         }
-        self.heap.clear();
+        let capacity = self.core.capacity();
+        self.core = Timers::new(vec![TimerSlot::VACANT; capacity]);
     }
 }
