@@ -1,0 +1,226 @@
+//! The hand-written edge-triggered epoll loop: the practical floor. Raw `epoll_wait`, `std`
+//! sockets, no abstraction between the readiness event and the syscall it allows. It registers
+//! only the directions it needs and relies on the short-read shortcut (a read that did not fill
+//! the buffer drained the socket) instead of reading until `EAGAIN`.
+
+use std::io::{self, Read, Write};
+use std::net::TcpListener;
+use std::os::fd::AsRawFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::{idle_sockets, pair, short_write};
+use crate::meter::Meter;
+use crate::proto::{Conn, Proto, MSG};
+use crate::sys::{event_buffer, event_parts, Epoll, EventFd, BOTH_ET, READ_ET};
+use crate::wake::{self, WakePair};
+
+/// Keys at or above this name idle descriptors.
+const IDLE: u64 = 1 << 40;
+/// The listener's key in `serve`.
+const LISTENER: u64 = u64::MAX;
+/// How long a wait may see nothing before the loop reports a stall.
+const STALL: Duration = Duration::from_secs(10);
+
+fn stalled() -> io::Error {
+    io::Error::new(io::ErrorKind::TimedOut, "no event for 10 s")
+}
+
+/// Ping-pong of [`MSG`]-byte messages over `pairs` socketpairs, with `idle` idle registrations.
+/// One round trip is one operation.
+pub fn ping_pong(pairs: usize, idle: usize, meter: &Meter) -> io::Result<()> {
+    let ep = Epoll::new()?;
+    let idle = idle_sockets(idle)?;
+    for (i, s) in idle.iter().enumerate() {
+        ep.add(s.as_raw_fd(), READ_ET, IDLE + i as u64)?;
+    }
+    let mut socks = Vec::with_capacity(pairs);
+    for i in 0..pairs {
+        let (a, b) = pair()?;
+        ep.add(a.as_raw_fd(), READ_ET, 2 * i as u64)?;
+        ep.add(b.as_raw_fd(), READ_ET, 2 * i as u64 + 1)?;
+        socks.push([a, b]);
+    }
+    let msg = [0x5a_u8; MSG];
+    for [a, _] in &socks {
+        send(a, &msg)?;
+    }
+    let mut pending = vec![[0usize; 2]; pairs];
+    let mut live = pairs;
+    let mut events = event_buffer(1024);
+    let mut buf = [0u8; 4096];
+    while live > 0 {
+        let n = ep.wait(&mut events, Some(STALL))?;
+        if n == 0 {
+            return Err(stalled());
+        }
+        for ev in &events[..n] {
+            let (_, key) = event_parts(ev);
+            if key >= IDLE {
+                continue;
+            }
+            let (p, side) = ((key / 2) as usize, (key % 2) as usize);
+            let sock = &socks[p][side];
+            pending[p][side] += read_drained(sock, &mut buf)?;
+            while pending[p][side] >= MSG {
+                pending[p][side] -= MSG;
+                // The echo side always answers; the client side answers while the window is open.
+                if side == 1 || meter.add(1) {
+                    send(sock, &msg)?;
+                } else {
+                    live -= 1;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Reads until a short read or `EAGAIN`; returns the byte count. End of stream is an error here:
+/// ping-pong peers never close first.
+fn read_drained(mut sock: &std::os::unix::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
+    let mut total = 0;
+    loop {
+        match sock.read(buf) {
+            Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+            Ok(n) => {
+                total += n;
+                if n < buf.len() {
+                    return Ok(total);
+                }
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(total),
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn send(mut sock: &std::os::unix::net::UnixStream, msg: &[u8]) -> io::Result<()> {
+    match sock.write(msg)? {
+        n if n == msg.len() => Ok(()),
+        n => Err(short_write(n)),
+    }
+}
+
+/// Moves `total` bytes through one socketpair in `chunk`-byte writes and reads, both ends driven
+/// by this one thread.
+pub fn bulk(total: u64, chunk: usize) -> io::Result<()> {
+    let ep = Epoll::new()?;
+    let (mut a, mut b) = pair()?;
+    ep.add(a.as_raw_fd(), (libc::EPOLLOUT | libc::EPOLLET) as u32, 0)?;
+    ep.add(b.as_raw_fd(), READ_ET, 1)?;
+    let src = vec![0xa5_u8; chunk];
+    let mut dst = vec![0u8; chunk];
+    let (mut sent, mut received) = (0u64, 0u64);
+    let (mut writable, mut readable) = (true, true);
+    let mut events = event_buffer(16);
+    while received < total {
+        while writable && sent < total {
+            let len = chunk.min((total - sent) as usize);
+            match a.write(&src[..len]) {
+                Ok(n) => sent += n as u64,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => writable = false,
+                Err(e) => return Err(e),
+            }
+        }
+        while readable {
+            match b.read(&mut dst) {
+                Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
+                Ok(n) => {
+                    received += n as u64;
+                    readable = n == dst.len();
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => readable = false,
+                Err(e) => return Err(e),
+            }
+        }
+        if received < total && (!writable || sent == total) && !readable {
+            let n = ep.wait(&mut events, Some(STALL))?;
+            if n == 0 {
+                return Err(stalled());
+            }
+            for ev in &events[..n] {
+                match event_parts(ev).1 {
+                    0 => writable = true,
+                    _ => readable = true,
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The reactor side of the wake workload: an eventfd registered edge-triggered, never read (each
+/// write is a new edge).
+pub fn wake(meter: &Arc<Meter>) -> io::Result<()> {
+    let ep = Epoll::new()?;
+    let efd = Arc::new(EventFd::new()?);
+    ep.add(efd.raw(), READ_ET, 0)?;
+    let pair = Arc::new(WakePair::default());
+    let remote = {
+        let efd = efd.clone();
+        wake::remote(pair.clone(), meter.clone(), move || efd.wake())
+    };
+    let mut events = event_buffer(4);
+    loop {
+        if ep.wait(&mut events, Some(STALL))? == 0 {
+            return Err(stalled());
+        }
+        if !pair.acknowledge() {
+            break;
+        }
+    }
+    wake::join(remote)
+}
+
+/// Serves `proto` on `listener` until `conns` accepted connections have closed.
+pub fn serve(listener: TcpListener, conns: usize, proto: Proto) -> io::Result<()> {
+    let ep = Epoll::new()?;
+    listener.set_nonblocking(true)?;
+    ep.add(listener.as_raw_fd(), READ_ET, LISTENER)?;
+    let mut open: Vec<Option<Conn<std::net::TcpStream>>> = Vec::with_capacity(conns);
+    let mut closed = 0;
+    let mut events = event_buffer(1024);
+    while closed < conns {
+        let n = ep.wait(&mut events, Some(STALL))?;
+        if n == 0 {
+            return Err(stalled());
+        }
+        for ev in &events[..n] {
+            let (bits, key) = event_parts(ev);
+            if key == LISTENER {
+                loop {
+                    match listener.accept() {
+                        Ok((s, _)) => {
+                            s.set_nonblocking(true)?;
+                            s.set_nodelay(true)?;
+                            ep.add(s.as_raw_fd(), BOTH_ET, open.len() as u64)?;
+                            open.push(Some(Conn::new(s)));
+                        }
+                        Err(e) if e.kind() == io::ErrorKind::WouldBlock => break,
+                        Err(e) => return Err(e),
+                    }
+                }
+                continue;
+            }
+            let Some(conn) = open[key as usize].as_mut() else {
+                continue;
+            };
+            let mut alive = true;
+            if bits & (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLHUP | libc::EPOLLERR) as u32
+                != 0
+            {
+                alive = conn.on_readable(proto)?;
+            }
+            if alive && bits & libc::EPOLLOUT as u32 != 0 {
+                conn.on_writable()?;
+            }
+            if !alive {
+                open[key as usize] = None;
+                closed += 1;
+            }
+        }
+    }
+    Ok(())
+}
