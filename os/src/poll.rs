@@ -324,12 +324,12 @@ impl<S: PollStorage> Poll<S> {
             self.wake.drain();
             wait.woken = true;
         }
-        let entries = len - 1;
+        let (entries, start) = (len - 1, self.cursor.max(1) - 1);
         for k in 0..entries {
             if wait.events == events.len() {
                 break;
             }
-            let i = 1 + (self.cursor - 1 + k) % entries;
+            let i = 1 + (start + k) % entries;
             let revents = fds[i].0.revents;
             if revents == 0 || fds[i].0.fd < 0 {
                 continue;

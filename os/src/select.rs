@@ -289,12 +289,12 @@ impl Select {
             self.wake.drain();
             wait.woken = true;
         }
-        let high = self.high;
+        let (high, start) = (self.high, self.cursor);
         for i in 0..high {
             if wait.events == events.len() {
                 break;
             }
-            let fd = (self.cursor + i) % high;
+            let fd = (start + i) % high;
             if let Entry::Watching { token, .. } = self.entries[fd] {
                 let r = readiness_from_select(
                     set_has(&read, fd as RawFd),

@@ -5,7 +5,8 @@
 //! A full pipe (`EAGAIN` on write) means bytes are waiting to be drained, i.e. a wake is already
 //! pending, so it is success. The selector keeps its own write end open, so the read end never
 //! sees end-of-file (which a level-triggered backend would report forever) even after every
-//! [`Waker`](crate::Waker) is dropped.
+//! [`Waker`](crate::Waker) is dropped. Each waker keeps a read end open too, so a wake after the
+//! selector is gone finds a full pipe at worst, never a broken one (no `EPIPE`, no `SIGPIPE`).
 
 use crate::error::Errno;
 use crate::sys::{cvt, cvt_size, errno, OwnedFd, RawFd};
@@ -54,6 +55,7 @@ impl Pipe {
     pub(crate) fn waker(&self) -> Result<PipeWaker, Errno> {
         Ok(PipeWaker {
             write: self.write.duplicate()?,
+            _read: self.read.duplicate()?,
         })
     }
 }
@@ -93,6 +95,8 @@ fn create(fds: &mut [RawFd; 2]) -> Result<(), Errno> {
 #[derive(Debug)]
 pub(crate) struct PipeWaker {
     write: OwnedFd,
+    /// Never read: keeps the pipe from breaking if the selector is dropped first.
+    _read: OwnedFd,
 }
 
 impl PipeWaker {
