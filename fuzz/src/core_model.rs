@@ -1,7 +1,10 @@
 //! The `core_model` target: [`rill_core::Reactor`] against a reference model, step by step.
 //!
 //! The input is a descriptor capacity, an inline budget and a sequence of calls (register,
-//! deregister, submit, finish an attempt, OS event, cancel, cancel-all, dispatch, budget reset).
+//! deregister, submit, finish an attempt, OS event, cancel, cancel-all, dispatch, budget reset,
+//! arm a timeout, advance the clock). Timeouts live in a [`Timers`] table beside the reactor, as
+//! in a real driver: an expired timer cancels its op, which by then may have completed (the
+//! cancel must be `TooLate`) or been aborted (its token is stale).
 //! The fuzzer plays the driver: it decides when an attempt's syscall finishes and whether it said
 //! WouldBlock, so events and cancels land while attempts are in flight. Before each call the
 //! [`Model`] (plain code with no link to the core's internals) says what the call must return;
@@ -22,11 +25,15 @@
 use std::collections::{HashSet, VecDeque};
 
 use arbitrary::{Arbitrary, Unstructured};
+use rill_core::timer::TimerError;
 use rill_core::{
     CancelAction, Completion, CompletionKind, Config, Direction, Event, FinishAction, Interruption,
     Knowledge, OpError, OpId, OpState, Origin, Outcome, Reactor, Readiness, Ready, RegisterError,
-    Slot, StaleToken, SubmitAction, SubmitError, Token,
+    Slot, StaleToken, SubmitAction, SubmitError, Ticks, TimerId, TimerSlot, Timers, Token,
 };
+
+/// How many timeouts may be armed at once.
+const TIMEOUTS: usize = 4;
 
 /// One fuzz case: the reactor's construction parameters and the calls to make.
 #[derive(Arbitrary, Debug, Clone)]
@@ -65,6 +72,16 @@ pub enum Step {
     PollReady,
     /// `reset_budget()`.
     ResetBudget,
+    /// Arm a timeout for an op: a timer `after` ticks from now whose expiry cancels the op, as
+    /// the std adapter's `timeout` does.
+    Timeout {
+        /// Which op.
+        op: OpRef,
+        /// Ticks from now (0: due at the next tick).
+        after: u8,
+    },
+    /// The clock advances; every due timer expires and cancels its op.
+    Tick(u8),
 }
 
 /// How a step names a token.
@@ -509,6 +526,10 @@ struct Harness {
     completed: HashSet<OpId>,
     /// Consecutive inline completions per direction since the last dispatch or reset.
     inline_run: [u8; 2],
+    /// Timeouts beside the reactor, and for each armed one its deadline and op.
+    timers: Timers<Vec<TimerSlot>>,
+    timeouts: Vec<(TimerId, Ticks, OpId)>,
+    now: Ticks,
     step_no: usize,
 }
 
@@ -527,6 +548,9 @@ impl Harness {
             outstanding: HashSet::new(),
             completed: HashSet::new(),
             inline_run: [0; 2],
+            timers: Timers::new(vec![TimerSlot::VACANT; TIMEOUTS]),
+            timeouts: Vec::new(),
+            now: 0,
             step_no: 0,
         }
     }
@@ -641,6 +665,59 @@ impl Harness {
                 self.model.reset_budget();
                 self.inline_run = [0; 2];
             }
+            Step::Timeout { op, after } => {
+                if let Some(op) = self.op(op) {
+                    self.arm_timeout(op, after);
+                }
+            }
+            Step::Tick(d) => self.tick(d),
+        }
+    }
+
+    fn arm_timeout(&mut self, op: OpId, after: u8) {
+        let deadline = self.now + u64::from(after);
+        match self.timers.add(deadline) {
+            Ok(armed) => {
+                if self.timeouts.len() >= TIMEOUTS {
+                    self.fail("timer table accepted more than its capacity");
+                }
+                self.timeouts.push((armed.id, deadline, op));
+            }
+            Err(TimerError::Full) if self.timeouts.len() == TIMEOUTS => {}
+            Err(e) => self.fail(&format!(
+                "timers.add: {e:?} with {} armed",
+                self.timeouts.len()
+            )),
+        }
+    }
+
+    /// Advances the clock; each due timeout cancels its op (through the model-checked cancel).
+    fn tick(&mut self, d: u8) {
+        self.now += u64::from(d);
+        let now = self.now;
+        let expired: Vec<TimerId> = self.timers.expire(now).collect();
+        let due = self.timeouts.iter().filter(|t| t.1 <= now).count();
+        let deadlines: Vec<Ticks> = expired
+            .iter()
+            .map(|id| match self.timeouts.iter().find(|t| t.0 == *id) {
+                Some(t) => t.1,
+                None => self.fail(&format!("expired unknown timer {id:?}")),
+            })
+            .collect();
+        if expired.len() != due
+            || deadlines.iter().any(|&d| d > now)
+            || deadlines.windows(2).any(|w| w[0] > w[1])
+        {
+            self.fail(&format!(
+                "expire({now}) gave {expired:?} ({deadlines:?}), {due} due"
+            ));
+        }
+        for id in expired {
+            let at = self.timeouts.iter().position(|t| t.0 == id);
+            let (_, _, op) = self
+                .timeouts
+                .remove(at.unwrap_or_else(|| self.fail("timer")));
+            self.cancel(op);
         }
     }
 
