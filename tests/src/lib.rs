@@ -90,11 +90,10 @@ macro_rules! per_backend {
     ($($case:ident),+ $(,)?) => {
         $(
             mod $case {
+                #[cfg(any(target_os = "linux", target_os = "android"))]
                 #[test]
                 fn epoll() {
-                    if cfg!(any(target_os = "linux", target_os = "android")) {
-                        super::$case("epoll");
-                    }
+                    super::$case("epoll");
                 }
                 #[test]
                 fn poll() {
@@ -104,11 +103,10 @@ macro_rules! per_backend {
                 fn select() {
                     super::$case("select");
                 }
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 #[test]
                 fn kqueue() {
-                    if !cfg!(any(target_os = "linux", target_os = "android")) {
-                        super::$case("kqueue");
-                    }
+                    super::$case("kqueue");
                 }
             }
         )+
