@@ -98,6 +98,8 @@ mod reactor;
 mod readiness;
 mod ready_queue;
 pub mod scheduler;
+#[cfg(feature = "sync")]
+pub mod sync;
 pub mod timer;
 mod token;
 
