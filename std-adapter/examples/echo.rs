@@ -115,7 +115,7 @@ async fn serve_connection(stream: TcpStream) -> std::io::Result<u64> {
 async fn serve(listener: TcpListener, limit: Option<usize>) -> std::io::Result<()> {
     let mut accepted = 0;
     let mut tasks = Vec::new();
-    while limit.is_none_or(|l| accepted < l) {
+    while limit.map_or(true, |l| accepted < l) {
         let (stream, peer) = listener.accept().await?;
         accepted += 1;
         let task = rill::spawn(async move {

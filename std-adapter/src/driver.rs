@@ -456,14 +456,4 @@ impl Driver {
         self.shut_down = true;
         self.timers.clear(to_wake);
     }
-
-    /// True once shut down.
-    pub(crate) fn is_shut_down(&self) -> bool {
-        self.shut_down
-    }
-
-    /// The core's counters (for tests and benchmarks).
-    pub(crate) fn stats(&self) -> rill_core::Stats {
-        self.reactor.stats()
-    }
 }

@@ -258,11 +258,6 @@ impl Local {
         &self.shared
     }
 
-    /// True once the runtime was dropped.
-    pub(crate) fn is_shut_down(&self) -> bool {
-        self.shut_down.get()
-    }
-
     /// `Err` (kind `Other`, a clear message) once the runtime was dropped.
     pub(crate) fn check_alive(&self) -> io::Result<()> {
         if self.shut_down.get() {
@@ -423,13 +418,21 @@ impl Local {
         self.wake_collected();
     }
 
-    /// Wakes what the driver collected (outside any driver borrow).
+    /// Wakes what the driver collected (outside any driver borrow), in the order collected
+    /// (timers earliest first, ops in ready-queue order).
     pub(crate) fn wake_collected(&self) {
-        loop {
-            let Some(w) = self.to_wake.borrow_mut().pop() else {
-                break;
-            };
+        let mut wakers = std::mem::take(&mut *self.to_wake.borrow_mut());
+        if wakers.is_empty() {
+            *self.to_wake.borrow_mut() = wakers;
+            return;
+        }
+        for w in wakers.drain(..) {
             w.wake();
+        }
+        // Keep the allocation for the next turn (unless a wake refilled the list meanwhile).
+        let mut slot = self.to_wake.borrow_mut();
+        if slot.is_empty() {
+            *slot = wakers;
         }
     }
 

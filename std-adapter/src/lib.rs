@@ -1,4 +1,104 @@
-//! rill: a small, fast single-threaded async runtime with sockets and timers.
+//! # rill: a small, fast async runtime with sockets and timers
+//!
+//! `rill` is the std face of the rill reactor: a single-threaded runtime (one per thread) that
+//! drives TCP, UDP and Unix-domain sockets and timers through the sans-io core
+//! ([`rill_core`]) and an OS backend ([`rill_os`]: epoll, kqueue, poll or select, chosen at run
+//! time).
+//!
+//! ## Quick start
+//!
+//! ```
+//! use rill::{Runtime, TcpListener, TcpStream};
+//!
+//! let rt = Runtime::new()?;
+//! rt.block_on(async {
+//!     let listener = TcpListener::bind("127.0.0.1:0")?;
+//!     let addr = listener.local_addr()?;
+//!     let server = rill::spawn(async move {
+//!         let (stream, _) = listener.accept().await?;
+//!         let mut buf = [0u8; 5];
+//!         stream.read_exact(&mut buf).await?;
+//!         stream.write_all(&buf).await?;
+//!         std::io::Result::Ok(())
+//!     });
+//!     let client = TcpStream::connect(addr).await?;
+//!     client.write_all(b"hello").await?;
+//!     let mut back = [0u8; 5];
+//!     client.read_exact(&mut back).await?;
+//!     assert_eq!(&back, b"hello");
+//!     server.await??;
+//!     std::io::Result::Ok(())
+//! })?;
+//! # std::io::Result::Ok(())
+//! ```
+//!
+//! ## The pieces
+//!
+//! | item | what it is |
+//! |---|---|
+//! | [`Runtime`], [`Builder`] | the runtime; choose the [`Backend`], the inline budget, capacities |
+//! | [`spawn`], [`JoinHandle`] | tasks (may be `!Send`); await the output or [`JoinHandle::abort`] |
+//! | [`Handle`] | `Send + Sync`: spawn onto and wake the runtime from other threads |
+//! | [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`], [`UnixStream`] | sockets |
+//! | [`sleep`], [`sleep_until`], [`timeout`], [`interval`] | timers |
+//!
+//! Sockets belong to the runtime that was current when they were made (they are `!Send`); use
+//! [`Handle::spawn_with`] to start socket work from another thread. Their byte-stream methods
+//! take `&self`, so one task may read while another writes; they also implement
+//! `futures_io::AsyncRead` / `AsyncWrite`. Conversions to and from the `std::net` /
+//! `std::os::unix::net` types and `OwnedFd` are provided.
+//!
+//! ## How I/O runs: speculation and the inline budget
+//!
+//! Every read, write, accept and connect is an op in the core. A new op first *tries the
+//! syscall* (speculative I/O); if it succeeds it completes inline, with no trip through the
+//! poller. If it says `WouldBlock`, the op parks until the backend reports the direction ready.
+//! The core remembers a direction that just said `WouldBlock` and parks the next op at once
+//! without a wasted syscall. `WouldBlock` never reaches the caller.
+//!
+//! Inline completions are limited by the *inline budget* ([`Builder::inline_budget`], default
+//! 2), reset whenever a task is polled. With the budget spent, a new op is queued instead of
+//! tried (no syscall happens now); the driver dispatches it on its next turn and the task
+//! performs the syscall when polled again. Budget 0 sends every op through the queue: slower,
+//! equally correct.
+//!
+//! One case needs care: the budget can run out *during* a syscall that succeeded (the core then
+//! says "deferred"). The bytes are already in the caller's buffer, so rill returns them at once
+//! (nothing is held back or lost), and the *next* op in that direction waits until the core
+//! dispatches the deferred completion.
+//!
+//! ## Cancellation: what happens to the bytes
+//!
+//! Dropping an I/O future cancels its op. Exactly what happened is always one of:
+//!
+//! - **The op was waiting** (parked on readiness, or queued by the budget): no syscall was made
+//!   for it. Nothing was read or written: unread bytes stay in the socket for the next read, and
+//!   none of the write's bytes were sent.
+//! - **The core had granted an attempt but the task had not made it yet**: rill reports the
+//!   attempt as `WouldBlock` without making the syscall, so again nothing was read or written.
+//! - **The op completed**: the future returned `Ready` before being dropped, and its result
+//!   (bytes read into your buffer, or the count written) was delivered.
+//!
+//! A syscall is only ever made inside a poll of the future, and its result is returned from that
+//! same poll, so a cancelled op never consumes bytes it cannot deliver. Composite futures keep
+//! the partial progress of their completed steps: a dropped `write_all` has sent a prefix of the
+//! buffer, a dropped `read_exact` has filled a prefix of it (in both cases the length of that
+//! prefix is lost with the future; loop over `write` / `read` when it matters). Aborting a task
+//! ([`JoinHandle::abort`]) drops its future, with the same guarantees, so the socket stays
+//! usable by others. A [`timeout`] that expires drops the inner future the same way.
+//!
+//! A socket that is deregistered while an op is outstanding (its runtime shut down) completes
+//! that op with an error. I/O on a socket whose runtime has shut down is an error
+//! (`"... has shut down"`), never a hang.
+//!
+//! ## Errors
+//!
+//! Everything returns `std::io::Error`, with OS errors mapped to their kinds
+//! (`ConnectionReset`, `BrokenPipe`, `ConnectionRefused`, `TimedOut`, ...). Writes never raise
+//! SIGPIPE (`MSG_NOSIGNAL`, or `SO_NOSIGPIPE` on Apple systems). Accept under `EMFILE` /
+//! `ENFILE` backs off with a timer instead of spinning ([`TcpListener::accept_backoffs`]).
+//! Registering a descriptor twice is `AlreadyExists`; a full descriptor table is `OutOfMemory`
+//! (raise [`Builder::max_io`]); a backend this platform lacks is `Unsupported`.
 #![warn(missing_docs)]
 
 mod clock;

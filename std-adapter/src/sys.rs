@@ -229,20 +229,16 @@ pub(crate) fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
 /// (`EINPROGRESS`), completion is signalled by writability.
 pub(crate) fn connect(fd: RawFd, addr: &SocketAddr) -> io::Result<bool> {
     let (storage, len) = std_to_sockaddr(addr);
-    loop {
-        // SAFETY: `storage` holds a valid sockaddr of `len` bytes for the whole call.
-        let r =
-            unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };
-        if r == 0 {
-            return Ok(true);
-        }
-        let e = io::Error::last_os_error();
-        match e.raw_os_error() {
-            Some(libc::EINPROGRESS) => return Ok(false),
-            // A connect interrupted by a signal continues asynchronously.
-            Some(libc::EINTR) => return Ok(false),
-            _ => return Err(e),
-        }
+    // SAFETY: `storage` holds a valid sockaddr of `len` bytes for the whole call.
+    let r = unsafe { libc::connect(fd, (&storage as *const libc::sockaddr_storage).cast(), len) };
+    if r == 0 {
+        return Ok(true);
+    }
+    let e = io::Error::last_os_error();
+    match e.raw_os_error() {
+        // In progress; a connect interrupted by a signal also continues asynchronously.
+        Some(libc::EINPROGRESS) | Some(libc::EINTR) => Ok(false),
+        _ => Err(e),
     }
 }
 

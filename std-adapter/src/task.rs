@@ -314,25 +314,19 @@ pub(crate) fn join_pair<T>(header: Arc<Header>) -> (CompletionGuard<T>, JoinHand
 
 /// Wraps a user future into a task body: runs it, catches a panic, publishes the result
 /// through `guard`. If the body is dropped first, the guard publishes "aborted" or "shutdown".
-pub(crate) fn task_body<F: Future>(
-    future: F,
-    guard: CompletionGuard<F::Output>,
-) -> impl Future<Output = ()> {
-    async move {
-        let guard = guard;
-        let mut future = std::pin::pin!(future);
-        let result = std::future::poll_fn(|cx| {
-            match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
-                Ok(Poll::Pending) => Poll::Pending,
-                Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-                Err(payload) => Poll::Ready(Err(JoinError {
-                    repr: JoinErrorRepr::Panicked(payload),
-                })),
-            }
-        })
-        .await;
-        guard.finish(result);
-    }
+pub(crate) async fn task_body<F: Future>(future: F, guard: CompletionGuard<F::Output>) {
+    let mut future = std::pin::pin!(future);
+    let result = std::future::poll_fn(|cx| {
+        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(payload) => Poll::Ready(Err(JoinError {
+                repr: JoinErrorRepr::Panicked(payload),
+            })),
+        }
+    })
+    .await;
+    guard.finish(result);
 }
 
 /// A join handle for a task that could not be spawned because the runtime had shut down.

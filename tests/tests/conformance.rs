@@ -402,14 +402,16 @@ fn many_timers(backend: &str) {
             t.await.unwrap();
         }
         assert_eq!(fired.get(), 2000 - 667);
-        // Sleeps of increasing length finish in order.
+        // Sleeps with increasing deadlines finish in order, whatever order they were armed in
+        // (all deadlines lie in the future when armed, so none completes at its first poll).
+        let base = Instant::now() + Duration::from_millis(50);
         let order = Rc::new(std::cell::RefCell::new(Vec::new()));
         let hs: Vec<_> = (0..10u64)
             .rev()
             .map(|i| {
                 let order = order.clone();
                 rill::spawn(async move {
-                    rill::sleep(Duration::from_millis(3 * i)).await;
+                    rill::sleep_until(base + Duration::from_millis(5 * i)).await;
                     order.borrow_mut().push(i);
                 })
             })
