@@ -9,7 +9,7 @@
 //!
 //! Each model checks its property at the end of every explored execution. `docs/LOOM.md` lists,
 //! per model, the deliberate break that was tried and loom's failure on it.
-#![cfg(loom)]
+#![cfg(all(loom, feature = "sync"))]
 
 use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Arc, Notify};
