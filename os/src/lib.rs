@@ -158,6 +158,11 @@ impl Backend {
         }
     }
 
+    /// The backends that exist on this platform, in order of preference.
+    pub fn available() -> impl Iterator<Item = Backend> {
+        Backend::ALL.into_iter().filter(|b| b.is_available())
+    }
+
     /// True when this backend exists on this platform.
     pub const fn is_available(self) -> bool {
         match self {
