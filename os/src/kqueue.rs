@@ -3,7 +3,7 @@
 //!
 //! The translation half of this file ([`readiness_from_kqueue`], [`kqueue_from_interest`] and the
 //! flag constants) is plain integer code compiled on every platform, so its table is unit-tested
-//! on Linux without any kqueue syscall. The [`Kqueue`] struct is compiled only where kqueue
+//! on Linux without any kqueue syscall. The `Kqueue` struct is compiled only where kqueue
 //! exists.
 //!
 //! - Every change list uses `EV_RECEIPT`, so each change reports its own errno and no pending

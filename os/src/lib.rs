@@ -6,8 +6,8 @@
 //!
 //! | backend | file | platforms | style | waker |
 //! |---|---|---|---|---|
-//! | [`Epoll`] | `epoll.rs` | Linux, Android | edge-triggered | eventfd |
-//! | [`Kqueue`](kqueue) | `kqueue.rs` | macOS, iOS, the BSDs | edge-triggered (`EV_CLEAR`) | `EVFILT_USER`, or a pipe |
+//! | `Epoll` | `epoll.rs` | Linux, Android | edge-triggered | eventfd |
+//! | [`Kqueue`](mod@kqueue) | `kqueue.rs` | macOS, iOS, the BSDs | edge-triggered (`EV_CLEAR`) | `EVFILT_USER`, or a pipe |
 //! | [`Select`] | `select.rs` | any Unix | level-triggered, interest-driven | pipe |
 //! | [`Poll`] | `poll.rs` | any Unix | level-triggered, interest-driven | pipe |
 //!
@@ -51,7 +51,7 @@
 //! ### Translations
 //!
 //! Each backend's translation is a pure `const fn` from raw integers to [`Readiness`], with its
-//! table in its doc comment: [`readiness_from_epoll`](epoll::readiness_from_epoll),
+//! table in its doc comment: `epoll::readiness_from_epoll` (Linux, Android),
 //! [`readiness_from_kqueue`](kqueue::readiness_from_kqueue),
 //! [`readiness_from_select`](select::readiness_from_select),
 //! [`readiness_from_poll`](poll::readiness_from_poll). None reports a false close: a half-close
