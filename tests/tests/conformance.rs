@@ -210,7 +210,16 @@ async fn poll_once<F: Future>(fut: Pin<&mut F>) -> bool {
 }
 
 fn cancel_read_by_drop_loses_nothing(backend: &str) {
-    run(backend, 2, || async {
+    cancel_read_by_drop_with_budget(backend, 2);
+}
+
+/// Budget 0: every op goes through the ready queue; cancellation must still lose nothing.
+fn cancel_read_by_drop_budget_zero(backend: &str) {
+    cancel_read_by_drop_with_budget(backend, 0);
+}
+
+fn cancel_read_by_drop_with_budget(backend: &str, budget: u32) {
+    run(backend, budget, || async {
         let (client, server) = tcp_pair().await;
         let server = Rc::new(server);
         let mut rng = Rng::new(11);
@@ -512,7 +521,15 @@ fn zero_length_reads_and_writes(backend: &str) {
 }
 
 fn full_send_buffer_with_slow_reader(backend: &str) {
-    run(backend, 2, || async {
+    full_send_buffer_with_budget(backend, 2);
+}
+
+fn full_send_buffer_budget_zero(backend: &str) {
+    full_send_buffer_with_budget(backend, 0);
+}
+
+fn full_send_buffer_with_budget(backend: &str, budget: u32) {
+    run(backend, budget, || async {
         let (client, server) = tcp_pair().await;
         let client = Rc::new(client);
         let payload = Rc::new(Rng::new(21).bytes(8 << 20));
@@ -623,6 +640,7 @@ per_backend!(
     reset_is_connection_reset_then_broken_pipe,
     connect_refused,
     cancel_read_by_drop_loses_nothing,
+    cancel_read_by_drop_budget_zero,
     cancel_write_by_drop_sends_nothing,
     aborted_reader_task_leaves_socket_usable,
     timeouts_cancel_reads_and_the_stream_stays_usable,
@@ -630,6 +648,7 @@ per_backend!(
     cross_thread_spawn_and_wake,
     zero_length_reads_and_writes,
     full_send_buffer_with_slow_reader,
+    full_send_buffer_budget_zero,
     udp_send_recv,
     unix_streams,
 );
