@@ -136,7 +136,7 @@ impl Default for Builder {
 
 impl Builder {
     /// The defaults: platform backend, inline budget 2, 16384 descriptors, 1024 events per wait,
-    /// 16384 timers.
+    /// room for 16384 timers.
     pub fn new() -> Builder {
         Builder {
             backend: Backend::platform_default(),
@@ -161,7 +161,8 @@ impl Builder {
 
     /// How many I/O results may complete inline (without a trip through the ready queue) in a
     /// row before further ones are deferred; reset every time a task is polled. 0 defers
-    /// everything (every op goes through the queue); still correct, just slower.
+    /// everything (every op goes through the queue); still correct, just slower. Values above
+    /// 255 act as 255.
     pub fn inline_budget(mut self, budget: u32) -> Builder {
         self.inline_budget = budget;
         self
@@ -179,7 +180,8 @@ impl Builder {
         self
     }
 
-    /// The most timers (sleeps, timeouts, intervals) armed at once; one more answers an error.
+    /// Initial room for armed timers (sleeps, timeouts, intervals). The timer heap doubles when
+    /// full, so arming a timer never fails; this only avoids the regrowth.
     pub fn timer_capacity(mut self, n: usize) -> Builder {
         self.timers = n.max(1);
         self

@@ -257,3 +257,26 @@ fn backend_names_parse() {
     let e = "iocp".parse::<rill::Backend>().unwrap_err();
     assert!(e.to_string().contains("iocp"));
 }
+
+#[test]
+fn timer_table_grows_past_its_initial_capacity() {
+    let rt = Runtime::builder().timer_capacity(4).build().unwrap();
+    let fired = rt.block_on(async {
+        let start = std::time::Instant::now();
+        let hs: Vec<_> = (0..100u64)
+            .map(|i| {
+                rill::spawn(async move {
+                    let deadline = start + std::time::Duration::from_micros(100 * (i % 17));
+                    rill::sleep_until(deadline).await;
+                    assert!(std::time::Instant::now() >= deadline);
+                })
+            })
+            .collect();
+        let n = hs.len();
+        for h in hs {
+            h.await.unwrap();
+        }
+        n
+    });
+    assert_eq!(fired, 100);
+}
