@@ -266,7 +266,9 @@ fn timer_table_grows_past_its_initial_capacity() {
         let hs: Vec<_> = (0..100u64)
             .map(|i| {
                 rill::spawn(async move {
-                    let deadline = start + std::time::Duration::from_micros(100 * (i % 17));
+                    let deadline = start
+                        + std::time::Duration::from_millis(20)
+                        + std::time::Duration::from_micros(100 * (i % 17));
                     rill::sleep_until(deadline).await;
                     assert!(std::time::Instant::now() >= deadline);
                 })
