@@ -532,7 +532,7 @@ fn full_send_buffer_with_budget(backend: &str, budget: u32) {
     run(backend, budget, || async {
         let (client, server) = tcp_pair().await;
         let client = Rc::new(client);
-        let payload = Rc::new(Rng::new(21).bytes(8 << 20));
+        let payload = Rc::new(Rng::new(21).bytes(32 << 20));
         let writer = {
             let client = client.clone();
             let payload = payload.clone();
@@ -541,12 +541,14 @@ fn full_send_buffer_with_budget(backend: &str, budget: u32) {
                 client.shutdown(Shutdown::Write).unwrap();
             })
         };
-        // The writer must end up parked on a full send buffer before anyone reads.
-        while !client.write_pending() {
+        // The writer must end up parked on a full send buffer before anyone reads (32 MiB is
+        // far more than loopback buffers hold while nobody reads).
+        while !client.write_pending() && !writer.is_finished() {
             rill::yield_now().await;
         }
+        assert!(client.write_pending(), "the send buffer never filled");
         let mut got = Vec::with_capacity(payload.len());
-        let mut buf = vec![0u8; 4096];
+        let mut buf = vec![0u8; 16 * 1024];
         let mut reads = 0u64;
         loop {
             let n = server.read(&mut buf).await.unwrap();
