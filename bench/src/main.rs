@@ -20,7 +20,7 @@ use std::io;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::PathBuf;
 use std::process::{Command, Stdio};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -170,6 +170,7 @@ const BUDGETS: [u32; 3] = [2, 0, 16];
 const MT_WORKERS: usize = 2;
 const RILL_MT: &str = "rill, worker threads";
 const NOT_BUILT: &str = "n/a (not built)";
+const EXAMPLE: &str = "rill http_hello example (budget 2)";
 
 fn err(e: io::Error) -> String {
     e.to_string()
@@ -218,36 +219,47 @@ fn example_path() -> Option<PathBuf> {
     Some(exe.parent()?.join("examples").join("http_hello"))
 }
 
-/// Builds the `http_hello` example if it is missing (with the cargo that runs us, if any).
+/// The example's source, if it is in the tree this bench was built from.
+fn example_source() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../std-adapter/examples/http_hello.rs")
+}
+
+/// Builds the `http_hello` example once per invocation (a no-op when it is up to date), with
+/// the cargo that runs us if any, into this binary's target directory.
 fn ensure_example() -> Result<PathBuf, String> {
-    let path = example_path().ok_or("cannot locate the bench binary")?;
-    if path.exists() {
-        return Ok(path);
-    }
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let target = path
-        .parent()
-        .and_then(|p| p.parent())
-        .and_then(|p| p.parent())
-        .ok_or("cannot locate the target directory")?;
-    eprintln!("building the http_hello example ...");
-    let status = Command::new(cargo)
-        .args([
-            "build",
-            "--release",
-            "-q",
-            "-p",
-            "rill",
-            "--example",
-            "http_hello",
-        ])
-        .env("CARGO_TARGET_DIR", target)
-        .status()
-        .map_err(|e| format!("cargo: {e}"))?;
-    if !status.success() || !path.exists() {
-        return Err("could not build the http_hello example".to_string());
-    }
-    Ok(path)
+    static BUILT: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    BUILT
+        .get_or_init(|| {
+            let path = example_path().ok_or("cannot locate the bench binary")?;
+            let target = path
+                .parent()
+                .and_then(|p| p.parent())
+                .and_then(|p| p.parent())
+                .ok_or("cannot locate the target directory")?;
+            let cargo = std::env::var("CARGO").ok();
+            if cargo.is_none() && path.exists() {
+                return Ok(path);
+            }
+            eprintln!("building the http_hello example (release) ...");
+            let status = Command::new(cargo.as_deref().unwrap_or("cargo"))
+                .args([
+                    "build",
+                    "--release",
+                    "-q",
+                    "-p",
+                    "rill",
+                    "--example",
+                    "http_hello",
+                ])
+                .env("CARGO_TARGET_DIR", target)
+                .status()
+                .map_err(|e| format!("cargo: {e}"))?;
+            if !status.success() || !path.exists() {
+                return Err("could not build the http_hello example".to_string());
+            }
+            Ok(path)
+        })
+        .clone()
 }
 
 /// Runs rill's `http_hello` example as a child process on a free port and drives it.
@@ -446,7 +458,11 @@ fn server_workload(key: &'static str, proto: Proto, s: &Settings) -> Workload {
         }));
     }
     if proto == Proto::Http {
-        rows.push(rill_row("rill http_hello example", example_http));
+        if example_source().exists() {
+            rows.push(row(EXAMPLE, example_http));
+        } else {
+            rows.push(absent(EXAMPLE, "n/a (example not in the tree)"));
+        }
     }
     rows.push(absent(RILL_MT, NOT_BUILT));
     let what = match proto {
@@ -502,6 +518,21 @@ fn run_workload(s: &Settings, w: &Workload) -> String {
         for k in 0..rows.len() {
             let i = (k + round) % rows.len();
             let Ok(run) = &rows[i].run else { continue };
+            if std::env::var_os("BENCH_DEBUG_FDS").is_some() {
+                let fds = std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count());
+                let tasks = std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count());
+                let names: Vec<String> = std::fs::read_dir("/proc/self/fd")
+                    .map(|d| {
+                        d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
+                            .map(|p| p.display().to_string())
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                eprintln!(
+                    "  before {}: {fds} fds, {tasks} threads: {names:?}",
+                    rows[i].label
+                );
+            }
             match run(s) {
                 Ok(sample) => {
                     eprintln!(

@@ -86,6 +86,18 @@ where
     W: Fn() -> io::Result<()> + Send + 'static,
 {
     thread::spawn(move || {
+        let result = drive(&pair, &meter, &wake);
+        if result.is_err() {
+            // Let the reactor return instead of waiting for a wake that will not come.
+            pair.seq.store(STOP, Ordering::Release);
+            let _ = wake();
+        }
+        result
+    })
+}
+
+fn drive<W: Fn() -> io::Result<()>>(pair: &WakePair, meter: &Meter, wake: &W) -> io::Result<()> {
+    {
         let mut n = 0u64;
         loop {
             n += 1;
@@ -105,7 +117,18 @@ where
                 return wake();
             }
         }
-    })
+    }
+}
+
+impl WakePair {
+    /// Describes the pair for a stall report.
+    pub fn describe(&self) -> String {
+        format!(
+            "seq {} ack {}",
+            self.seq.load(Ordering::Acquire),
+            self.ack.load(Ordering::Acquire)
+        )
+    }
 }
 
 /// Joins the remote thread, turning a panic into an error.

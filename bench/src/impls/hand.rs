@@ -165,7 +165,10 @@ pub fn wake(meter: &Arc<Meter>) -> io::Result<()> {
     let mut events = event_buffer(4);
     loop {
         if ep.wait(&mut events, Some(STALL))? == 0 {
-            return Err(stalled());
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no event for 10 s ({})", pair.describe()),
+            ));
         }
         if !pair.acknowledge() {
             break;

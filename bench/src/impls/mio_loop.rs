@@ -164,14 +164,30 @@ pub fn wake(meter: &Arc<Meter>) -> io::Result<()> {
     let mut poll = Poll::new()?;
     let waker = Arc::new(Waker::new(poll.registry(), Token(0))?);
     let pair = Arc::new(WakePair::default());
-    let remote = wake::remote(pair.clone(), meter.clone(), move || waker.wake());
+    // The reactor keeps its own reference: if the remote thread held the last one, the eventfd
+    // would close right after the final wake, and closing it drops its pending event.
+    let remote = {
+        let waker = waker.clone();
+        wake::remote(pair.clone(), meter.clone(), move || waker.wake())
+    };
     let mut events = Events::with_capacity(4);
     loop {
-        poll_once(&mut poll, &mut events)?;
+        if let Err(e) = poll_once(&mut poll, &mut events) {
+            let remote = if remote.is_finished() {
+                format!("{:?}", wake::join(remote))
+            } else {
+                "running".to_string()
+            };
+            return Err(io::Error::new(
+                e.kind(),
+                format!("{e} ({}, remote: {remote})", pair.describe()),
+            ));
+        }
         if !pair.acknowledge() {
             break;
         }
     }
+    drop(waker);
     wake::join(remote)
 }
 

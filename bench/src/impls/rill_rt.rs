@@ -4,7 +4,11 @@
 use std::io;
 use std::sync::Arc;
 
+use rill::UnixStream;
+
+use super::idle_sockets;
 use crate::meter::Meter;
+use crate::proto::{Proto, MSG};
 use crate::wake::{self, WakePair};
 
 /// A single-threaded rill runtime on the platform default backend with `budget` inline
@@ -40,29 +44,125 @@ pub fn wake(budget: u32, meter: &Arc<Meter>) -> io::Result<()> {
     wake::join(remote)
 }
 
-/// Whether the std adapter's sockets are there to benchmark (they land after its executor).
-pub const HAS_IO: bool = false;
+/// Whether the std adapter's sockets are there to benchmark.
+pub const HAS_IO: bool = true;
 
-fn not_built() -> io::Error {
-    io::Error::new(io::ErrorKind::Unsupported, "rill sockets are not built yet")
+fn joined<T>(r: Result<io::Result<T>, rill::JoinError>) -> io::Result<T> {
+    r.map_err(|e| io::Error::other(e.to_string()))?
 }
 
-/// Ping-pong over `pairs` socketpairs with `idle` idle registrations.
-pub fn ping_pong(_budget: u32, _pairs: usize, _idle: usize, _meter: &Arc<Meter>) -> io::Result<()> {
-    Err(not_built())
+/// Ping-pong over `pairs` socketpairs with `idle` idle registrations: a client task and an echo
+/// task per pair.
+pub fn ping_pong(budget: u32, pairs: usize, idle: usize, meter: &Arc<Meter>) -> io::Result<()> {
+    let rt = runtime(budget, 2 * pairs + idle + 64)?;
+    rt.try_block_on(async {
+        let idle = idle_sockets(idle)?
+            .into_iter()
+            .map(UnixStream::from_std)
+            .collect::<io::Result<Vec<_>>>()?;
+        let mut clients = Vec::with_capacity(pairs);
+        let mut servers = Vec::with_capacity(pairs);
+        for _ in 0..pairs {
+            let (a, b) = UnixStream::pair()?;
+            servers.push(rill::spawn(async move {
+                let mut buf = [0u8; MSG];
+                loop {
+                    match b.read_exact(&mut buf).await {
+                        Ok(()) => b.write_all(&buf).await?,
+                        Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
+                        Err(e) => return Err(e),
+                    }
+                }
+            }));
+            let meter = meter.clone();
+            clients.push(rill::spawn(async move {
+                let msg = [0x5a_u8; MSG];
+                let mut buf = [0u8; MSG];
+                loop {
+                    a.write_all(&msg).await?;
+                    a.read_exact(&mut buf).await?;
+                    if !meter.add(1) {
+                        return Ok::<_, io::Error>(());
+                    }
+                }
+            }));
+        }
+        for h in clients.into_iter().chain(servers) {
+            joined(h.await)?;
+        }
+        drop(idle);
+        Ok(())
+    })?
 }
 
-/// Bulk transfer through one socketpair.
-pub fn bulk(_budget: u32, _total: u64, _chunk: usize) -> io::Result<()> {
-    Err(not_built())
+/// Bulk transfer through one socketpair: a writer task and a reader (the main future).
+pub fn bulk(budget: u32, total: u64, chunk: usize) -> io::Result<()> {
+    let rt = runtime(budget, 64)?;
+    rt.try_block_on(async {
+        let (a, b) = UnixStream::pair()?;
+        let writer = rill::spawn(async move {
+            let src = vec![0xa5_u8; chunk];
+            let mut sent = 0u64;
+            while sent < total {
+                let len = chunk.min((total - sent) as usize);
+                a.write_all(&src[..len]).await?;
+                sent += len as u64;
+            }
+            Ok::<_, io::Error>(())
+        });
+        let mut dst = vec![0u8; chunk];
+        let mut received = 0u64;
+        while received < total {
+            match b.read(&mut dst).await? {
+                0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+                n => received += n as u64,
+            }
+        }
+        joined(writer.await)
+    })?
 }
 
-/// Serves `proto` on `listener` until `conns` accepted connections have closed.
+/// Serves `proto` on `listener` until `conns` accepted connections have closed: an accept loop
+/// and one task per connection.
 pub fn serve(
-    _budget: u32,
-    _listener: std::net::TcpListener,
-    _conns: usize,
-    _proto: crate::proto::Proto,
+    budget: u32,
+    listener: std::net::TcpListener,
+    conns: usize,
+    proto: Proto,
 ) -> io::Result<()> {
-    Err(not_built())
+    let rt = runtime(budget, conns + 64)?;
+    rt.try_block_on(async {
+        let listener = rill::TcpListener::from_std(listener)?;
+        let mut tasks = Vec::with_capacity(conns);
+        for _ in 0..conns {
+            let (s, _) = listener.accept().await?;
+            s.set_nodelay(true)?;
+            tasks.push(rill::spawn(async move {
+                let mut input = vec![0u8; 4096];
+                let mut filled = 0;
+                let mut out = Vec::with_capacity(4096);
+                loop {
+                    if filled == input.len() {
+                        input.resize(input.len() * 2, 0);
+                    }
+                    let n = s.read(&mut input[filled..]).await?;
+                    if n == 0 {
+                        return Ok::<_, io::Error>(());
+                    }
+                    filled += n;
+                    let used = proto.serve(&input[..filled], &mut out);
+                    input.copy_within(used..filled, 0);
+                    filled -= used;
+                    if !out.is_empty() {
+                        s.write_all(&out).await?;
+                        out.clear();
+                    }
+                }
+            }));
+        }
+        for t in tasks {
+            joined(t.await)?;
+        }
+        Ok(())
+    })?
 }
