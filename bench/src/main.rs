@@ -514,25 +514,12 @@ fn run_workload(s: &Settings, w: &Workload) -> String {
         .collect();
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); rows.len()];
     let mut errors: Vec<Option<String>> = vec![None; rows.len()];
+    let mut leaks = vec![0usize; rows.len()];
     for round in 0..s.rounds {
         for k in 0..rows.len() {
             let i = (k + round) % rows.len();
             let Ok(run) = &rows[i].run else { continue };
-            if std::env::var_os("BENCH_DEBUG_FDS").is_some() {
-                let fds = std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count());
-                let tasks = std::fs::read_dir("/proc/self/task").map_or(0, |d| d.count());
-                let names: Vec<String> = std::fs::read_dir("/proc/self/fd")
-                    .map(|d| {
-                        d.filter_map(|e| std::fs::read_link(e.ok()?.path()).ok())
-                            .map(|p| p.display().to_string())
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                eprintln!(
-                    "  before {}: {fds} fds, {tasks} threads: {names:?}",
-                    rows[i].label
-                );
-            }
+            let fds_before = open_fds();
             match run(s) {
                 Ok(sample) => {
                     eprintln!(
@@ -550,6 +537,14 @@ fn run_workload(s: &Settings, w: &Workload) -> String {
                     errors[i].get_or_insert(e);
                 }
             }
+            let grown = open_fds().saturating_sub(fds_before);
+            if grown > 0 {
+                eprintln!(
+                    "[{}] {}: {grown} fd(s) still open after the run",
+                    w.key, rows[i].label
+                );
+                leaks[i] += grown;
+            }
         }
     }
     let lines: Vec<Line> = rows
@@ -566,7 +561,21 @@ fn run_workload(s: &Settings, w: &Workload) -> String {
             relative_to: r.relative_to.clone(),
         })
         .collect();
-    stats::render(&w.title, w.unit, w.baseline, w.relative_header, &lines)
+    let mut table = stats::render(&w.title, w.unit, w.baseline, w.relative_header, &lines);
+    for (r, &n) in rows.iter().zip(&leaks) {
+        if n > 0 {
+            table.push_str(&format!(
+                "\nDescriptor leak: {} left {n} fd(s) open over {} run(s).\n",
+                r.label, s.rounds
+            ));
+        }
+    }
+    table
+}
+
+/// How many descriptors the process has open (0 if `/proc` is not there).
+fn open_fds() -> usize {
+    std::fs::read_dir("/proc/self/fd").map_or(0, |d| d.count())
 }
 
 fn core_table(s: &Settings) -> String {
