@@ -21,7 +21,8 @@ pub enum Knowledge {
     Unknown,
     /// An edge arrived since the last attempt: attempt.
     Ready,
-    /// The last attempt said WouldBlock and no edge came since: park without a syscall.
+    /// The last attempt said WouldBlock, or drained the direction ([`Outcome::Drained`](crate::Outcome::Drained)),
+    /// and no edge came since: park without a syscall.
     NotReady,
 }
 

@@ -33,6 +33,7 @@
 
 use core::fmt;
 
+use crate::descriptor::Knowledge;
 use crate::{Direction, Token};
 
 /// Names one op: the descriptor, the direction and a per-direction sequence number, so a late
@@ -88,8 +89,21 @@ pub struct Completion {
 pub enum Outcome {
     /// It finished: success, EOF, or an error other than WouldBlock. Keep the result.
     Done,
+    /// It finished *and showed the direction is now empty or full*: a stream read that returned
+    /// fewer bytes than its buffer held, a write that took fewer bytes than it was given. Like
+    /// `Done`, and the next op in this direction parks without a speculative syscall unless an
+    /// edge arrives first (the edge-triggered backends report any later arrival). Report `Done`,
+    /// not `Drained`, for end of stream, errors, datagrams and accepts.
+    Drained,
     /// It said EAGAIN / EWOULDBLOCK: the direction is not ready.
     WouldBlock,
+}
+
+impl Outcome {
+    /// True for the outcomes that finish the op (`Done`, `Drained`).
+    pub const fn is_finished(self) -> bool {
+        !matches!(self, Outcome::WouldBlock)
+    }
 }
 
 /// Why the op is attempting: a speculative first try, or a dispatch from the ready queue. Only
@@ -177,8 +191,8 @@ pub(crate) enum Effect {
     Nothing,
     /// Ask the caller to perform the syscall now (from submit, dispatch or retry).
     Attempt,
-    /// The op now waits for an edge; remember "not ready" when it came from a WouldBlock.
-    Park { after_would_block: bool },
+    /// The op now waits for an edge.
+    Park,
     /// Put the lane in the ready queue (submit with budget spent, or an edge on a parked op).
     Enqueue,
     /// The attempt finished within budget: spend it and complete inline.
@@ -207,12 +221,7 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
                 known_not_ready: true,
                 ..
             },
-        ) => (
-            S::Parked,
-            E::Park {
-                after_would_block: false,
-            },
-        ),
+        ) => (S::Parked, E::Park),
         (S::Idle, I::Submit { budget: false, .. }) => (S::Runnable, E::Enqueue),
         (S::Idle, I::Submit { .. }) => (attempting(Origin::Speculative), E::Attempt),
         (_, I::Submit { .. }) => (state, E::Invalid),
@@ -224,7 +233,7 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
             },
             I::Finish { outcome, budget },
         ) => match (outcome, interruption) {
-            (Outcome::Done, _) => match (origin, budget) {
+            (Outcome::Done | Outcome::Drained, _) => match (origin, budget) {
                 (Origin::Speculative, true) => (S::Idle, E::CompleteInline),
                 (Origin::Speculative, false) => (S::Deferred, E::Defer),
                 (Origin::Dispatched, _) => (S::Idle, done()),
@@ -237,12 +246,7 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
                 },
             ),
             (Outcome::WouldBlock, Interruption::Edge) => (attempting(origin), E::Attempt),
-            (Outcome::WouldBlock, Interruption::None) => (
-                S::Parked,
-                E::Park {
-                    after_would_block: true,
-                },
-            ),
+            (Outcome::WouldBlock, Interruption::None) => (S::Parked, E::Park),
         },
         (_, I::Finish { .. }) => (state, E::Invalid),
 
@@ -297,6 +301,16 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
                 dequeue: state.is_queued(),
             },
         ),
+    }
+}
+
+/// What a finished attempt teaches about its direction's readiness (the speculation gate).
+/// An edge that arrived during the attempt wins over anything the attempt suggested.
+pub(crate) const fn knowledge_after(outcome: Outcome, interruption: Interruption) -> Knowledge {
+    match (interruption, outcome) {
+        (Interruption::Edge, _) => Knowledge::Ready,
+        (_, Outcome::WouldBlock | Outcome::Drained) => Knowledge::NotReady,
+        (_, Outcome::Done) => Knowledge::Unknown,
     }
 }
 

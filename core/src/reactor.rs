@@ -12,7 +12,9 @@
 use crate::budget::Budget;
 use crate::descriptor::{Knowledge, Occupancy, Slot};
 use crate::error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
-use crate::op::{transition, Completion, CompletionKind, Effect, Input, OpId, OpState, Outcome};
+use crate::op::{
+    knowledge_after, transition, Completion, CompletionKind, Effect, Input, OpId, OpState, Outcome,
+};
 use crate::ready_queue::{self, Link, Links, ReadyQueue};
 use crate::{Direction, Event, Interest, Readiness, Token};
 
@@ -271,7 +273,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             },
         );
         Ok(match effect {
-            Effect::Park { .. } => {
+            Effect::Park => {
                 self.stats.gated_parks += 1;
                 SubmitAction::Parked(op)
             }
@@ -296,7 +298,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 self.stats.retries += 1;
                 FinishAction::Retry
             }
-            (Effect::Park { .. }, _) => FinishAction::Parked,
+            (Effect::Park, _) => FinishAction::Parked,
             _ => return Err(OpError::NotAttempting),
         })
     }
@@ -409,37 +411,31 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         let slots = self.slots.as_mut();
         let lane = slots[token.index() as usize].lane_mut(dir);
         let op = OpId::new(token, dir, lane.seq);
+        if let (Input::Finish { outcome, .. }, OpState::Attempting { interruption, .. }) =
+            (input, lane.state)
+        {
+            lane.knowledge = knowledge_after(outcome, interruption);
+        }
         let (next, effect) = transition(lane.state, input);
         lane.state = next;
         let node = ready_queue::node(token.index(), dir);
         let completion = |kind| Some(Completion { op, kind });
         let done = match effect {
-            Effect::Park {
-                after_would_block: true,
-            } => {
-                lane.knowledge = Knowledge::NotReady;
-                None
-            }
             Effect::Enqueue => {
                 self.queue.push_back(&mut SlotLinks(slots), node);
                 None
             }
             Effect::Defer => {
                 self.stats.deferred_completions += 1;
-                lane.knowledge = Knowledge::Unknown;
                 self.queue.push_back(&mut SlotLinks(slots), node);
                 None
             }
             Effect::CompleteInline => {
                 self.stats.inline_completions += 1;
-                lane.knowledge = Knowledge::Unknown;
                 self.budget.try_spend(dir);
                 completion(CompletionKind::Done)
             }
             Effect::Complete { kind, dequeue } => {
-                if kind == CompletionKind::Done {
-                    lane.knowledge = Knowledge::Unknown;
-                }
                 if dequeue {
                     self.queue.unlink(&mut SlotLinks(slots), node);
                 }

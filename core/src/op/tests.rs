@@ -34,9 +34,7 @@ fn idle_submit_attempts_speculatively() {
 
 #[test]
 fn idle_submit_known_not_ready_parks_without_syscall() {
-    let park = Effect::Park {
-        after_would_block: false,
-    };
+    let park = Effect::Park;
     assert_eq!(
         transition(OpState::Idle, submit(true, true)),
         (OpState::Parked, park)
@@ -92,12 +90,7 @@ fn dispatched_attempt_done_completes_without_budget() {
 fn attempting_would_block_parks_and_remembers() {
     assert_eq!(
         transition(SPEC, finish(Outcome::WouldBlock, true)),
-        (
-            OpState::Parked,
-            Effect::Park {
-                after_would_block: true
-            }
-        )
+        (OpState::Parked, Effect::Park)
     );
 }
 
@@ -270,4 +263,48 @@ fn display_uses_lifecycle_names() {
     assert_eq!(SPEC.to_string(), "attempting");
     assert_eq!(OpState::Parked.to_string(), "parked");
     assert_eq!(OpState::Runnable.to_string(), "runnable");
+}
+
+#[test]
+fn drained_finishes_like_done() {
+    assert_eq!(
+        transition(SPEC, finish(Outcome::Drained, true)),
+        (OpState::Idle, Effect::CompleteInline)
+    );
+    assert_eq!(
+        transition(SPEC, finish(Outcome::Drained, false)),
+        (OpState::Deferred, Effect::Defer)
+    );
+    assert_eq!(
+        transition(DISP, finish(Outcome::Drained, true)),
+        (OpState::Idle, complete(CompletionKind::Done, false))
+    );
+}
+
+#[test]
+fn knowledge_after_each_outcome() {
+    use crate::Knowledge as K;
+    assert_eq!(
+        knowledge_after(Outcome::Done, Interruption::None),
+        K::Unknown
+    );
+    assert_eq!(
+        knowledge_after(Outcome::Drained, Interruption::None),
+        K::NotReady
+    );
+    assert_eq!(
+        knowledge_after(Outcome::WouldBlock, Interruption::None),
+        K::NotReady
+    );
+    assert_eq!(
+        knowledge_after(Outcome::Drained, Interruption::Cancel),
+        K::NotReady
+    );
+    for outcome in [Outcome::Done, Outcome::Drained, Outcome::WouldBlock] {
+        assert_eq!(
+            knowledge_after(outcome, Interruption::Edge),
+            K::Ready,
+            "an edge wins"
+        );
+    }
 }

@@ -168,6 +168,40 @@ fn op_ids_differ_between_consecutive_ops() {
 // ---- finish_attempt and the budget ----
 
 #[test]
+fn drained_transfer_parks_the_next_op_without_a_syscall() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = attempt(&mut r, t, Read);
+    assert_eq!(r.finish_attempt(op, Outcome::Drained).unwrap(), done(op));
+    assert_eq!(r.knowledge(t, Read).unwrap(), Knowledge::NotReady);
+    let SubmitAction::Parked(next) = r.submit(t, Read).unwrap() else {
+        panic!()
+    };
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap();
+    assert_eq!(r.poll_ready(), Some(Ready::Attempt(next)));
+}
+
+#[test]
+fn drained_with_an_edge_during_the_attempt_keeps_speculating() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = attempt(&mut r, t, Read);
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap(); // more data arrived meanwhile
+    assert_eq!(r.finish_attempt(op, Outcome::Drained).unwrap(), done(op));
+    assert_eq!(r.knowledge(t, Read).unwrap(), Knowledge::Ready);
+    attempt(&mut r, t, Read);
+}
+
+#[test]
+fn done_leaves_readiness_unknown() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = attempt(&mut r, t, Write);
+    assert_eq!(r.finish_attempt(op, Outcome::Done).unwrap(), done(op));
+    assert_eq!(r.knowledge(t, Write).unwrap(), Knowledge::Unknown);
+}
+
+#[test]
 fn done_within_budget_completes_inline_then_defers() {
     let mut r = core();
     let t = r.register().unwrap();
