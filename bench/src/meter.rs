@@ -16,7 +16,7 @@ use crate::alloc;
 pub struct Sample {
     /// Operations (or bytes) per second.
     pub rate: f64,
-    /// Allocations per operation inside the window.
+    /// Allocations per operation inside the window; NaN when the work ran in another process.
     pub allocs_per_op: f64,
 }
 

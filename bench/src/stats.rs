@@ -32,7 +32,7 @@ pub struct Summary {
     pub min: f64,
     /// The highest rate.
     pub max: f64,
-    /// The median of allocations per operation.
+    /// The median of allocations per operation (NaN: not measured, e.g. another process).
     pub allocs_per_op: f64,
     /// How many runs.
     pub runs: usize,
@@ -126,14 +126,18 @@ pub fn render(
         match &line.cell {
             Cell::Measured(s) => {
                 let ratio = base.map_or("–".to_string(), |b| format!("{:.2}×", s.median / b));
+                let allocs = if s.allocs_per_op.is_nan() {
+                    "–".to_string()
+                } else {
+                    format!("{:.2}", s.allocs_per_op)
+                };
                 let _ = write!(
                     out,
-                    " {} | {} | {} | {} | {:.2} |",
+                    " {} | {} | {} | {} | {allocs} |",
                     unit.format(s.median),
                     unit.format(s.min),
                     unit.format(s.max),
                     ratio,
-                    s.allocs_per_op
                 );
                 if relative_header.is_some() {
                     let rel = line
