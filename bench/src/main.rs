@@ -676,3 +676,49 @@ fn main() {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every row of every workload (except the example, which needs a release build of another
+    /// crate) runs with tiny settings and yields a finite, positive rate.
+    #[test]
+    fn every_row_of_every_workload_runs_and_measures() {
+        let s = Settings {
+            rounds: 1,
+            warmup: Duration::from_millis(5),
+            window: Duration::from_millis(20),
+            bulk_bytes: 4 << 20,
+            idle: 200,
+            conns: 4,
+            ..Settings::full()
+        };
+        let _ = sys::raise_nofile_limit();
+        let mut ran = 0;
+        for w in workloads(&s) {
+            for r in &w.rows {
+                let Ok(run) = &r.run else { continue };
+                if r.label == EXAMPLE {
+                    continue;
+                }
+                let sample = run(&s).unwrap_or_else(|e| panic!("{} / {}: {e}", w.key, r.label));
+                assert!(
+                    sample.rate.is_finite() && sample.rate > 0.0,
+                    "{} / {}: rate {}",
+                    w.key,
+                    r.label,
+                    sample.rate
+                );
+                ran += 1;
+            }
+        }
+        assert!(ran >= 40, "only {ran} rows ran");
+    }
+
+    #[test]
+    fn settings_quick_is_smaller_than_full() {
+        let (q, f) = (Settings::quick(), Settings::full());
+        assert!(q.rounds < f.rounds && q.window < f.window && q.bulk_bytes < f.bulk_bytes);
+    }
+}

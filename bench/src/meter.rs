@@ -131,3 +131,39 @@ pub fn timed<E>(ops: u64, units: u64, job: impl FnOnce() -> Result<(), E>) -> Re
         allocs_per_op: end.allocs.saturating_sub(start.allocs) as f64 / ops.max(1) as f64,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn meter_counts_only_inside_the_window_then_says_stop() {
+        let m = Meter::new(Duration::from_millis(5), Duration::from_millis(20));
+        assert!(m.sample().is_none());
+        let start = Instant::now();
+        let mut ops = 0u64;
+        while m.add(1) {
+            ops += 1;
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "the window never closed"
+            );
+        }
+        assert!(!m.add(1), "a closed meter stays closed");
+        let s = m.sample().expect("closed window has a sample");
+        assert!(s.rate > 0.0 && s.rate.is_finite());
+        // The window excludes the warm-up: fewer ops counted than performed.
+        let counted = s.rate * 0.020;
+        assert!(counted <= ops as f64 * 1.5, "{counted} vs {ops}");
+    }
+
+    #[test]
+    fn timed_divides_units_by_elapsed_time() {
+        let s = timed::<()>(4, 1_000_000, || {
+            std::thread::sleep(Duration::from_millis(10));
+            Ok(())
+        })
+        .unwrap();
+        assert!(s.rate > 0.0 && s.rate <= 1e8, "{}", s.rate);
+    }
+}
