@@ -305,12 +305,23 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
 }
 
 /// What a finished attempt teaches about its direction's readiness (the speculation gate).
-/// An edge that arrived during the attempt wins over anything the attempt suggested.
-pub(crate) const fn knowledge_after(outcome: Outcome, interruption: Interruption) -> Knowledge {
-    match (interruption, outcome) {
-        (Interruption::Edge, _) => Knowledge::Ready,
-        (_, Outcome::WouldBlock | Outcome::Drained) => Knowledge::NotReady,
-        (_, Outcome::Done) => Knowledge::Unknown,
+///
+/// `during` is the lane's knowledge while the attempt ran: it is reset to `Unknown` when an
+/// attempt starts, so it is `Ready` exactly when an edge arrived during the attempt, and such an
+/// edge wins over anything the attempt suggested. A WouldBlock for a cancelled attempt teaches
+/// nothing: the caller may resolve a cancelled attempt without making the syscall, so it is no
+/// evidence, and believing it would hide an edge a dispatch already consumed (the next op would
+/// park forever).
+pub(crate) const fn knowledge_after(
+    outcome: Outcome,
+    interruption: Interruption,
+    during: Knowledge,
+) -> Knowledge {
+    match (during, interruption, outcome) {
+        (Knowledge::Ready, _, _) => Knowledge::Ready,
+        (_, Interruption::Cancel, Outcome::WouldBlock) => Knowledge::Unknown,
+        (_, _, Outcome::WouldBlock | Outcome::Drained) => Knowledge::NotReady,
+        (_, _, Outcome::Done) => Knowledge::Unknown,
     }
 }
 

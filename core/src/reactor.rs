@@ -414,13 +414,18 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         if let (Input::Finish { outcome, .. }, OpState::Attempting { interruption, .. }) =
             (input, lane.state)
         {
-            lane.knowledge = knowledge_after(outcome, interruption);
+            lane.knowledge = knowledge_after(outcome, interruption, lane.knowledge);
         }
         let (next, effect) = transition(lane.state, input);
         lane.state = next;
         let node = ready_queue::node(token.index(), dir);
         let completion = |kind| Some(Completion { op, kind });
         let done = match effect {
+            Effect::Attempt => {
+                // Knowledge during an attempt records only edges that arrive during it.
+                lane.knowledge = Knowledge::Unknown;
+                None
+            }
             Effect::Enqueue => {
                 self.queue.push_back(&mut SlotLinks(slots), node);
                 None

@@ -284,27 +284,33 @@ fn drained_finishes_like_done() {
 #[test]
 fn knowledge_after_each_outcome() {
     use crate::Knowledge as K;
+    use Interruption as I;
+    let quiet = K::Unknown; // no edge during the attempt
+    assert_eq!(knowledge_after(Outcome::Done, I::None, quiet), K::Unknown);
     assert_eq!(
-        knowledge_after(Outcome::Done, Interruption::None),
-        K::Unknown
-    );
-    assert_eq!(
-        knowledge_after(Outcome::Drained, Interruption::None),
+        knowledge_after(Outcome::Drained, I::None, quiet),
         K::NotReady
     );
     assert_eq!(
-        knowledge_after(Outcome::WouldBlock, Interruption::None),
+        knowledge_after(Outcome::WouldBlock, I::None, quiet),
         K::NotReady
     );
     assert_eq!(
-        knowledge_after(Outcome::Drained, Interruption::Cancel),
+        knowledge_after(Outcome::Drained, I::Cancel, quiet),
         K::NotReady
     );
-    for outcome in [Outcome::Done, Outcome::Drained, Outcome::WouldBlock] {
-        assert_eq!(
-            knowledge_after(outcome, Interruption::Edge),
-            K::Ready,
-            "an edge wins"
-        );
+    assert_eq!(
+        knowledge_after(Outcome::WouldBlock, I::Cancel, quiet),
+        K::Unknown,
+        "a cancelled attempt's WouldBlock is no evidence"
+    );
+    for i in [I::None, I::Edge, I::Cancel] {
+        for outcome in [Outcome::Done, Outcome::Drained, Outcome::WouldBlock] {
+            assert_eq!(
+                knowledge_after(outcome, i, K::Ready),
+                K::Ready,
+                "an edge wins"
+            );
+        }
     }
 }

@@ -463,6 +463,24 @@ fn h01_edge_between_would_block_and_park_retries() {
 }
 
 #[test]
+fn h01_cancelled_grant_keeps_the_edge_it_consumed() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Read);
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap();
+    assert_eq!(r.poll_ready(), Some(Ready::Attempt(op)));
+    // the task that owned the op went away before making the syscall: it resolves the grant
+    // as WouldBlock without any I/O
+    assert_eq!(r.cancel(op).unwrap(), CancelAction::Requested);
+    let _ = r.finish_attempt(op, Outcome::WouldBlock).unwrap();
+    // the data that edge announced is still unread: the next read must try, not park forever
+    assert!(matches!(
+        r.submit(t, Read).unwrap(),
+        SubmitAction::Attempt(_)
+    ));
+}
+
+#[test]
 fn h01_edge_during_a_dispatched_attempt_retries_too() {
     let mut r = core();
     let t = r.register().unwrap();
