@@ -242,12 +242,15 @@ impl Driver {
     /// Polls one op in `dir` of `token`: submits it if none is outstanding, performs the
     /// syscall `io` when the core grants an attempt, parks on WouldBlock. `io` is only called
     /// when the core asked for it, so a cancelled or queued op never consumes bytes.
+    /// `drains(&r)` says whether a successful result showed the direction empty or full (a
+    /// short stream transfer): the core then parks the next op without a speculative syscall.
     pub(crate) fn poll_op<R>(
         &mut self,
         token: Token,
         dir: Direction,
         cx: &mut Context<'_>,
         io: &mut dyn FnMut() -> io::Result<R>,
+        drains: &dyn Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         if self.shut_down {
             return Poll::Ready(Err(io_error::shut_down()));
@@ -284,6 +287,7 @@ impl Driver {
             let result = io();
             let outcome = match &result {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => Outcome::WouldBlock,
+                Ok(r) if drains(r) => Outcome::Drained,
                 _ => Outcome::Done,
             };
             let action = self.reactor.finish_attempt(op, outcome);

@@ -62,7 +62,21 @@ impl<T: AsRawFd> IoSource<T> {
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
         let mut driver = self.local.driver.borrow_mut();
-        driver.poll_op(self.token, dir, cx, &mut || f(io))
+        driver.poll_op(self.token, dir, cx, &mut || f(io), &|_| false)
+    }
+
+    /// Polls one stream transfer of `len` bytes in `dir`; `f` performs the syscall when the
+    /// core grants an attempt. A positive count below `len` means the socket buffer is drained
+    /// (read) or full (write), which the core uses to skip the next speculative syscall.
+    pub(crate) fn poll_transfer(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        len: usize,
+        mut f: impl FnMut() -> io::Result<usize>,
+    ) -> Poll<io::Result<usize>> {
+        let mut driver = self.local.driver.borrow_mut();
+        driver.poll_op(self.token, dir, cx, &mut f, &|&n| n > 0 && n < len)
     }
 
     /// Cancels the op outstanding in `dir`, if any (its future was dropped).

@@ -142,8 +142,9 @@ macro_rules! stream_io {
                     return std::task::Poll::Ready(Ok(0));
                 }
                 let fd = self.source.fd();
+                let len = buf.len();
                 self.source
-                    .poll_op(cx, rill_core::Direction::Read, |_| $crate::sys::recv(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Read, len, || $crate::sys::recv(fd, buf))
             }
 
             fn poll_read_vectored_impl(
@@ -155,7 +156,8 @@ macro_rules! stream_io {
                     return std::task::Poll::Ready(Ok(0));
                 }
                 let fd = self.source.fd();
-                self.source.poll_op(cx, rill_core::Direction::Read, |_| {
+                let len = bufs.iter().map(|b| b.len()).sum();
+                self.source.poll_transfer(cx, rill_core::Direction::Read, len, || {
                     $crate::sys::recv_vectored(fd, bufs)
                 })
             }
@@ -170,7 +172,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 self.source
-                    .poll_op(cx, rill_core::Direction::Write, |_| $crate::sys::send(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Write, buf.len(), || $crate::sys::send(fd, buf))
             }
 
             fn poll_write_vectored_impl(
@@ -182,7 +184,8 @@ macro_rules! stream_io {
                     return std::task::Poll::Ready(Ok(0));
                 }
                 let fd = self.source.fd();
-                self.source.poll_op(cx, rill_core::Direction::Write, |_| {
+                let len = bufs.iter().map(|b| b.len()).sum();
+                self.source.poll_transfer(cx, rill_core::Direction::Write, len, || {
                     $crate::sys::send_vectored(fd, bufs)
                 })
             }
