@@ -64,6 +64,8 @@ pub enum Step {
     },
     /// `handle_event(token, readiness)` with the readiness bits truncated to the known ones.
     Event(TokenRef, u8),
+    /// `finish_attempt(op, Outcome::Drained)`: the syscall finished with a short transfer.
+    FinishDrained(OpRef),
     /// `cancel(op)`.
     Cancel(OpRef),
     /// `cancel_all(token)`.
@@ -357,6 +359,8 @@ impl Model {
                 edge: false,
                 cancel: false,
             };
+            // During an attempt the gate records only edges that arrive during it.
+            lane.knowledge = Knowledge::Unknown;
             ExpSubmit::Attempt
         };
         Ok(exp)
@@ -373,7 +377,8 @@ impl Model {
         Ok(lane)
     }
 
-    fn finish(&mut self, op: OpId, would_block: bool) -> Result<ExpFinish, OpError> {
+    fn finish(&mut self, op: OpId, outcome: Outcome) -> Result<ExpFinish, OpError> {
+        let would_block = outcome == Outcome::WouldBlock;
         let dir = op.direction();
         let budget_left = self.used[di(dir)] < self.limit;
         let lane = self.current(op)?;
@@ -386,8 +391,15 @@ impl Model {
             return Err(OpError::NotAttempting);
         };
         let exp = if !would_block {
-            // The syscall did its I/O: the op is done (even if a cancel was requested).
-            lane.knowledge = Knowledge::Unknown;
+            // The syscall did its I/O: the op is done (even if a cancel was requested). An edge
+            // during the attempt means ready; a short transfer means not ready until an edge.
+            lane.knowledge = if edge {
+                Knowledge::Ready
+            } else if outcome == Outcome::Drained {
+                Knowledge::NotReady
+            } else {
+                Knowledge::Unknown
+            };
             if dispatched {
                 lane.state = MState::Idle;
                 ExpFinish::Complete(op, CompletionKind::Done)
@@ -403,7 +415,13 @@ impl Model {
                 ExpFinish::Deferred
             }
         } else if cancel {
+            // A cancelled attempt's WouldBlock is no evidence (it may not have been made).
             lane.state = MState::Idle;
+            lane.knowledge = if edge {
+                Knowledge::Ready
+            } else {
+                Knowledge::Unknown
+            };
             ExpFinish::Complete(op, CompletionKind::Cancelled)
         } else if edge {
             lane.state = MState::Attempting {
@@ -411,6 +429,7 @@ impl Model {
                 edge: false,
                 cancel: false,
             };
+            lane.knowledge = Knowledge::Unknown;
             self.stats.retries += 1;
             ExpFinish::Retry
         } else {
@@ -466,14 +485,12 @@ impl Model {
                     edge: false,
                     cancel: false,
                 };
+                lane.knowledge = Knowledge::Unknown;
                 ExpReady::Attempt(op)
             }
             MState::Deferred => {
-                // Delivering a deferred result also resets the gate to Unknown, forgetting an
-                // edge that arrived while the result waited (Ready and Unknown gate alike: both
-                // attempt). Observed on the core at 64d91b6; reported, not a behaviour change.
+                // The gate was set when the attempt finished; an edge since then stands.
                 lane.state = MState::Idle;
-                lane.knowledge = Knowledge::Unknown;
                 ExpReady::Complete(op)
             }
             other => panic!("model: queued lane in state {other:?}"),
@@ -645,7 +662,17 @@ impl Harness {
             Step::Submit(t, d) => self.submit(self.token(t), d.into()),
             Step::Finish { op, would_block } => {
                 if let Some(op) = self.op(op) {
-                    self.finish(op, would_block);
+                    let outcome = if would_block {
+                        Outcome::WouldBlock
+                    } else {
+                        Outcome::Done
+                    };
+                    self.finish(op, outcome);
+                }
+            }
+            Step::FinishDrained(op) => {
+                if let Some(op) = self.op(op) {
+                    self.finish(op, Outcome::Drained);
                 }
             }
             Step::Event(t, bits) => {
@@ -780,13 +807,8 @@ impl Harness {
         }
     }
 
-    fn finish(&mut self, op: OpId, would_block: bool) {
-        let exp = self.model.finish(op, would_block);
-        let outcome = if would_block {
-            Outcome::WouldBlock
-        } else {
-            Outcome::Done
-        };
+    fn finish(&mut self, op: OpId, outcome: Outcome) {
+        let exp = self.model.finish(op, outcome);
         let inline_before = self.reactor.stats().inline_completions;
         let got = self.reactor.finish_attempt(op, outcome);
         match (got, exp) {
@@ -1036,7 +1058,7 @@ impl Harness {
                 .collect();
             let mut progress = !attempting.is_empty();
             for op in attempting {
-                self.finish(op, false);
+                self.finish(op, Outcome::Done);
                 self.check_invariants();
             }
             if self.poll_ready().is_some() {
