@@ -4,7 +4,7 @@
 #   bench/syscalls.sh [path/to/bench]
 #
 # Ping-pong over one socketpair: one round trip is two sends, so the counts are divided by
-# sends / 2. Cross-thread wake: one wake is one write to the waker (eventfd), so counts are
+# sends / 2. Bulk (128 MiB, the --quick size): counts are divided by the number of 64 KiB chunks. Cross-thread wake: one wake is one write to the waker (eventfd), so counts are
 # divided by writes; sched_yield (the remote thread's back-off while it waits) is left out.
 # strace slows every syscall down, so rates here mean nothing; the counts are exact.
 set -euo pipefail
@@ -15,7 +15,8 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 count() { # workload, row label
-    strace -f -c -o "$out" "$BENCH" --only "$1" --impl "$2" --rounds 1 --window-ms 300 >/dev/null 2>&1
+    strace -f -c -o "$out" "$BENCH" --quick --only "$1" --impl "$2" --rounds 1 --window-ms 300 \
+        >/dev/null 2>&1
     # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall
     awk 'NR > 2 && $NF != "total" && $NF != "syscall" && $4 ~ /^[0-9]+$/ { print $NF, $4 }' "$out"
 }
@@ -56,5 +57,24 @@ for imp in "hand-written epoll" "mio" "polling" "tokio current-thread" "rill"; d
             printf "| %s | %.2f | %.2f | %.2f | %.2f | %.3f |\n", imp, total / ops,
                    waits / ops, n["write"] / ops, n["read"] / ops,
                    (total - waits - n["write"] - n["read"]) / ops
+        }'
+done
+echo
+echo "### Syscalls per 64 KiB chunk: bulk transfer (128 MiB, one socketpair)"
+echo
+echo "| implementation | total | epoll_wait | recv | send | other |"
+echo "|---|---:|---:|---:|---:|---:|"
+for imp in "hand-written epoll" "no poller" "mio" "polling" "tokio current-thread" \
+           "rill (budget 2)" "rill (budget 0)" "rill (budget 16)"; do
+    count bulk "$imp" | awk -v imp="$imp" '
+        { n[$1] += $2 }
+        END {
+            ops = 128 * 16
+            waits = n["epoll_wait"] + n["epoll_pwait"] + n["epoll_pwait2"]
+            recvs = n["recvfrom"] + n["read"] + n["recvmsg"]
+            sends = n["sendto"] + n["write"] + n["sendmsg"]
+            total = 0; for (k in n) total += n[k]
+            printf "| %s | %.2f | %.2f | %.2f | %.2f | %.3f |\n", imp, total / ops,
+                   waits / ops, recvs / ops, sends / ops, (total - waits - recvs - sends) / ops
         }'
 done
