@@ -86,10 +86,11 @@ fn translate_select_corpus() {
 
 // ---- crashes found by the fuzzer, as unit tests ----
 
-/// `core_model`, first 60-second run: the model expected an edge that arrived while a deferred
-/// result waited in the queue to leave the gate at `Ready`; the core resets it to `Unknown` when
-/// it delivers the result. Both gate alike (the next op is attempted, never parked without a
-/// syscall), so the model now follows the core; this keeps the case, minimized, as steps.
+/// `core_model`, first 60-second run (core at 64d91b6): an edge that arrived while a deferred
+/// result waited in the ready queue was forgotten when the result was delivered (the gate went
+/// back to `Unknown`). The core now keeps it (c5123ce: the gate is set when the attempt
+/// finishes, and an edge since then stands), and the model checks exactly that. Minimized, as
+/// steps.
 #[test]
 fn core_model_edge_while_deferred_then_dispatch() {
     let input = core_model::Input {
@@ -118,9 +119,8 @@ fn core_model_edge_while_deferred_then_dispatch() {
     core_model::check(&input);
 }
 
-/// The same case straight against the core: whatever the gate says after the deferred result is
-/// delivered, the next read on that descriptor is attempted (speculation is not suppressed by an
-/// edge that arrived while the result waited).
+/// The same case straight against the core: the edge that arrived while the result was deferred
+/// is remembered, and the next read on that descriptor is attempted.
 #[test]
 fn edge_while_deferred_does_not_gate_the_next_op() {
     let mut r = Reactor::new([Slot::VACANT; 2], Config { inline_budget: 1 });
@@ -145,7 +145,7 @@ fn edge_while_deferred_does_not_gate_the_next_op() {
         panic!("the deferred result is delivered")
     };
     assert_eq!(c.op, op_a);
-    assert_ne!(r.knowledge(a, Direction::Read), Ok(Knowledge::NotReady));
+    assert_eq!(r.knowledge(a, Direction::Read), Ok(Knowledge::Ready));
     assert!(matches!(
         r.submit(a, Direction::Read),
         Ok(SubmitAction::Attempt(_))
