@@ -41,6 +41,7 @@
 //! | [`Handle`] | `Send + Sync`: spawn onto and wake the runtime from other threads |
 //! | [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`], [`UnixStream`] | sockets |
 //! | [`sleep`], [`sleep_until`], [`timeout`], [`interval`] | timers |
+//! | [`Builder::worker_threads`], [`LoopGroup`], [`worker_index`] | several threads (below) |
 //!
 //! Sockets belong to the runtime that was current when they were made (they are `!Send`); use
 //! [`Handle::spawn_with`] to start socket work from another thread. Their byte-stream methods
@@ -48,6 +49,19 @@
 //! time per socket: each direction has a single op slot and waker); they also implement
 //! `futures_io::AsyncRead` / `AsyncWrite`. Conversions to and from the `std::net` /
 //! `std::os::unix::net` types and `OwnedFd` are provided.
+//!
+//! ## Several threads
+//!
+//! [`Builder::worker_threads`]`(n)` gives a runtime `n` loops, one per thread: loop 0 is driven
+//! by [`Runtime::block_on`], loops 1 ..= n-1 by background threads. Each loop is a whole
+//! single-threaded runtime (own poller, timers, tasks); tasks and their sockets never move, so
+//! the I/O path takes no lock. Work is spread when it is placed: [`Handle::spawn`] and
+//! [`Handle::spawn_with`] pick the least-loaded loop, [`Handle::spawn_on`] a given one; an
+//! accepted connection moves by `into_std` + `spawn_with` + `from_std`. [`LoopGroup`] is the
+//! thread-per-core form: `n` background loops, a `SO_REUSEPORT` listener per loop
+//! ([`LoopGroup::listen_reuseport`]), and a process-wide reference-counted group
+//! ([`LoopGroup::shared`]) torn down when its last user releases it. The module docs of
+//! `multi` (in the source) give the design and what runs where in full.
 //!
 //! ## How I/O runs: speculation and the inline budget
 //!
@@ -108,6 +122,7 @@ mod driver;
 mod executor;
 mod io_error;
 mod io_source;
+mod multi;
 mod net;
 mod poller;
 mod runtime;
@@ -116,6 +131,7 @@ mod task;
 mod time;
 mod timers;
 
+pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::tcp::{Accept, TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
 pub use net::unix::{UnixAccept, UnixListener, UnixStream};

@@ -11,6 +11,7 @@ use std::sync::Arc;
 use crate::context;
 use crate::driver::{Driver, DriverConfig};
 use crate::executor::{Local, Shared};
+use crate::multi::{self, PoolInner, RuntimePool};
 use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn};
 
 /// An OS readiness backend.
@@ -126,6 +127,7 @@ pub struct Builder {
     pub(crate) events: usize,
     pub(crate) timers: usize,
     pub(crate) tasks: usize,
+    pub(crate) workers: usize,
 }
 
 impl Default for Builder {
@@ -145,6 +147,7 @@ impl Builder {
             events: 1024,
             timers: 16384,
             tasks: 64,
+            workers: 1,
         }
     }
 
@@ -193,8 +196,30 @@ impl Builder {
         self
     }
 
-    /// Builds the runtime: creates the OS poller and waker.
+    /// How many threads drive the runtime (default 1; 0 acts as 1). With `n > 1` the runtime
+    /// has `n` independent loops (each its own poller, timers and tasks): loop 0 is driven by
+    /// [`Runtime::block_on`] on the thread that built the runtime, loops 1 ..= n-1 by background
+    /// threads started by [`Builder::build`] and joined when the runtime is dropped.
+    /// [`Handle::spawn`] / [`Handle::spawn_with`] place tasks on the least-loaded loop; a task
+    /// and its sockets stay on their loop. Every other setting applies to each loop. See the
+    /// [`multi` design notes](crate#several-threads) for what runs where.
+    pub fn worker_threads(mut self, n: usize) -> Builder {
+        self.workers = n.max(1);
+        self
+    }
+
+    /// Builds the runtime: creates the OS poller and waker (and, with
+    /// [`Builder::worker_threads`] above 1, starts the worker threads).
     pub fn build(&self) -> io::Result<Runtime> {
+        let mut rt = self.build_single()?;
+        if self.workers > 1 {
+            rt.pool = Some(RuntimePool::start(self, rt.handle(), self.workers)?);
+        }
+        Ok(rt)
+    }
+
+    /// Builds one single-threaded loop (ignores `workers`).
+    pub(crate) fn build_single(&self) -> io::Result<Runtime> {
         let (driver, os_waker) = Driver::new(&DriverConfig {
             backend: self.backend,
             inline_budget: self.inline_budget,
@@ -207,6 +232,7 @@ impl Builder {
         Ok(Runtime {
             local,
             backend: self.backend,
+            pool: None,
         })
     }
 }
@@ -219,6 +245,8 @@ impl Builder {
 pub struct Runtime {
     local: Rc<Local>,
     backend: Backend,
+    /// The worker threads, when built with more than one.
+    pool: Option<RuntimePool>,
 }
 
 impl Runtime {
@@ -245,7 +273,7 @@ impl Runtime {
     /// (use [`Runtime::try_block_on`] to get those as errors). A panic of `future` itself
     /// propagates.
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        match self.local.block_on(future) {
+        match self.try_block_on(future) {
             Ok(v) => v,
             Err(e) => panic!("rill: block_on failed: {e}"),
         }
@@ -253,6 +281,7 @@ impl Runtime {
 
     /// Like [`Runtime::block_on`], but a nested call or a poller failure is an error.
     pub fn try_block_on<F: Future>(&self, future: F) -> io::Result<F::Output> {
+        let _loop_zero = self.pool.as_ref().map(multi::enter_loop_zero);
         self.local.block_on(future)
     }
 
@@ -267,12 +296,21 @@ impl Runtime {
 
     /// A handle to spawn onto and wake this runtime from other threads.
     pub fn handle(&self) -> Handle {
-        Handle {
-            shared: self.local.shared().clone(),
+        match &self.pool {
+            Some(pool) => Handle::from_pool(pool.pool().clone()),
+            None => Handle {
+                inner: HandleInner::Loop(self.local.shared().clone()),
+            },
         }
     }
 
-    /// How many spawned tasks have not finished yet.
+    /// How many loops (threads) drive this runtime: [`Builder::worker_threads`].
+    pub fn worker_threads(&self) -> usize {
+        self.pool.as_ref().map_or(1, |p| p.pool().len())
+    }
+
+    /// How many spawned tasks of loop 0 (the loop [`Runtime::block_on`] drives) have not
+    /// finished yet; with worker threads, tasks on the other loops are not counted.
     pub fn live_tasks(&self) -> usize {
         self.local.live_tasks()
     }
@@ -280,6 +318,11 @@ impl Runtime {
 
 impl Drop for Runtime {
     fn drop(&mut self) {
+        // Worker threads first (each drops its tasks on its own thread and is joined), then
+        // loop 0, as a single-threaded runtime does.
+        if let Some(pool) = self.pool.as_mut() {
+            pool.shutdown();
+        }
         self.local.shutdown();
     }
 }
@@ -292,19 +335,65 @@ impl fmt::Debug for Runtime {
     }
 }
 
-/// A `Send + Sync` handle to a [`Runtime`]: spawn onto it and wake it from any thread.
+/// A `Send + Sync` handle to a [`Runtime`] (or a [`crate::LoopGroup`]): spawn onto it and wake
+/// it from any thread.
 #[derive(Clone)]
 pub struct Handle {
-    shared: Arc<Shared>,
+    inner: HandleInner,
+}
+
+#[derive(Clone)]
+enum HandleInner {
+    /// One loop: a single-threaded runtime, or one loop of a set.
+    Loop(Arc<Shared>),
+    /// Several loops: spawns are placed on the least-loaded one.
+    Pool(Arc<PoolInner>),
 }
 
 impl Handle {
-    /// The handle of the runtime driving this thread, or an error outside `block_on`.
+    pub(crate) fn from_pool(pool: Arc<PoolInner>) -> Handle {
+        Handle {
+            inner: HandleInner::Pool(pool),
+        }
+    }
+
+    /// The handle of the runtime driving this thread, or an error outside `block_on`. On any
+    /// loop of a runtime with worker threads (or of a [`crate::LoopGroup`]) this is the handle
+    /// of the whole runtime (group), so spawns through it are spread over every loop.
     pub fn try_current() -> io::Result<Handle> {
+        if let Some(h) = multi::current_pool_handle() {
+            return Ok(h);
+        }
         context::with_current(|local| Handle {
-            shared: local.shared().clone(),
+            inner: HandleInner::Loop(local.shared().clone()),
         })
         .ok_or_else(no_runtime)
+    }
+
+    /// How many loops this handle places work on (1 for a single-threaded runtime).
+    pub fn worker_count(&self) -> usize {
+        match &self.inner {
+            HandleInner::Loop(_) => 1,
+            HandleInner::Pool(p) => p.len(),
+        }
+    }
+
+    /// Like [`Handle::spawn_with`], on loop `worker` (`0 .. worker_count()`); an
+    /// `InvalidInput` error for a loop that does not exist.
+    pub fn spawn_on<M, F>(&self, worker: usize, make: M) -> io::Result<JoinHandle<F::Output>>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        match &self.inner {
+            HandleInner::Pool(p) => p.spawn_on(worker, make),
+            HandleInner::Loop(_) if worker == 0 => Ok(self.spawn_with(make)),
+            HandleInner::Loop(_) => Err(io::Error::new(
+                io::ErrorKind::InvalidInput,
+                format!("no loop {worker}: there is 1"),
+            )),
+        }
     }
 
     /// Spawns a `Send` future onto the runtime. If the runtime has shut down, the returned
@@ -319,43 +408,73 @@ impl Handle {
 
     /// Runs `make` on the runtime thread and spawns the future it returns, which need not be
     /// `Send`: the way to start I/O (sockets are bound to their runtime) from another thread.
+    /// With worker threads, the task goes to the least-loaded loop and `make` runs there.
     pub fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
     where
         M: FnOnce() -> F + Send + 'static,
         F: Future + 'static,
         F::Output: Send + 'static,
     {
-        let header = Header::new(self.shared.clone(), None);
-        if self.shared.is_shut_down() {
-            return task::shutdown_handle(header);
+        match &self.inner {
+            HandleInner::Loop(shared) => spawn_on_loop(shared, make),
+            HandleInner::Pool(p) => p.spawn_with(make),
         }
-        let (guard, handle) = task::join_pair(header.clone());
-        let spawn: RemoteSpawn =
-            Box::new(move || -> LocalTask { Box::pin(task::task_body(make(), guard)) });
-        if let Err(spawn) = self.shared.push_spawn(header, spawn) {
-            // Dropping the closure drops the guard, which records "shutdown".
-            drop(spawn);
-        }
-        handle
     }
 
-    /// Wakes the runtime if it is blocked waiting for events, so it runs one more turn.
+    /// The loop behind a single-loop handle.
+    pub(crate) fn loop_shared(&self) -> Option<&Arc<Shared>> {
+        match &self.inner {
+            HandleInner::Loop(shared) => Some(shared),
+            HandleInner::Pool(_) => None,
+        }
+    }
+
+    /// Wakes the runtime (every loop of it) if it is blocked waiting for events, so it runs one
+    /// more turn.
     pub fn wake(&self) {
-        self.shared.unpark();
+        match &self.inner {
+            HandleInner::Loop(shared) => shared.unpark(),
+            HandleInner::Pool(p) => p.wake_all(),
+        }
     }
 
-    /// True once the runtime was dropped.
+    /// True once the runtime was dropped (the group torn down).
     pub fn is_shutdown(&self) -> bool {
-        self.shared.is_shut_down()
+        match &self.inner {
+            HandleInner::Loop(shared) => shared.is_shut_down(),
+            HandleInner::Pool(p) => p.is_closed(),
+        }
     }
 }
 
 impl fmt::Debug for Handle {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Handle")
+            .field("workers", &self.worker_count())
             .field("shut_down", &self.is_shutdown())
             .finish()
     }
+}
+
+/// Sends `make` to the loop behind `shared`, which runs it and spawns the future it returns.
+pub(crate) fn spawn_on_loop<M, F>(shared: &Arc<Shared>, make: M) -> JoinHandle<F::Output>
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    let header = Header::new(shared.clone(), None);
+    if shared.is_shut_down() {
+        return task::shutdown_handle(header);
+    }
+    let (guard, handle) = task::join_pair(header.clone());
+    let spawn: RemoteSpawn =
+        Box::new(move || -> LocalTask { Box::pin(task::task_body(make(), guard)) });
+    if let Err(spawn) = shared.push_spawn(header, spawn) {
+        // Dropping the closure drops the guard, which records "shutdown".
+        drop(spawn);
+    }
+    handle
 }
 
 pub(crate) fn no_runtime() -> io::Error {

@@ -1,0 +1,336 @@
+//! Thread-per-core: [`LoopGroup`], `n` independent loops each owning its poller, and
+//! [`ReuseportServer`], one `SO_REUSEPORT` listener per loop.
+
+use std::fmt;
+use std::future::Future;
+use std::io;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use rill_core::sync::WorkCount;
+
+use super::pool::{close, start_loops, PoolInner};
+use super::worker::Worker;
+use crate::{Builder, Handle, JoinHandle, TcpListener, TcpStream};
+
+/// The process-wide group behind [`LoopGroup::shared`].
+static SHARED: Mutex<Option<Arc<GroupInner>>> = Mutex::new(None);
+
+fn lock_shared() -> MutexGuard<'static, Option<Arc<GroupInner>>> {
+    SHARED.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+struct GroupInner {
+    pool: Arc<PoolInner>,
+    workers: Mutex<Vec<Worker>>,
+    /// One per [`LoopGroup`] value (a user), not per reference.
+    users: WorkCount,
+    /// True for the group in [`SHARED`]: users come and go under its lock.
+    shared: bool,
+}
+
+impl GroupInner {
+    fn teardown(&self) {
+        let mut workers = self.workers.lock().unwrap_or_else(|p| p.into_inner());
+        close(&self.pool, &mut workers);
+    }
+}
+
+/// `n` independent event loops, one thread each (thread-per-core), shared by reference count.
+///
+/// Every loop is a whole single-threaded rill runtime: its own OS poller, timers and tasks, on a
+/// thread named `rill-loop-<i>`. A task placed on a loop stays there with its sockets. Place work
+/// with [`LoopGroup::spawn_on`] (a chosen loop), [`LoopGroup::spawn_with`] (the least-loaded
+/// loop) or [`LoopGroup::listen_reuseport`] (a listener per loop; the kernel spreads
+/// connections).
+///
+/// Each `LoopGroup` value is one *user*: cloning adds a user, dropping releases one, and when
+/// the last user releases the group every loop stops: its tasks are dropped on its own thread
+/// (their I/O cancelled), and the threads are joined before that last `drop` returns. (If the
+/// last user is dropped *on* one of the group's loops, that thread cannot wait for itself: it is
+/// left to exit on its own as soon as the current task yields, the others are joined.) A
+/// [`Handle`] from [`LoopGroup::handle`] does not keep the loops alive; after teardown, spawns
+/// through it yield a [`crate::JoinError`] whose `is_shutdown()` is true.
+///
+/// ```
+/// use rill::{LoopGroup, TcpStream};
+///
+/// let group = LoopGroup::new(2)?;
+/// let server = group.listen_reuseport("127.0.0.1:0", |stream, _peer| async move {
+///     let mut buf = [0u8; 4];
+///     if stream.read_exact(&mut buf).await.is_ok() {
+///         let _ = stream.write_all(&buf).await;
+///     }
+/// })?;
+/// let addr = server.local_addr();
+/// let reply = group.spawn_on(0, move || async move {
+///     let s = TcpStream::connect(addr).await?;
+///     s.write_all(b"ping").await?;
+///     let mut buf = [0u8; 4];
+///     s.read_exact(&mut buf).await?;
+///     std::io::Result::Ok(buf)
+/// })?;
+/// let rt = rill::Runtime::new()?; // any runtime can await a join handle
+/// assert_eq!(&rt.block_on(reply).unwrap()?, b"ping");
+/// drop(server);
+/// drop(group); // the last user: both loop threads are joined here
+/// # std::io::Result::Ok(())
+/// ```
+pub struct LoopGroup {
+    inner: Arc<GroupInner>,
+}
+
+impl LoopGroup {
+    /// `n` loops with the default configuration; `n = 0` means one per available CPU.
+    pub fn new(n: usize) -> io::Result<LoopGroup> {
+        LoopGroup::with_builder(n, &Builder::new())
+    }
+
+    /// `n` loops (`0`: one per available CPU), each built from `builder` (its backend, budget
+    /// and capacities apply per loop; its `worker_threads` is ignored).
+    pub fn with_builder(n: usize, builder: &Builder) -> io::Result<LoopGroup> {
+        LoopGroup::start(n, builder, false)
+    }
+
+    /// The process-wide group: the first call starts it (one loop per available CPU, default
+    /// configuration), later calls add a user to the same group while any user holds it. When
+    /// the last user releases it, it is torn down, and the next call starts a fresh one.
+    pub fn shared() -> io::Result<LoopGroup> {
+        let mut slot = lock_shared();
+        if let Some(inner) = slot.as_ref() {
+            inner.users.started();
+            return Ok(LoopGroup {
+                inner: inner.clone(),
+            });
+        }
+        let group = LoopGroup::start(0, &Builder::new(), true)?;
+        *slot = Some(group.inner.clone());
+        Ok(group)
+    }
+
+    fn start(n: usize, builder: &Builder, shared: bool) -> io::Result<LoopGroup> {
+        let n = if n == 0 {
+            std::thread::available_parallelism().map_or(1, |n| n.get())
+        } else {
+            n
+        };
+        let (pool, _membership, workers) = start_loops(builder, "rill-loop", None, n)?;
+        let users = WorkCount::new();
+        users.started();
+        Ok(LoopGroup {
+            inner: Arc::new(GroupInner {
+                pool,
+                workers: Mutex::new(workers),
+                users,
+                shared,
+            }),
+        })
+    }
+
+    /// How many loops.
+    pub fn len(&self) -> usize {
+        self.inner.pool.len()
+    }
+
+    /// Always false: a group has at least one loop.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// True when both values are users of the same group.
+    pub fn same_group(&self, other: &LoopGroup) -> bool {
+        Arc::ptr_eq(&self.inner, &other.inner)
+    }
+
+    /// A `Send + Sync` handle that places spawns on the group's loops (least loaded first). It
+    /// does not keep the group alive.
+    pub fn handle(&self) -> Handle {
+        Handle::from_pool(self.inner.pool.clone())
+    }
+
+    /// The handle of loop `i` alone, or `None` when `i >= len()`.
+    pub fn loop_handle(&self, i: usize) -> Option<Handle> {
+        self.inner.pool.loop_handle(i).cloned()
+    }
+
+    /// Runs `make` on loop `i` and spawns the future it returns there (the future need not be
+    /// `Send`: sockets it creates belong to loop `i`). An `InvalidInput` error when
+    /// `i >= len()`.
+    pub fn spawn_on<M, F>(&self, i: usize, make: M) -> io::Result<JoinHandle<F::Output>>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.pool.spawn_on(i, make)
+    }
+
+    /// Like [`LoopGroup::spawn_on`], on the least-loaded loop.
+    pub fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        self.inner.pool.spawn_with(make)
+    }
+
+    /// Binds one TCP listener per loop to `addr`, all with `SO_REUSEPORT` (and `SO_REUSEADDR`),
+    /// so the kernel spreads incoming connections over the loops; each loop accepts on its own
+    /// listener and runs `serve(stream, peer)` as a task on that loop. Port 0 picks a free port
+    /// once, shared by all the listeners ([`ReuseportServer::local_addr`]).
+    ///
+    /// How the kernel spreads: on Linux by a hash of the connection's addresses, so many
+    /// connections land on every loop while one connection always lands on one. On FreeBSD the
+    /// balancing option is `SO_REUSEPORT_LB` (used there). Elsewhere (macOS) `SO_REUSEPORT`
+    /// allows the shared bind but may not balance; correctness does not depend on it. Any
+    /// process of the same user may join a `SO_REUSEPORT` group on that port.
+    pub fn listen_reuseport<A, S, F>(&self, addr: A, serve: S) -> io::Result<ReuseportServer>
+    where
+        A: ToSocketAddrs,
+        S: Fn(TcpStream, SocketAddr) -> F + Send + Sync + 'static,
+        F: Future<Output = ()> + 'static,
+    {
+        let addr = addr
+            .to_socket_addrs()?
+            .next()
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to"))?;
+        let n = self.len();
+        let first = reuseport_listener(&addr)?;
+        let local_addr = first.local_addr()?;
+        let mut listeners = vec![first];
+        for _ in 1..n {
+            listeners.push(reuseport_listener(&local_addr)?);
+        }
+        let serve = Arc::new(serve);
+        let accepted: Arc<[AtomicU64]> = (0..n).map(|_| AtomicU64::new(0)).collect();
+        let mut acceptors = Vec::with_capacity(n);
+        for (i, std_listener) in listeners.into_iter().enumerate() {
+            let serve = serve.clone();
+            let accepted = accepted.clone();
+            let task = self.spawn_on(i, move || async move {
+                let listener = TcpListener::from_std(std_listener)?;
+                loop {
+                    let (stream, peer) = listener.accept().await?;
+                    accepted[i].fetch_add(1, Ordering::Relaxed);
+                    crate::spawn(serve(stream, peer));
+                }
+            })?;
+            acceptors.push(task);
+        }
+        Ok(ReuseportServer {
+            local_addr,
+            accepted,
+            acceptors,
+        })
+    }
+}
+
+/// A listening socket with `SO_REUSEADDR` and `SO_REUSEPORT` (`SO_REUSEPORT_LB` on FreeBSD),
+/// non-blocking, backlog 1024.
+fn reuseport_listener(addr: &SocketAddr) -> io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let socket = Socket::new(
+        Domain::for_address(*addr),
+        Type::STREAM,
+        Some(Protocol::TCP),
+    )?;
+    socket.set_cloexec(true)?;
+    socket.set_reuse_address(true)?;
+    #[cfg(target_os = "freebsd")]
+    socket.set_reuse_port_lb(true)?;
+    #[cfg(not(target_os = "freebsd"))]
+    socket.set_reuse_port(true)?;
+    socket.bind(&(*addr).into())?;
+    socket.listen(1024)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
+}
+
+impl Clone for LoopGroup {
+    /// Adds a user: the group lives until every clone is dropped.
+    fn clone(&self) -> LoopGroup {
+        // The caller holds a user, so the count cannot be at zero here.
+        self.inner.users.started();
+        LoopGroup {
+            inner: self.inner.clone(),
+        }
+    }
+}
+
+impl Drop for LoopGroup {
+    fn drop(&mut self) {
+        let last = if self.inner.shared {
+            // Under the slot's lock, so `shared()` never adds a user to a group whose count
+            // just reached zero.
+            let mut slot = lock_shared();
+            let last = self.inner.users.finished();
+            if last && slot.as_ref().is_some_and(|s| Arc::ptr_eq(s, &self.inner)) {
+                *slot = None;
+            }
+            last
+        } else {
+            self.inner.users.finished()
+        };
+        if last {
+            self.inner.teardown();
+        }
+    }
+}
+
+impl fmt::Debug for LoopGroup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("LoopGroup")
+            .field("loops", &self.len())
+            .field("users", &self.inner.users.outstanding())
+            .field("shared", &self.inner.shared)
+            .finish()
+    }
+}
+
+/// The listeners started by [`LoopGroup::listen_reuseport`]: one accept task per loop.
+///
+/// Dropping it (or [`ReuseportServer::stop`]) aborts the accept tasks, which closes the
+/// listeners; connections already accepted keep being served. Connections still waiting in a
+/// closed listener's backlog are reset by the kernel.
+pub struct ReuseportServer {
+    local_addr: SocketAddr,
+    accepted: Arc<[AtomicU64]>,
+    acceptors: Vec<JoinHandle<io::Result<()>>>,
+}
+
+impl ReuseportServer {
+    /// The address every listener is bound to (the real port when 0 was asked for).
+    pub fn local_addr(&self) -> SocketAddr {
+        self.local_addr
+    }
+
+    /// How many connections each loop accepted so far (index = loop).
+    pub fn accepted(&self) -> Vec<u64> {
+        self.accepted
+            .iter()
+            .map(|a| a.load(Ordering::Relaxed))
+            .collect()
+    }
+
+    /// Stops accepting on every loop (the same as dropping the server).
+    pub fn stop(self) {}
+}
+
+impl Drop for ReuseportServer {
+    fn drop(&mut self) {
+        for a in &self.acceptors {
+            a.abort();
+        }
+    }
+}
+
+impl fmt::Debug for ReuseportServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ReuseportServer")
+            .field("local_addr", &self.local_addr)
+            .field("accepted", &self.accepted())
+            .finish()
+    }
+}

@@ -1,0 +1,147 @@
+//! One background loop: a thread that builds a single-threaded runtime, drives it until told to
+//! stop, then drops it (shutting it down on its own thread) and exits.
+
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::sync::{mpsc, Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+use std::thread;
+
+use super::pool::{MemberGuard, Membership};
+use crate::{Builder, Handle};
+
+/// The stop request of one loop: a flag plus the waker of the loop's `block_on` future.
+#[derive(Default)]
+struct StopFlag {
+    state: Mutex<StopState>,
+}
+
+#[derive(Default)]
+struct StopState {
+    stopped: bool,
+    waker: Option<Waker>,
+}
+
+impl StopFlag {
+    fn lock(&self) -> MutexGuard<'_, StopState> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Any thread: ask the loop to stop and wake it.
+    fn stop(&self) {
+        let waker = {
+            let mut s = self.lock();
+            s.stopped = true;
+            s.waker.take()
+        };
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// The future a loop thread runs in `block_on`: ready once [`StopFlag::stop`] was called.
+struct UntilStopped(Arc<StopFlag>);
+
+impl Future for UntilStopped {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut s = self.0.lock();
+        if s.stopped {
+            return Poll::Ready(());
+        }
+        match &s.waker {
+            Some(w) if w.will_wake(cx.waker()) => {}
+            _ => s.waker = Some(cx.waker().clone()),
+        }
+        Poll::Pending
+    }
+}
+
+/// A running loop thread.
+pub(crate) struct Worker {
+    handle: Handle,
+    stop: Arc<StopFlag>,
+    thread: Option<thread::JoinHandle<()>>,
+}
+
+impl Worker {
+    /// Starts loop `index` of `membership` on a new thread named `name`, built from `builder`
+    /// (single-threaded). Returns once the loop's runtime exists (or failed to build).
+    pub(crate) fn start(
+        builder: &Builder,
+        name: String,
+        membership: Arc<Membership>,
+        index: usize,
+    ) -> io::Result<Worker> {
+        let builder = builder.clone();
+        let stop = Arc::new(StopFlag::default());
+        let until = UntilStopped(stop.clone());
+        let (tx, rx) = mpsc::sync_channel(1);
+        let thread = thread::Builder::new().name(name).spawn(move || {
+            let rt = match builder.build_single() {
+                Ok(rt) => rt,
+                Err(e) => {
+                    let _ = tx.send(Err(e));
+                    return;
+                }
+            };
+            let _member = MemberGuard::enter(membership, index);
+            if tx.send(Ok(rt.handle())).is_err() {
+                return;
+            }
+            // A poller failure ends the loop early; dropping the runtime then shuts it down,
+            // so tasks placed on it see "shut down" instead of hanging.
+            let _ = rt.try_block_on(until);
+            drop(rt);
+        })?;
+        match rx.recv() {
+            Ok(Ok(handle)) => Ok(Worker {
+                handle,
+                stop,
+                thread: Some(thread),
+            }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => {
+                let _ = thread.join();
+                Err(io::Error::other("a rill loop thread exited while starting"))
+            }
+        }
+    }
+
+    /// The handle of this loop alone.
+    pub(crate) fn handle(&self) -> &Handle {
+        &self.handle
+    }
+
+    /// Asks the loop to stop (it shuts its runtime down and exits); does not wait.
+    pub(crate) fn begin_stop(&self) {
+        self.stop.stop();
+    }
+
+    /// Waits for the loop thread to exit. Called on the loop's own thread (the last user of a
+    /// group released it from a task), the thread cannot wait for itself: it is detached and
+    /// exits as soon as the current task returns to its loop.
+    pub(crate) fn join(&mut self) {
+        if let Some(t) = self.thread.take() {
+            if t.thread().id() != thread::current().id() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
+/// Stops every loop first (so they shut down in parallel), then joins them.
+pub(crate) fn stop_all(workers: &mut [Worker]) {
+    for w in workers.iter() {
+        w.begin_stop();
+    }
+    for w in workers.iter_mut() {
+        w.join();
+    }
+}
