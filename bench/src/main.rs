@@ -168,8 +168,7 @@ const HAND: &str = "hand-written epoll";
 const HAND_IDLE: &str = "hand-written epoll, 10k idle";
 const BUDGETS: [u32; 3] = [2, 0, 16];
 const MT_WORKERS: usize = 2;
-const RILL_MT: &str = "rill, worker threads";
-const NOT_BUILT: &str = "n/a (not built)";
+const RILL_MT: &str = "rill worker_threads(2)";
 const EXAMPLE: &str = "rill http_hello example (budget 2)";
 
 fn err(e: io::Error) -> String {
@@ -322,7 +321,7 @@ fn ping_pong_workload(pairs: usize, key: &'static str) -> Workload {
         }),
     ];
     for b in BUDGETS {
-        rows.push(rill_row(&format!("rill (budget {b})"), move |s| {
+        rows.push(row(&format!("rill (budget {b})"), move |s| {
             metered(s, |m| rill_rt::ping_pong(b, pairs, 0, m))
         }));
     }
@@ -338,33 +337,16 @@ fn ping_pong_workload(pairs: usize, key: &'static str) -> Workload {
     }
 }
 
-/// A rill row, or an absent one if the std adapter's I/O is not there yet.
-fn rill_row(label: &str, run: impl Fn(&Settings) -> Result<Sample, String> + 'static) -> Row {
-    if rill_rt::HAS_IO {
-        row(label, run)
-    } else {
-        absent(label, NOT_BUILT)
-    }
-}
-
 fn idle_workload() -> Workload {
     type PingPong = fn(usize, usize, &Arc<Meter>) -> io::Result<()>;
-    let mut impls: Vec<(String, PingPong)> = vec![
-        ("hand-written epoll".into(), |p, i, m| {
-            hand::ping_pong(p, i, m)
-        }),
-        ("mio".into(), |p, i, m| mio_loop::ping_pong(p, i, m)),
-        ("polling".into(), |p, i, m| polling_loop::ping_pong(p, i, m)),
-        ("tokio current-thread".into(), tokio_rt::ping_pong),
+    let impls: [(&str, PingPong); 6] = [
+        (HAND, |p, i, m| hand::ping_pong(p, i, m)),
+        ("mio", |p, i, m| mio_loop::ping_pong(p, i, m)),
+        ("polling", |p, i, m| polling_loop::ping_pong(p, i, m)),
+        ("tokio current-thread", tokio_rt::ping_pong),
+        ("rill (budget 2)", |p, i, m| rill_rt::ping_pong(2, p, i, m)),
+        ("rill (budget 0)", |p, i, m| rill_rt::ping_pong(0, p, i, m)),
     ];
-    if rill_rt::HAS_IO {
-        impls.push(("rill (budget 2)".into(), |p, i, m| {
-            rill_rt::ping_pong(2, p, i, m)
-        }));
-        impls.push(("rill (budget 0)".into(), |p, i, m| {
-            rill_rt::ping_pong(0, p, i, m)
-        }));
-    }
     let mut rows = Vec::new();
     for (name, f) in impls {
         let with = format!("{name}, 10k idle");
@@ -373,9 +355,6 @@ fn idle_workload() -> Workload {
         r.relative_to = Some(without.clone());
         rows.push(r);
         rows.push(row(&without, move |s| metered(s, |m| f(1, 0, m))));
-    }
-    if !rill_rt::HAS_IO {
-        rows.push(absent("rill, 10k idle", NOT_BUILT));
     }
     Workload {
         key: "idle",
@@ -404,7 +383,7 @@ fn bulk_workload(s: &Settings) -> Workload {
         row("tokio current-thread", timed(tokio_rt::bulk)),
     ];
     for b in BUDGETS {
-        rows.push(rill_row(&format!("rill (budget {b})"), move |s| {
+        rows.push(row(&format!("rill (budget {b})"), move |s| {
             meter::timed(s.bulk_bytes / s.chunk as u64, s.bulk_bytes, || {
                 rill_rt::bulk(b, s.bulk_bytes, s.chunk)
             })
@@ -458,7 +437,7 @@ fn server_workload(key: &'static str, proto: Proto, s: &Settings) -> Workload {
         ),
     ];
     for b in [2, 0] {
-        rows.push(rill_row(&format!("rill (budget {b})"), move |s| {
+        rows.push(row(&format!("rill (budget {b})"), move |s| {
             served(s, proto, |l, n, p| rill_rt::serve(b, l, n, p))
         }));
     }
@@ -469,7 +448,9 @@ fn server_workload(key: &'static str, proto: Proto, s: &Settings) -> Workload {
             rows.push(absent(EXAMPLE, "n/a (example not in the tree)"));
         }
     }
-    rows.push(absent(RILL_MT, NOT_BUILT));
+    rows.push(row(RILL_MT, move |s| {
+        served(s, proto, |l, n, p| rill_rt::serve_mt(MT_WORKERS, l, n, p))
+    }));
     let what = match proto {
         Proto::Echo => "TCP echo of 64-byte messages",
         Proto::Http => "HTTP/1.1 keep-alive `GET /`",

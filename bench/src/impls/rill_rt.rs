@@ -44,9 +44,6 @@ pub fn wake(budget: u32, meter: &Arc<Meter>) -> io::Result<()> {
     wake::join(remote)
 }
 
-/// Whether the std adapter's sockets are there to benchmark.
-pub const HAS_IO: bool = true;
-
 fn joined<T>(r: Result<io::Result<T>, rill::JoinError>) -> io::Result<T> {
     r.map_err(|e| io::Error::other(e.to_string()))?
 }
@@ -147,28 +144,37 @@ pub fn serve(
         let mut tasks = Vec::with_capacity(conns);
         for _ in 0..conns {
             let (s, _) = listener.accept().await?;
-            s.set_nodelay(true)?;
-            tasks.push(rill::spawn(async move {
-                let mut input = vec![0u8; 4096];
-                let mut filled = 0;
-                let mut out = Vec::with_capacity(4096);
-                loop {
-                    if filled == input.len() {
-                        input.resize(input.len() * 2, 0);
-                    }
-                    let n = s.read(&mut input[filled..]).await?;
-                    if n == 0 {
-                        return Ok::<_, io::Error>(());
-                    }
-                    filled += n;
-                    let used = proto.serve(&input[..filled], &mut out);
-                    input.copy_within(used..filled, 0);
-                    filled -= used;
-                    if !out.is_empty() {
-                        s.write_all(&out).await?;
-                        out.clear();
-                    }
-                }
+            tasks.push(rill::spawn(connection(s, proto)));
+        }
+        for t in tasks {
+            joined(t.await)?;
+        }
+        Ok(())
+    })?
+}
+
+/// Like [`serve`] on a runtime with `workers` worker threads (loops): the accept loop runs on
+/// loop 0 and hands each connection's socket to the least-loaded loop, the documented way to
+/// spread connections (`into_std`, then `Handle::spawn_with` and `from_std` on the new loop).
+pub fn serve_mt(
+    workers: usize,
+    listener: std::net::TcpListener,
+    conns: usize,
+    proto: Proto,
+) -> io::Result<()> {
+    let rt = rill::Runtime::builder()
+        .worker_threads(workers)
+        .max_io(conns + 64)
+        .build()?;
+    let handle = rt.handle();
+    rt.try_block_on(async {
+        let listener = rill::TcpListener::from_std(listener)?;
+        let mut tasks = Vec::with_capacity(conns);
+        for _ in 0..conns {
+            let (s, _) = listener.accept().await?;
+            let s = s.into_std();
+            tasks.push(handle.spawn_with(move || async move {
+                connection(rill::TcpStream::from_std(s)?, proto).await
             }));
         }
         for t in tasks {
@@ -176,4 +182,29 @@ pub fn serve(
         }
         Ok(())
     })?
+}
+
+/// One server connection: read into a 4 KiB buffer, answer every complete request.
+async fn connection(s: rill::TcpStream, proto: Proto) -> io::Result<()> {
+    s.set_nodelay(true)?;
+    let mut input = vec![0u8; 4096];
+    let mut filled = 0;
+    let mut out = Vec::with_capacity(4096);
+    loop {
+        if filled == input.len() {
+            input.resize(input.len() * 2, 0);
+        }
+        let n = s.read(&mut input[filled..]).await?;
+        if n == 0 {
+            return Ok(());
+        }
+        filled += n;
+        let used = proto.serve(&input[..filled], &mut out);
+        input.copy_within(used..filled, 0);
+        filled -= used;
+        if !out.is_empty() {
+            s.write_all(&out).await?;
+            out.clear();
+        }
+    }
 }
