@@ -1,10 +1,12 @@
 //! Shared helpers for the integration tests: a deterministic PRNG for payloads, runtime
-//! construction per backend, and a bounded `run` that turns a hang into a test failure.
+//! construction per backend (and per worker-thread count), and a bounded `run` that turns a
+//! hang into a test failure.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::time::Duration;
 
-use rill::{Backend, Runtime};
+use rill::{Backend, Handle, JoinHandle, Runtime, TcpStream};
 
 /// The backends that run on this machine, by name (epoll, poll, select on Linux).
 pub fn available_backends() -> Vec<&'static str> {
@@ -15,12 +17,13 @@ pub fn available_backends() -> Vec<&'static str> {
     }
 }
 
-/// A runtime on `backend` with inline budget `budget`.
+/// A runtime on `backend` with inline budget `budget`, and [`workers`] worker threads.
 pub fn runtime(backend: &str, budget: u32) -> Runtime {
     let backend: Backend = backend.parse().expect("backend name");
     Runtime::builder()
         .backend(backend)
         .inline_budget(budget)
+        .worker_threads(workers())
         .build()
         .unwrap_or_else(|e| panic!("building a {backend} runtime: {e}"))
 }
@@ -111,4 +114,208 @@ macro_rules! per_backend {
             }
         )+
     };
+}
+
+thread_local! {
+    /// The worker-thread count [`runtime`] and [`run`] use on this (test) thread.
+    static WORKERS: Cell<usize> = const { Cell::new(1) };
+}
+
+/// The worker-thread count runtimes made by [`runtime`] / [`run`] on this thread get (1 unless
+/// inside [`with_workers`]).
+pub fn workers() -> usize {
+    WORKERS.with(Cell::get)
+}
+
+/// Runs `f` with [`runtime`] / [`run`] building runtimes of `n` worker threads.
+pub fn with_workers<R>(n: usize, f: impl FnOnce() -> R) -> R {
+    struct Restore(usize);
+    impl Drop for Restore {
+        fn drop(&mut self) {
+            WORKERS.with(|w| w.set(self.0));
+        }
+    }
+    let _restore = Restore(WORKERS.with(|w| w.replace(n)));
+    f()
+}
+
+/// Spawns the future `make` returns: on the least-loaded loop of the current runtime when it has
+/// several (`make` then runs there), else on this loop. Must be called inside a runtime.
+pub fn spawn_spread<M, F>(make: M) -> JoinHandle<F::Output>
+where
+    M: FnOnce() -> F + Send + 'static,
+    F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    let handle = Handle::try_current().expect("spawn_spread outside a runtime");
+    if handle.worker_count() > 1 {
+        handle.spawn_with(make)
+    } else {
+        rill::spawn(make())
+    }
+}
+
+/// Serves an accepted (or connected) stream in a new task: with several loops the stream is
+/// handed off (deregistered here, registered on the least-loaded loop) and `serve` runs there;
+/// with one loop it runs here.
+pub fn spawn_stream<S, F>(stream: TcpStream, serve: S) -> JoinHandle<F::Output>
+where
+    S: FnOnce(TcpStream) -> F + Send + 'static,
+    F: Future + 'static,
+    F::Output: Send + 'static,
+{
+    let handle = Handle::try_current().expect("spawn_stream outside a runtime");
+    if handle.worker_count() > 1 {
+        let std_stream = stream.into_std();
+        handle.spawn_with(move || {
+            let stream =
+                TcpStream::from_std(std_stream).expect("re-registering a handed-off stream");
+            serve(stream)
+        })
+    } else {
+        rill::spawn(serve(stream))
+    }
+}
+
+/// Like [`per_backend!`], and each case also with 2 and 4 worker threads:
+/// `<case>::<backend>`, `<case>::<backend>_w2`, `<case>::<backend>_w4`.
+#[macro_export]
+macro_rules! per_backend_and_workers {
+    ($($case:ident),+ $(,)?) => {
+        $(
+            mod $case {
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                #[test]
+                fn epoll() {
+                    super::$case("epoll");
+                }
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                #[test]
+                fn epoll_w2() {
+                    $crate::with_workers(2, || super::$case("epoll"));
+                }
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                #[test]
+                fn epoll_w4() {
+                    $crate::with_workers(4, || super::$case("epoll"));
+                }
+                #[test]
+                fn poll() {
+                    super::$case("poll");
+                }
+                #[test]
+                fn poll_w2() {
+                    $crate::with_workers(2, || super::$case("poll"));
+                }
+                #[test]
+                fn poll_w4() {
+                    $crate::with_workers(4, || super::$case("poll"));
+                }
+                #[test]
+                fn select() {
+                    super::$case("select");
+                }
+                #[test]
+                fn select_w2() {
+                    $crate::with_workers(2, || super::$case("select"));
+                }
+                #[test]
+                fn select_w4() {
+                    $crate::with_workers(4, || super::$case("select"));
+                }
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                #[test]
+                fn kqueue() {
+                    super::$case("kqueue");
+                }
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                #[test]
+                fn kqueue_w2() {
+                    $crate::with_workers(2, || super::$case("kqueue"));
+                }
+                #[cfg(not(any(target_os = "linux", target_os = "android")))]
+                #[test]
+                fn kqueue_w4() {
+                    $crate::with_workers(4, || super::$case("kqueue"));
+                }
+            }
+        )+
+    };
+}
+
+/// A cross-thread one-shot gate: tasks on any loop [`Gate::wait`] until some thread calls
+/// [`Gate::open`] (a deterministic "go" signal for multi-threaded tests, instead of sleeps).
+#[derive(Clone, Default)]
+pub struct Gate(std::sync::Arc<std::sync::Mutex<GateState>>);
+
+#[derive(Default)]
+struct GateState {
+    open: bool,
+    waiters: Vec<std::task::Waker>,
+}
+
+impl Gate {
+    /// A closed gate.
+    pub fn new() -> Gate {
+        Gate::default()
+    }
+
+    fn state(&self) -> std::sync::MutexGuard<'_, GateState> {
+        self.0.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Opens the gate and wakes every waiter (from any thread).
+    pub fn open(&self) {
+        let waiters = {
+            let mut s = self.state();
+            s.open = true;
+            std::mem::take(&mut s.waiters)
+        };
+        for w in waiters {
+            w.wake();
+        }
+    }
+
+    /// True once opened.
+    pub fn is_open(&self) -> bool {
+        self.state().open
+    }
+
+    /// Waits until the gate is open.
+    pub async fn wait(&self) {
+        std::future::poll_fn(|cx| {
+            let mut s = self.state();
+            if s.open {
+                std::task::Poll::Ready(())
+            } else {
+                s.waiters.push(cx.waker().clone());
+                std::task::Poll::Pending
+            }
+        })
+        .await
+    }
+}
+
+thread_local! {
+    static EXIT_PROBES: std::cell::RefCell<ExitProbes> = const {
+        std::cell::RefCell::new(ExitProbes(Vec::new()))
+    };
+}
+
+struct ExitProbes(Vec<std::sync::mpsc::Sender<String>>);
+
+impl Drop for ExitProbes {
+    fn drop(&mut self) {
+        let name = std::thread::current().name().unwrap_or("?").to_string();
+        for tx in self.0.drain(..) {
+            let _ = tx.send(name.clone());
+        }
+    }
+}
+
+/// Arranges for the current thread to send its name on `tx` when it exits (from a
+/// thread-local destructor, which runs before a `join` of the thread returns). Lets a test see
+/// that a loop thread really ended, and was joined, at a given point.
+pub fn notify_on_thread_exit(tx: std::sync::mpsc::Sender<String>) {
+    EXIT_PROBES.with(|p| p.borrow_mut().0.push(tx));
 }

@@ -1,8 +1,19 @@
 //! The conformance suite of the std adapter, run once per backend (epoll, poll, select on
-//! Linux): each case is a function of the backend name, instantiated by `per_backend!` as
-//! `<case>::<backend>`. Every body runs under a timeout so a bug fails instead of hanging.
+//! Linux) and per worker-thread count (1, 2, 4): each case is a function of the backend name,
+//! instantiated by `per_backend_and_workers!` as `<case>::<backend>` (one thread, today's
+//! runtime) and `<case>::<backend>_w2` / `_w4` (a runtime with 2 / 4 loops). Every body runs
+//! under a timeout so a bug fails instead of hanging.
+//!
+//! What uses several loops at `_w2` / `_w4`: the echo cases place every client task and hand
+//! every accepted connection to the least-loaded loop (and check that more than one loop served
+//! connections), and the cross-thread case spawns through the runtime's handle, which spreads
+//! over all loops. The single-connection cases (half-close, reset, cancellation, timers, UDP,
+//! Unix) run their body on loop 0 with the other loops live: they check that loop 0 keeps the
+//! single-threaded semantics inside a multi-threaded runtime. Cross-loop cancellation and
+//! teardown are covered by the `mt_*` tests.
 
 use std::cell::Cell;
+use std::collections::BTreeSet;
 use std::future::Future;
 use std::io::ErrorKind;
 use std::net::Shutdown;
@@ -13,10 +24,11 @@ use std::task::Poll;
 use std::time::{Duration, Instant};
 
 use rill::{TcpListener, TcpStream};
-use rill_tests::{per_backend, run, Rng};
+use rill_tests::{per_backend_and_workers, run, spawn_spread, spawn_stream, workers, Rng};
 
 /// `conns` concurrent connections, each sending a random payload (random size up to
-/// `max_len`) that the server echoes; the client checks every byte.
+/// `max_len`) that the server echoes; the client checks every byte. With several loops, every
+/// client task and every accepted connection is placed on the least-loaded loop.
 async fn echo_round(conns: usize, max_len: usize, seed: u64) {
     let listener = Rc::new(TcpListener::bind("127.0.0.1:0").unwrap());
     let addr = listener.local_addr().unwrap();
@@ -26,7 +38,7 @@ async fn echo_round(conns: usize, max_len: usize, seed: u64) {
             let mut handlers = Vec::new();
             for _ in 0..conns {
                 let (stream, _) = listener.accept().await.unwrap();
-                handlers.push(rill::spawn(async move {
+                handlers.push(spawn_stream(stream, |stream| async move {
                     let mut buf = vec![0u8; 16 * 1024];
                     let mut total = 0;
                     loop {
@@ -37,14 +49,17 @@ async fn echo_round(conns: usize, max_len: usize, seed: u64) {
                         stream.write_all(&buf[..n]).await.unwrap();
                         total += n;
                     }
-                    total
+                    (total, rill::worker_index())
                 }));
             }
             let mut total = 0;
+            let mut loops = BTreeSet::new();
             for h in handlers {
-                total += h.await.unwrap();
+                let (n, index) = h.await.unwrap();
+                total += n;
+                loops.insert(index.expect("a handler runs on a loop"));
             }
-            total
+            (total, loops)
         })
     };
     let mut rng = Rng::new(seed);
@@ -54,7 +69,7 @@ async fn echo_round(conns: usize, max_len: usize, seed: u64) {
         let len = rng.range(1, max_len);
         let payload = rng.bytes(len);
         expected_total += payload.len();
-        clients.push(rill::spawn(async move {
+        clients.push(spawn_spread(move || async move {
             let stream = Rc::new(TcpStream::connect(addr).await.unwrap());
             let writer = {
                 let stream = stream.clone();
@@ -81,7 +96,16 @@ async fn echo_round(conns: usize, max_len: usize, seed: u64) {
     for c in clients {
         c.await.unwrap();
     }
-    assert_eq!(server.await.unwrap(), expected_total);
+    let (total, loops) = server.await.unwrap();
+    assert_eq!(total, expected_total);
+    if workers() > 1 && conns >= 2 * workers() {
+        assert!(
+            loops.len() > 1,
+            "connections were served on loops {loops:?} only"
+        );
+    } else if workers() == 1 {
+        assert_eq!(loops, BTreeSet::from([0]));
+    }
 }
 
 fn echo_one_connection(backend: &str) {
@@ -103,7 +127,7 @@ fn echo_budget_zero(backend: &str) {
     run(backend, 0, || echo_round(20, 64 * 1024, 4));
 }
 
-per_backend!(
+per_backend_and_workers!(
     echo_one_connection,
     echo_fifty_connections,
     echo_five_hundred_connections,
@@ -637,7 +661,7 @@ fn unix_streams(backend: &str) {
     });
 }
 
-per_backend!(
+per_backend_and_workers!(
     half_close,
     reset_is_connection_reset_then_broken_pipe,
     connect_refused,
