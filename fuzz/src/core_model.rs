@@ -7,7 +7,7 @@
 //! cancel must be `TooLate`) or been aborted (its token is stale).
 //! The fuzzer plays the driver: it decides when an attempt's syscall finishes and whether it said
 //! WouldBlock, so events and cancels land while attempts are in flight. Before each call the
-//! [`Model`] (plain code with no link to the core's internals) says what the call must return;
+//! `Model` (plain code with no link to the core's internals) says what the call must return;
 //! after each call the harness compares every observable (op states, knowledge, interest,
 //! readiness, queue length, counters) and checks the properties the core promises:
 //!
