@@ -165,6 +165,7 @@ struct Workload {
 }
 
 const HAND: &str = "hand-written epoll";
+const HAND_BOTH: &str = "hand-written epoll, IN+OUT registered";
 const HAND_IDLE: &str = "hand-written epoll, 10k idle";
 const BUDGETS: [u32; 3] = [2, 0, 16];
 const MT_WORKERS: usize = 2;
@@ -307,6 +308,9 @@ fn example_http(s: &Settings) -> Result<Sample, String> {
 fn ping_pong_workload(pairs: usize, key: &'static str) -> Workload {
     let mut rows = vec![
         row(HAND, move |s| metered(s, |m| hand::ping_pong(pairs, 0, m))),
+        row(HAND_BOTH, move |s| {
+            metered(s, |m| hand::ping_pong_with(pairs, 0, sys::BOTH_ET, m))
+        }),
         row("no poller", move |s| {
             metered(s, |m| nopoll::ping_pong(pairs, m))
         }),
