@@ -24,6 +24,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
+use rill_core::sync::{BlockAction, NotifyAction, Signal};
+
 use crate::context;
 use crate::driver::{Driver, OsWaker};
 use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
@@ -35,6 +37,9 @@ pub(crate) struct Shared {
     remote_pending: AtomicBool,
     /// Set once, when the runtime is dropped.
     shut_down: AtomicBool,
+    /// Coalesces interrupts: other threads fire `os_waker` only when the loop is (about to be)
+    /// blocked in the OS wait, at most once per wait (`rill_core::sync::Signal`).
+    signal: Signal,
     os_waker: OsWaker,
 }
 
@@ -51,7 +56,16 @@ impl Shared {
             remote: Mutex::new(Remote::default()),
             remote_pending: AtomicBool::new(false),
             shut_down: AtomicBool::new(false),
+            signal: Signal::new(),
             os_waker,
+        }
+    }
+
+    /// After making work visible: interrupt the OS wait if the loop is blocked in it; otherwise
+    /// the loop will see the work before it next blocks.
+    fn interrupt(&self) {
+        if let NotifyAction::Interrupt = self.signal.notify() {
+            self.os_waker.wake();
         }
     }
 
@@ -72,7 +86,7 @@ impl Shared {
             remote.wakes.push(key);
         }
         self.remote_pending.store(true, Ordering::Release);
-        self.os_waker.wake();
+        self.interrupt();
     }
 
     /// A spawn from another thread. Gives the spawn back when the runtime has shut down.
@@ -89,13 +103,13 @@ impl Shared {
             remote.spawns.push((header, spawn));
         }
         self.remote_pending.store(true, Ordering::Release);
-        self.os_waker.wake();
+        self.interrupt();
         Ok(())
     }
 
     /// Interrupts the runtime's wait (if it is blocked) so it runs one more turn.
     pub(crate) fn unpark(&self) {
-        self.os_waker.wake();
+        self.interrupt();
     }
 
     /// True once the runtime was dropped.
@@ -371,11 +385,17 @@ impl Local {
                 }
             }
             self.take_remote();
-            let may_block = self.run_queue.borrow().is_empty();
+            // Block only if no task is runnable and no other thread posted work since we last
+            // looked (a notify racing this decision makes it `DontBlock`, never lost).
+            let may_block = self.run_queue.borrow().is_empty()
+                && self.shared.signal.prepare_to_block() == BlockAction::Block;
             let turn = {
                 let mut to_wake = self.to_wake.borrow_mut();
                 self.driver.borrow_mut().turn(may_block, &mut to_wake)
             };
+            if may_block {
+                let _ = self.shared.signal.finish_block();
+            }
             self.wake_collected();
             if let Err(e) = turn {
                 main.mark_finished();
