@@ -60,8 +60,8 @@
 //! accepted connection moves by `into_std` + `spawn_with` + `from_std`. [`LoopGroup`] is the
 //! thread-per-core form: `n` background loops, a `SO_REUSEPORT` listener per loop
 //! ([`LoopGroup::listen_reuseport`]), and a process-wide reference-counted group
-//! ([`LoopGroup::shared`]) torn down when its last user releases it. The module docs of
-//! `multi` (in the source) give the design and what runs where in full.
+//! ([`LoopGroup::shared`]) torn down when its last user releases it. The [`multi`] module docs
+//! give the design and what runs where in full.
 //!
 //! ## How I/O runs: speculation and the inline budget
 //!
@@ -122,7 +122,7 @@ mod driver;
 mod executor;
 mod io_error;
 mod io_source;
-mod multi;
+pub mod multi;
 mod net;
 mod poller;
 mod runtime;

@@ -202,7 +202,7 @@ impl Builder {
     /// threads started by [`Builder::build`] and joined when the runtime is dropped.
     /// [`Handle::spawn`] / [`Handle::spawn_with`] place tasks on the least-loaded loop; a task
     /// and its sockets stay on their loop. Every other setting applies to each loop. See the
-    /// [`multi` design notes](crate#several-threads) for what runs where.
+    /// [`multi`](crate::multi) design notes for what runs where.
     pub fn worker_threads(mut self, n: usize) -> Builder {
         self.workers = n.max(1);
         self

@@ -55,6 +55,12 @@
 //!
 //! # The cross-thread pieces
 //!
+//! - **Interrupting a loop** (`rill_core::sync::Signal`, one per loop): a thread that posts a
+//!   spawn or a wake to a loop's remote queue calls `notify()`; the OS waker (eventfd,
+//!   `EVFILT_USER`, pipe) is fired only when the loop has committed to block in its OS wait
+//!   (`prepare_to_block` said `Block`), and at most once per wait. A notify that races the
+//!   loop's decision to block turns that wait into a non-blocking poll; it is never lost. A busy
+//!   loop therefore receives any number of cross-thread wakes without a single waker syscall.
 //! - **Stopping a loop**: a flag plus the waker of the loop's `block_on` future; dropping the
 //!   runtime (or releasing the last group user) sets every flag, wakes every loop, then joins the
 //!   threads. Each loop shuts its own runtime down on its own thread, so every task is dropped
@@ -74,9 +80,9 @@
 //!   exactly one outcome (its output, or cancelled), never both. (`rill_core::sync::Claim`
 //!   expresses the same rule; the join cell already enforces it under its lock, so no second
 //!   mechanism is layered on top.)
-//! - Not used, on purpose: `SharedDescriptor` (no descriptor is shared between threads) and
-//!   `IdleWorkers` (there is no shared queue for idle threads to wait on: each loop sleeps in
-//!   its own poller).
+//! - Not used, on purpose: `Claim` (see above), `SharedDescriptor` (no descriptor is shared
+//!   between threads) and `IdleWorkers` (there is no shared queue for idle threads to wait on:
+//!   each loop sleeps in its own poller).
 //!
 //! Shutdown order of a runtime with workers: the workers are stopped and joined first (their
 //! tasks dropped on their threads), then loop 0 shuts down as the single-threaded runtime does.
