@@ -31,8 +31,33 @@ pub fn runtime(backend: &str, budget: u32) -> Runtime {
 /// The bound on every test body: a bug fails the test instead of hanging CI.
 pub const TEST_LIMIT: Duration = Duration::from_secs(60);
 
+/// Shared by every [`run`], taken exclusively by [`run_exclusive`]: descriptor numbers are
+/// process-wide, so a test that opens about a thousand of them must not overlap a `select` test
+/// (whose descriptors must stay below `FD_SETSIZE`).
+static FD_HEAVY: std::sync::RwLock<()> = std::sync::RwLock::new(());
+
 /// Runs `f` on a fresh runtime (backend, budget) under [`TEST_LIMIT`].
 pub fn run<F, Fut, T>(backend: &str, budget: u32, f: F) -> T
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let _shared = FD_HEAVY.read().unwrap_or_else(|p| p.into_inner());
+    run_unlocked(backend, budget, f)
+}
+
+/// Like [`run`], with no other `run` of this test binary running meanwhile: for tests that
+/// hold many descriptors at once.
+pub fn run_exclusive<F, Fut, T>(backend: &str, budget: u32, f: F) -> T
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = T>,
+{
+    let _exclusive = FD_HEAVY.write().unwrap_or_else(|p| p.into_inner());
+    run_unlocked(backend, budget, f)
+}
+
+fn run_unlocked<F, Fut, T>(backend: &str, budget: u32, f: F) -> T
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = T>,
