@@ -5,7 +5,6 @@ use std::collections::BTreeMap;
 use std::io::ErrorKind;
 use std::sync::mpsc;
 use std::thread::{self, ThreadId};
-use std::time::Duration;
 
 use rill::{Handle, Runtime, TcpListener, TcpStream};
 use rill_tests::{notify_on_thread_exit, Gate, TEST_LIMIT};
@@ -155,11 +154,12 @@ fn sockets_stay_on_their_loop_and_talk_across_loops() {
     let rt = runtime(4);
     let handle = rt.handle();
     run(&rt, async move {
-        let (tx, rx) = mpsc::channel();
+        // Bound here, registered on loop 3 (the address is known before the task runs).
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = std_listener.local_addr().unwrap();
         let server = handle
             .spawn_on(3, move || async move {
-                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
+                let listener = TcpListener::from_std(std_listener).unwrap();
                 let (s, _) = listener.accept().await.unwrap();
                 let mut buf = [0u8; 5];
                 s.read_exact(&mut buf).await.unwrap();
@@ -167,12 +167,6 @@ fn sockets_stay_on_their_loop_and_talk_across_loops() {
                 rill::worker_index()
             })
             .unwrap();
-        let addr = loop {
-            match rx.try_recv() {
-                Ok(a) => break a,
-                Err(_) => rill::sleep(Duration::from_millis(1)).await,
-            }
-        };
         let c = TcpStream::connect(addr).await.unwrap();
         c.write_all(b"hello").await.unwrap();
         let mut back = [0u8; 5];
@@ -182,12 +176,12 @@ fn sockets_stay_on_their_loop_and_talk_across_loops() {
 
         // Hand-off: accept on loop 1, read part of the data, move the stream to loop 2.
         let payload: Vec<u8> = (0..100_000u32).map(|i| (i % 251) as u8).collect();
-        let (tx, rx) = mpsc::channel();
+        let std_listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let addr = std_listener.local_addr().unwrap();
         let h2 = handle.clone();
         let acceptor = handle
             .spawn_on(1, move || async move {
-                let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-                tx.send(listener.local_addr().unwrap()).unwrap();
+                let listener = TcpListener::from_std(std_listener).unwrap();
                 let (s, _) = listener.accept().await.unwrap();
                 let mut head = vec![0u8; 1000];
                 s.read_exact(&mut head).await.unwrap();
@@ -212,12 +206,6 @@ fn sockets_stay_on_their_loop_and_talk_across_loops() {
                 (head, rest, rill::worker_index())
             })
             .unwrap();
-        let addr = loop {
-            match rx.try_recv() {
-                Ok(a) => break a,
-                Err(_) => rill::sleep(Duration::from_millis(1)).await,
-            }
-        };
         let c = TcpStream::connect(addr).await.unwrap();
         c.write_all(&payload).await.unwrap();
         c.shutdown(std::net::Shutdown::Write).unwrap();
