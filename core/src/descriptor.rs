@@ -6,7 +6,7 @@
 //! own op state, its own [`Knowledge`] of readiness and its own queue link, so an event for one
 //! direction never disturbs the other (H5).
 
-use crate::op::OpState;
+use crate::op::{OpState, Outcome};
 use crate::ready_queue::Link;
 use crate::{Direction, Readiness};
 
@@ -77,6 +77,33 @@ impl Slot {
         },
         lanes: [Lane::FRESH; 2],
     };
+
+    /// The speculation gate: true when a new op in `dir` should park without a syscall. A
+    /// direction that has seen its closed or error bit is never gated: its syscall returns at
+    /// once (EOF, EPIPE, the error), and an edge-triggered backend will not say so twice.
+    pub(crate) fn gated(&self, dir: Direction) -> bool {
+        self.lane(dir).knowledge == Knowledge::NotReady
+            && !self.last_readiness().intersects(Readiness::unblocks(dir))
+    }
+
+    /// `outcome` as the gate may believe it: a short transfer proves the direction drained only
+    /// while no closed or error bit is pending (data and EOF often arrive in one edge).
+    pub(crate) fn trusted(&self, dir: Direction, outcome: Outcome) -> Outcome {
+        match outcome {
+            Outcome::Drained if self.last_readiness().intersects(Readiness::unblocks(dir)) => {
+                Outcome::Done
+            }
+            other => other,
+        }
+    }
+
+    /// The last event's readiness with the sticky bits (empty when vacant).
+    pub(crate) fn last_readiness(&self) -> Readiness {
+        match self.occupancy {
+            Occupancy::Occupied { last, .. } => last,
+            Occupancy::Vacant { .. } => Readiness::EMPTY,
+        }
+    }
 
     pub(crate) fn lane(&self, dir: Direction) -> &Lane {
         &self.lanes[dir.index()]

@@ -255,8 +255,8 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
 
     /// Starts an op in `dir`. See [`SubmitAction`] for what to do next.
     pub fn submit(&mut self, token: Token, dir: Direction) -> Result<SubmitAction, SubmitError> {
-        let lane = *self.slot(token)?.lane(dir);
-        let known_not_ready = lane.knowledge == Knowledge::NotReady;
+        let slot = self.slot(token)?;
+        let (lane, known_not_ready) = (*slot.lane(dir), slot.gated(dir));
         let budget = self.budget.allows(dir);
         if lane.state != OpState::Idle {
             return Err(SubmitError::Busy);
@@ -289,6 +289,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     pub fn finish_attempt(&mut self, op: OpId, outcome: Outcome) -> Result<FinishAction, OpError> {
         let (token, dir) = (op.token(), op.direction());
         self.current(op)?;
+        let outcome = self.slot(token)?.trusted(dir, outcome);
         let budget = self.budget.allows(dir);
         let (effect, completion) = self.apply(token, dir, Input::Finish { outcome, budget });
         Ok(match (effect, completion) {
@@ -402,6 +403,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
 
     /// Runs one lane transition and performs its effect on the queue, budget and knowledge.
     /// Returns the effect and, if the op ended, its completion.
+    #[inline(always)] // specialised per input at each call site; this is the hot path
     fn apply(
         &mut self,
         token: Token,

@@ -110,6 +110,17 @@ impl Readiness {
         }
     }
 
+    /// The bits after which a syscall in `dir` returns at once instead of blocking: end of
+    /// stream or a dead connection (the direction's closed bit) and a pending error. Unlike
+    /// readable / writable, they are not consumed by one short transfer, and an edge-triggered
+    /// backend will not report them again.
+    pub const fn unblocks(dir: Direction) -> Readiness {
+        match dir {
+            Direction::Read => Readiness(Self::READ_CLOSED.0 | Self::ERROR.0),
+            Direction::Write => Readiness(Self::WRITE_CLOSED.0 | Self::ERROR.0),
+        }
+    }
+
     /// True when this readiness wakes the `dir` side.
     pub const fn is_ready_for(self, dir: Direction) -> bool {
         self.intersects(Self::wakes(dir))

@@ -340,11 +340,15 @@ impl Model {
 
     fn submit(&mut self, token: Token, dir: Direction) -> Result<ExpSubmit, SubmitError> {
         let spent = self.used[di(dir)] >= self.limit;
+        // A closed or error bit seen last means the syscall returns at once: never gated.
+        let unblocked = self
+            .desc(token)
+            .is_some_and(|d| d.last.intersects(Readiness::unblocks(dir)));
         let lane = self.lane(token, dir).ok_or(SubmitError::StaleToken)?;
         if lane.state != MState::Idle {
             return Err(SubmitError::Busy);
         }
-        let exp = if lane.knowledge == Knowledge::NotReady {
+        let exp = if lane.knowledge == Knowledge::NotReady && !unblocked {
             lane.state = MState::Parked;
             self.stats.gated_parks += 1;
             ExpSubmit::Parked
@@ -379,6 +383,15 @@ impl Model {
 
     fn finish(&mut self, op: OpId, outcome: Outcome) -> Result<ExpFinish, OpError> {
         let would_block = outcome == Outcome::WouldBlock;
+        // A short transfer proves nothing while a closed or error bit is pending.
+        let outcome = match self.desc(op.token()) {
+            Some(d) if outcome == Outcome::Drained
+                && d.last.intersects(Readiness::unblocks(op.direction())) =>
+            {
+                Outcome::Done
+            }
+            _ => outcome,
+        };
         let dir = op.direction();
         let budget_left = self.used[di(dir)] < self.limit;
         let lane = self.current(op)?;

@@ -193,6 +193,52 @@ fn drained_with_an_edge_during_the_attempt_keeps_speculating() {
 }
 
 #[test]
+fn drained_with_eof_pending_keeps_speculating() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Read);
+    // the data and the peer's FIN arrive in one edge
+    r.handle_event(ev(t, Readiness::READABLE | Readiness::READ_CLOSED))
+        .unwrap();
+    assert_eq!(r.poll_ready(), Some(Ready::Attempt(op)));
+    // the read takes the data (a short read), the EOF is still to be read
+    assert_eq!(r.finish_attempt(op, Outcome::Drained).unwrap(), done(op));
+    // no further edge will come: the next read must try, and will see EOF at once
+    assert!(matches!(
+        r.submit(t, Read).unwrap(),
+        SubmitAction::Attempt(_)
+    ));
+}
+
+#[test]
+fn closed_direction_is_never_gated() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Write);
+    let _ = r.cancel(op).unwrap();
+    r.handle_event(ev(t, Readiness::WRITE_CLOSED)).unwrap();
+    let op = attempt(&mut r, t, Write);
+    // a WouldBlock on a dead direction is no reason to wait for an edge that never comes
+    let _ = r.finish_attempt(op, Outcome::WouldBlock).unwrap();
+    let _ = r.cancel(op).unwrap();
+    assert!(matches!(
+        r.submit(t, Write).unwrap(),
+        SubmitAction::Attempt(_)
+    ));
+}
+
+#[test]
+fn pending_error_is_not_gated_by_a_short_read() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    r.handle_event(ev(t, Readiness::READABLE | Readiness::ERROR))
+        .unwrap();
+    let op = attempt(&mut r, t, Read);
+    assert_eq!(r.finish_attempt(op, Outcome::Drained).unwrap(), done(op));
+    assert_eq!(r.knowledge(t, Read).unwrap(), Knowledge::Unknown);
+}
+
+#[test]
 fn done_leaves_readiness_unknown() {
     let mut r = core();
     let t = r.register().unwrap();
