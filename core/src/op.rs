@@ -210,6 +210,7 @@ pub(crate) enum Effect {
 }
 
 /// The whole op lifecycle: the next state and the effect, for every (state, input) pair.
+#[inline(always)] // each call site passes a constant input: let the match fold away
 pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect) {
     use Effect as E;
     use Input as I;
