@@ -26,7 +26,7 @@ use rill_core::{
     Reactor, Ready, Slot, SubmitAction, SubmitError, Token,
 };
 
-use crate::clock::Clock;
+use crate::clock::{Clock, Ticks};
 use crate::io_error;
 pub(crate) use crate::poller::OsWaker;
 use crate::poller::Poller;
@@ -431,14 +431,14 @@ impl Driver {
     pub(crate) fn turn(&mut self, may_block: bool, to_wake: &mut Vec<Waker>) -> io::Result<()> {
         self.dispatch_ready(to_wake);
         self.flush_interest()?;
-        let now = self.clock.now();
-        self.timers.expire(now, to_wake);
+        // The clock is read only while a timer is armed: a turn without timers costs no
+        // clock_gettime.
+        let now = self.expire_timers(to_wake);
         let timeout = if !may_block || !to_wake.is_empty() {
             Some(Duration::ZERO)
         } else {
-            self.timers
-                .next_deadline()
-                .map(|d| Duration::from_nanos(d.saturating_sub(now)))
+            (self.timers.next_deadline().zip(now))
+                .map(|(deadline, now)| Duration::from_nanos(deadline.saturating_sub(now)))
         };
         let n = self.poller.wait(&mut self.events, timeout)?;
         for i in 0..n {
@@ -446,9 +446,16 @@ impl Driver {
             let _ = self.reactor.handle_event(event);
         }
         self.dispatch_ready(to_wake);
+        self.expire_timers(to_wake);
+        Ok(())
+    }
+
+    /// Expires due timers and returns the time it read, or reads no clock when none is armed.
+    fn expire_timers(&mut self, to_wake: &mut Vec<Waker>) -> Option<Ticks> {
+        self.timers.next_deadline()?;
         let now = self.clock.now();
         self.timers.expire(now, to_wake);
-        Ok(())
+        Some(now)
     }
 
     /// The runtime is going away: deregister everything, wake whoever waits.

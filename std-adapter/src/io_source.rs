@@ -58,11 +58,23 @@ impl<T: AsRawFd> IoSource<T> {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        f: impl FnMut(&T) -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        self.poll_op_drains(cx, dir, f, &|_| false)
+    }
+
+    /// [`IoSource::poll_op`] where `drains(&r)` tells the core that a result showed the
+    /// direction empty or full (see [`rill_core::Outcome::Drained`]).
+    pub(crate) fn poll_op_drains<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
         mut f: impl FnMut(&T) -> io::Result<R>,
+        drains: &dyn Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
         let mut driver = self.local.driver.borrow_mut();
-        driver.poll_op(self.token, dir, cx, &mut || f(io), &|_| false)
+        driver.poll_op(self.token, dir, cx, &mut || f(io), drains)
     }
 
     /// Polls one stream transfer of `len` bytes in `dir`; `f` performs the syscall when the
@@ -75,8 +87,7 @@ impl<T: AsRawFd> IoSource<T> {
         len: usize,
         mut f: impl FnMut() -> io::Result<usize>,
     ) -> Poll<io::Result<usize>> {
-        let mut driver = self.local.driver.borrow_mut();
-        driver.poll_op(self.token, dir, cx, &mut f, &|&n| n > 0 && n < len)
+        self.poll_op_drains(cx, dir, |_| f(), &|&n| short_transfer(n, len))
     }
 
     /// Cancels the op outstanding in `dir`, if any (its future was dropped).
@@ -117,15 +128,27 @@ impl<T: AsRawFd> Drop for IoSource<T> {
 /// A future for one op in one direction. Dropping it before it completes cancels the op: a
 /// parked or queued op did no I/O, and an attempt the core granted but the task never made is
 /// resolved without a syscall, so no bytes are consumed or sent by a cancelled op.
-pub(crate) struct Op<'a, T: AsRawFd, F> {
+pub(crate) struct Op<'a, T: AsRawFd, F, D> {
     source: &'a IoSource<T>,
     dir: Direction,
     f: F,
+    drains: D,
     pending: bool,
 }
 
-impl<'a, T: AsRawFd, F> Op<'a, T, F> {
-    pub(crate) fn new<R>(source: &'a IoSource<T>, dir: Direction, f: F) -> Self
+/// A positive count below the `len` asked for: a stream read found the socket buffer empty, or a
+/// write found it full.
+fn short_transfer(n: usize, len: usize) -> bool {
+    n > 0 && n < len
+}
+
+impl<'a, T: AsRawFd, F> Op<'a, T, F, ()> {
+    /// An op whose result says nothing about the direction's readiness (accept, datagrams).
+    pub(crate) fn new<R>(
+        source: &'a IoSource<T>,
+        dir: Direction,
+        f: F,
+    ) -> Op<'a, T, F, fn(&R) -> bool>
     where
         F: FnMut(&T) -> io::Result<R> + Unpin,
     {
@@ -133,23 +156,49 @@ impl<'a, T: AsRawFd, F> Op<'a, T, F> {
             source,
             dir,
             f,
+            drains: |_| false,
+            pending: false,
+        }
+    }
+
+    /// A stream transfer of `len` bytes: a short one tells the core the direction is drained.
+    pub(crate) fn transfer(
+        source: &'a IoSource<T>,
+        dir: Direction,
+        len: usize,
+        f: F,
+    ) -> Op<'a, T, F, impl Fn(&usize) -> bool + Unpin>
+    where
+        F: FnMut(&T) -> io::Result<usize> + Unpin,
+    {
+        Op {
+            source,
+            dir,
+            f,
+            drains: move |&n: &usize| short_transfer(n, len),
             pending: false,
         }
     }
 }
 
-impl<T: AsRawFd, R, F: FnMut(&T) -> io::Result<R> + Unpin> Future for Op<'_, T, F> {
+impl<T: AsRawFd, R, F, D> Future for Op<'_, T, F, D>
+where
+    F: FnMut(&T) -> io::Result<R> + Unpin,
+    D: Fn(&R) -> bool + Unpin,
+{
     type Output = io::Result<R>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
         let this = self.get_mut();
-        let r = this.source.poll_op(cx, this.dir, &mut this.f);
+        let r = this
+            .source
+            .poll_op_drains(cx, this.dir, &mut this.f, &this.drains);
         this.pending = r.is_pending();
         r
     }
 }
 
-impl<T: AsRawFd, F> Drop for Op<'_, T, F> {
+impl<T: AsRawFd, F, D> Drop for Op<'_, T, F, D> {
     fn drop(&mut self) {
         if self.pending {
             self.source.cancel(self.dir);

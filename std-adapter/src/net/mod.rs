@@ -26,7 +26,7 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::new(&self.source, rill_core::Direction::Read, move |_: &_| {
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, buf.len(), move |_: &_| {
                     $crate::sys::recv(fd, buf)
                 })
                 .await
@@ -41,7 +41,7 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::new(&self.source, rill_core::Direction::Read, move |_: &_| {
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, bufs.iter().map(|b| b.len()).sum(), move |_: &_| {
                     $crate::sys::recv_vectored(fd, bufs)
                 })
                 .await
@@ -85,7 +85,7 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::new(&self.source, rill_core::Direction::Write, move |_: &_| {
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, buf.len(), move |_: &_| {
                     $crate::sys::send(fd, buf)
                 })
                 .await
@@ -100,7 +100,7 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::new(&self.source, rill_core::Direction::Write, move |_: &_| {
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, bufs.iter().map(|b| b.len()).sum(), move |_: &_| {
                     $crate::sys::send_vectored(fd, bufs)
                 })
                 .await
