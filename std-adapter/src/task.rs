@@ -274,28 +274,32 @@ impl<T> fmt::Debug for JoinHandle<T> {
 
 /// Ensures the join cell gets a result however the task ends.
 pub(crate) struct CompletionGuard<T> {
-    cell: Arc<JoinCell<T>>,
+    /// `None` once the result is published.
+    cell: Option<Arc<JoinCell<T>>>,
     header: Arc<Header>,
 }
 
 impl<T> Drop for CompletionGuard<T> {
     fn drop(&mut self) {
-        // Reached only when the task future is dropped before producing output.
-        let repr = if self.header.abort_requested() {
-            JoinErrorRepr::Cancelled
-        } else {
-            JoinErrorRepr::Shutdown
-        };
-        self.cell.complete(Err(JoinError { repr }));
+        // The cell is still here only when the task future is dropped before producing output.
+        if let Some(cell) = self.cell.take() {
+            let repr = if self.header.abort_requested() {
+                JoinErrorRepr::Cancelled
+            } else {
+                JoinErrorRepr::Shutdown
+            };
+            cell.complete(Err(JoinError { repr }));
+        }
     }
 }
 
 impl<T> CompletionGuard<T> {
-    /// Publishes the task's result; the drop path is then skipped.
-    fn finish(self, result: Result<T, JoinError>) {
-        let cell = self.cell.clone();
-        std::mem::forget(self);
-        cell.complete(result);
+    /// Publishes the task's result; the drop path then has nothing left to do. (Dropping, not
+    /// forgetting, the guard matters: its header holds the runtime's shared state.)
+    fn finish(mut self, result: Result<T, JoinError>) {
+        if let Some(cell) = self.cell.take() {
+            cell.complete(result);
+        }
     }
 }
 
@@ -306,7 +310,7 @@ pub(crate) fn join_pair<T>(header: Arc<Header>) -> (CompletionGuard<T>, JoinHand
         inner: Mutex::new(JoinInner::Running(None)),
     });
     let guard = CompletionGuard {
-        cell: cell.clone(),
+        cell: Some(cell.clone()),
         header: header.clone(),
     };
     (guard, JoinHandle { header, cell })
