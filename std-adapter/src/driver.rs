@@ -2,7 +2,9 @@
 //!
 //! A turn (`Driver::turn`) is the whole adapter in the spirit of quinn's `ConnectionDriver`:
 //!
-//! 1. drain the core's ready queue (ops queued because the inline budget was spent);
+//! 1. drain the core's ready queue (ops queued because the inline budget was spent); if that
+//!    woke a task, the turn ends here: work the core queued needs no OS poll (at most 61 turns
+//!    in a row, so readiness still gets in);
 //! 2. for level-triggered backends (poll, select), push interest changes to the poller, so an
 //!    fd is watched only while an op is parked on it (edge emulation, H9);
 //! 3. wait once: with a zero timeout when a task is runnable, else until the next timer (or
@@ -118,7 +120,13 @@ pub(crate) struct Driver {
     pub(crate) timers: TimerTable,
     clock: Clock,
     shut_down: bool,
+    /// Turns since the OS was last polled (see [`Driver::turn`]).
+    turns_since_poll: u32,
 }
+
+/// At most this many turns in a row may skip the OS poll because the core's ready queue had
+/// work, so new readiness always gets in (the same interval as `rill_core::scheduler`).
+const MAX_TURNS_WITHOUT_POLL: u32 = rill_core::scheduler::DEFAULT_POLL_INTERVAL;
 
 impl Driver {
     pub(crate) fn new(config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
@@ -145,6 +153,7 @@ impl Driver {
                 timers: TimerTable::new(config.timers),
                 clock: Clock::new(),
                 shut_down: false,
+                turns_since_poll: 0,
             },
             waker,
         ))
@@ -430,6 +439,14 @@ impl Driver {
     /// One turn: see the module docs. Blocks only when `may_block` and nothing became runnable.
     pub(crate) fn turn(&mut self, may_block: bool, to_wake: &mut Vec<Waker>) -> io::Result<()> {
         self.dispatch_ready(to_wake);
+        // Work the core queued itself (budget-deferred ops and completions) needs no OS poll:
+        // hand it out first, polling the OS at least every MAX_TURNS_WITHOUT_POLL turns.
+        if !to_wake.is_empty() && self.turns_since_poll < MAX_TURNS_WITHOUT_POLL {
+            self.turns_since_poll += 1;
+            self.expire_timers(to_wake);
+            return Ok(());
+        }
+        self.turns_since_poll = 0;
         self.flush_interest()?;
         // The clock is read only while a timer is armed: a turn without timers costs no
         // clock_gettime.
