@@ -385,8 +385,9 @@ impl Model {
         let would_block = outcome == Outcome::WouldBlock;
         // A short transfer proves nothing while a closed or error bit is pending.
         let outcome = match self.desc(op.token()) {
-            Some(d) if outcome == Outcome::Drained
-                && d.last.intersects(Readiness::unblocks(op.direction())) =>
+            Some(d)
+                if outcome == Outcome::Drained
+                    && d.last.intersects(Readiness::unblocks(op.direction())) =>
             {
                 Outcome::Done
             }
