@@ -158,13 +158,18 @@ fn set_nonblocking_cloexec(fd: RawFd) -> io::Result<()> {
 /// Sets `SO_NOSIGPIPE` where it exists (Apple systems): the SIGPIPE guard there.
 #[cfg(any(target_os = "macos", target_os = "ios"))]
 pub(crate) fn set_nosigpipe(fd: RawFd) -> io::Result<()> {
+    set_flag(fd, libc::SOL_SOCKET, libc::SO_NOSIGPIPE)
+}
+
+/// Turns on the boolean socket option `level` / `name` (`setsockopt` with an int 1).
+fn set_flag(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<()> {
     let one: libc::c_int = 1;
     // SAFETY: `one` is a valid c_int for the duration of the call.
     let r = unsafe {
         libc::setsockopt(
             fd,
-            libc::SOL_SOCKET,
-            libc::SO_NOSIGPIPE,
+            level,
+            name,
             (&one as *const libc::c_int).cast(),
             mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
@@ -330,20 +335,7 @@ fn sockaddr_to_std(storage: &libc::sockaddr_storage, len: libc::socklen_t) -> Op
 pub(crate) fn tcp_listen(addr: &SocketAddr, backlog: i32) -> io::Result<std::net::TcpListener> {
     let fd = tcp_socket(addr)?;
     let raw = std::os::fd::AsRawFd::as_raw_fd(&fd);
-    let one: libc::c_int = 1;
-    // SAFETY: `one` is a valid c_int for the duration of the call.
-    let r = unsafe {
-        libc::setsockopt(
-            raw,
-            libc::SOL_SOCKET,
-            libc::SO_REUSEADDR,
-            (&one as *const libc::c_int).cast(),
-            mem::size_of::<libc::c_int>() as libc::socklen_t,
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    set_flag(raw, libc::SOL_SOCKET, libc::SO_REUSEADDR)?;
     let (storage, len) = std_to_sockaddr(addr);
     // SAFETY: `storage` holds a valid sockaddr of `len` bytes for the whole call.
     let r = unsafe { libc::bind(raw, (&storage as *const libc::sockaddr_storage).cast(), len) };
