@@ -10,14 +10,14 @@
 //!    epoll: the core's descriptor slots, the driver's per-descriptor table, the timer heap and
 //!    its wakers, the event buffer, the poller's raw event array; poll adds its `pollfd`
 //!    arrays). Then binding, connecting, accepting one connection, spawning the echo task and
-//!    64 ping-pong rounds allocate 6–7 more (under 1.1 KB): the spawned task's boxed future and
+//!    64 ping-pong rounds allocate 6–7 more (about 1 KB): the spawned task's boxed future and
 //!    header, and the driver's fd → token map growing to the highest descriptor number seen.
 //!    The first batch of accepts grows that map once more (one allocation), since the accepted
 //!    descriptors have new, higher numbers; reused numbers never grow it again.
 //! 2. **Read / write** (asserted zero): 2,000 ping-pong rounds of 64 bytes between the test's
-//!    task and an echo task over loopback TCP. Each round takes both paths of the core: the
-//!    write and the echo's read complete inline (speculation), the client's read finds nothing,
-//!    parks, and is woken by the poller.
+//!    task and an echo task over loopback TCP. Each round takes both paths of the core: writes
+//!    complete inline (speculation), reads find nothing yet, park, and are woken through the
+//!    poller, the waker and the task queue.
 //! 3. **Accept** (asserted zero): 32 connections accepted and dropped (register, deregister,
 //!    close). The client sides are connected with blocking `std::net` calls before the counted
 //!    window, so only the adapter's accept path is counted.
