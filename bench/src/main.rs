@@ -45,6 +45,7 @@ struct Settings {
     core_iters: u64,
     only: Option<Vec<String>>,
     implementation: Option<String>,
+    exact_row: Option<String>,
     out: Option<PathBuf>,
 }
 
@@ -61,6 +62,7 @@ impl Settings {
             core_iters: 1 << 20,
             only: None,
             implementation: None,
+            exact_row: None,
             out: None,
         }
     }
@@ -80,7 +82,8 @@ impl Settings {
 const HELP: &str = "\
 bench: rill side by side with a hand-written epoll loop, mio, polling and tokio
 
-USAGE: bench [--quick] [--rounds N] [--window-ms MS] [--only W1,W2] [--impl TEXT] [--out FILE]
+USAGE: bench [--quick] [--rounds N] [--window-ms MS] [--only W1,W2] [--impl TEXT] [--row LABEL]
+             [--out FILE] [--list]
 
   --quick        a smoke run (~1 minute): 2 rounds, short windows, 128 MiB bulk
   --rounds N     runs per implementation and workload (default 7)
@@ -88,6 +91,7 @@ USAGE: bench [--quick] [--rounds N] [--window-ms MS] [--only W1,W2] [--impl TEXT
   --only LIST    comma-separated workloads: core, pingpong-1, pingpong-100, pingpong-1000,
                  bulk, wake, idle, echo, http
   --impl TEXT    only rows whose label contains TEXT (e.g. `rill`, `mio`)
+  --row LABEL    only the row whose label is exactly LABEL
   --out FILE     also write the tables (markdown) to FILE
   --list         list workloads and rows, run nothing
 ";
@@ -122,6 +126,7 @@ fn parse_args() -> Result<Option<(Settings, bool)>, String> {
             }
             "--only" => s.only = Some(value(a)?.split(',').map(str::to_string).collect()),
             "--impl" => s.implementation = Some(value(a)?),
+            "--row" => s.exact_row = Some(value(a)?),
             "--out" => s.out = Some(PathBuf::from(value(a)?)),
             other => return Err(format!("unknown argument {other:?} (try --help)")),
         }
@@ -500,6 +505,7 @@ fn run_workload(s: &Settings, w: &Workload) -> String {
             s.implementation
                 .as_ref()
                 .map_or(true, |f| r.label.contains(f.as_str()))
+                && s.exact_row.as_ref().map_or(true, |l| &r.label == l)
         })
         .collect();
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); rows.len()];
@@ -513,12 +519,13 @@ fn run_workload(s: &Settings, w: &Workload) -> String {
             match run(s) {
                 Ok(sample) => {
                     eprintln!(
-                        "[{}] round {}/{}: {}: {}",
+                        "[{}] round {}/{}: {}: {} ({} ops in all)",
                         w.key,
                         round + 1,
                         s.rounds,
                         rows[i].label,
-                        w.unit.format(sample.rate)
+                        w.unit.format(sample.rate),
+                        sample.total_ops
                     );
                     samples[i].push(sample);
                 }

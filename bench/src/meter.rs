@@ -18,6 +18,9 @@ pub struct Sample {
     pub rate: f64,
     /// Allocations per operation inside the window; NaN when the work ran in another process.
     pub allocs_per_op: f64,
+    /// Every operation of the run, warm-up included (for per-operation counts taken from the
+    /// outside, e.g. instructions under callgrind).
+    pub total_ops: u64,
 }
 
 #[derive(Clone, Copy)]
@@ -115,6 +118,7 @@ impl Meter {
         Some(Sample {
             rate: ops / secs,
             allocs_per_op: end.allocs.saturating_sub(start.allocs) as f64 / ops,
+            total_ops: self.count.load(Ordering::Relaxed),
         })
     }
 }
@@ -129,6 +133,7 @@ pub fn timed<E>(ops: u64, units: u64, job: impl FnOnce() -> Result<(), E>) -> Re
     Ok(Sample {
         rate: units as f64 / secs,
         allocs_per_op: end.allocs.saturating_sub(start.allocs) as f64 / ops.max(1) as f64,
+        total_ops: ops,
     })
 }
 

@@ -168,6 +168,7 @@ mod tests {
         Sample {
             rate,
             allocs_per_op: 0.0,
+            total_ops: 1,
         }
     }
 
