@@ -15,7 +15,7 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 
 count() { # workload, row label
-    strace -f -c -o "$out" "$BENCH" --quick --only "$1" --impl "$2" --rounds 1 --window-ms 300 \
+    strace -f -c -o "$out" "$BENCH" --quick --only "$1" --row "$2" --rounds 1 --window-ms 300 \
         >/dev/null 2>&1
     # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall
     awk 'NR > 2 && $NF != "total" && $NF != "syscall" && $4 ~ /^[0-9]+$/ { print $NF, $4 }' "$out"
