@@ -1,26 +1,28 @@
 //! The hazard catalogue: the ways reactors like this one have gone wrong, and where rill stops each.
 //!
-//! Every hazard has a regression test named after it (`hNN_…`) that fails without the fix.
-//! Core hazards are tested in `core/src/reactor/tests.rs` (scripted sequences of submit / finish /
-//! event / cancel / deregister); OS and runtime hazards in `tests/tests/`.
+//! Every hazard has regression tests that fail without the fix. Core tests are scripted
+//! sequences of submit / finish / event / cancel / deregister in `core/src/reactor/tests.rs`
+//! (and `timer/tests.rs`, `scheduler/tests.rs`, `budget.rs`); OS tests run on real descriptors
+//! in `tests/tests/os_conformance.rs` once per backend; runtime tests in `tests/tests/`; the
+//! concurrent pieces are loom models in `core/tests/loom.rs`.
 //!
-//! | # | hazard | where it is stopped |
-//! |---|---|---|
-//! | H1 | lost wake-up between EAGAIN and park | an edge during an attempt is an [`Interruption::Edge`](crate::Interruption); the WouldBlock answers [`FinishAction::Retry`](crate::FinishAction) |
-//! | H2 | double completion when cancel races completion | one lane state; cancel of an idle or deferred op is `TooLate`; op ids carry a sequence number |
-//! | H3 | a cancel requested before start still performs I/O | cancelling a parked or runnable op completes it at once and dequeues it: `poll_ready` never asks for its attempt |
-//! | H4 | stale event after fd close + reuse | token generations; `handle_event` drops and counts stale events |
-//! | H5 | a write event disturbs read readiness | per-direction lanes and knowledge |
-//! | H6 | half-close reported as full close | translations map RDHUP / EV_EOF-on-read to `READ_CLOSED` only (`rill-os`) |
-//! | H7 | bare HUP / POLLNVAL not completing ops, or busy-looping | HUP is both closed bits; poll drops fds with no interest (`rill-os`) |
-//! | H8 | select with fd >= FD_SETSIZE | refused at registration (`rill-os`) |
-//! | H9 | select busy loop on unread data with no parked reader | [`Reactor::interest`](crate::Reactor::interest) lists parked directions only |
-//! | H10 | urgent data as error or readable flood | `PRIORITY` wakes no lane ([`Readiness::wakes`](crate::Readiness::wakes)) |
-//! | H11 | waker: coalescing, EINTR, overflow, EV_CLEAR | `rill-os` wakers; `sync::signal` under loom |
-//! | H12 | timer wake-up lost / 0-duration timer starving work | `timer`: expiry passes skip timers armed during the pass; `add` reports a new earliest deadline |
-//! | H13 | budget starving one direction | per-direction [`Budget`](crate::Budget); deferred work queues FIFO |
-//! | H14 | registering an fd twice; close without deregister | `rill-os` backends refuse duplicates; tokens make leftovers stale |
-//! | H15 | close with ops parked, queued or mid-attempt | [`Reactor::deregister`](crate::Reactor::deregister) aborts each once and unlinks queued lanes |
-//! | H16 | write returning 0, EINTR, SIGPIPE | `rill` std adapter (MSG_NOSIGNAL, retry on EINTR) |
-//! | H17 | accept under EMFILE spinning | `rill` std adapter backs off on a timer |
-//! | H18 | stop / restart, run-for with an elapsed deadline | `scheduler`: an elapsed deadline finishes at once |
+//! | # | hazard | where it is stopped | tests |
+//! |---|---|---|---|
+//! | H1 | lost wake-up between EAGAIN and park | an edge during an attempt is an [`Interruption::Edge`](crate::Interruption); the WouldBlock answers [`FinishAction::Retry`](crate::FinishAction); a cancelled grant keeps the edge it consumed | `h01_*` (core), loom `a_publish_races_park_never_loses_the_op` |
+//! | H2 | double completion when cancel races completion | one lane state; cancel of an idle or deferred op is `TooLate`; op ids carry a sequence number | `h02_*` (core), loom `b_cancel_races_completion_exactly_one` |
+//! | H3 | a cancel requested before start still performs I/O | cancelling a parked or runnable op completes it at once and dequeues it: `poll_ready` never asks for its attempt | `h03_*` (core), `cancel_read_by_drop_*`, `cancel_write_by_drop_sends_nothing` (runtime) |
+//! | H4 | stale event after fd close + reuse | token generations; `handle_event` drops and counts stale events | `h04_stale_event_after_reuse_is_dropped_and_counted`, `h04_fd_reuse_with_stale_token_in_flight` (per backend) |
+//! | H5 | a write event disturbs read readiness | per-direction lanes and knowledge | `h05_write_event_leaves_read_state_alone` |
+//! | H6 | half-close reported as full close | translations map RDHUP / EV_EOF-on-read to `READ_CLOSED` only (`rill-os`) | `h06_*` (tables and per backend), `half_close` (runtime) |
+//! | H7 | bare HUP / POLLNVAL not completing ops, or busy-looping | HUP is both closed bits; poll skips fds with no interest and reports NVAL once | `h07_*` |
+//! | H8 | select with fd >= FD_SETSIZE | refused at registration (`rill-os`) | `h08_select_refuses_fd_at_fd_setsize`, `h08_bounds_helper` |
+//! | H9 | select busy loop on unread data with no parked reader | [`Reactor::interest`](crate::Reactor::interest) lists parked directions only | `h09_*`, `interest_is_the_parked_directions` |
+//! | H10 | urgent data as error or readable flood | `PRIORITY` wakes no lane ([`Readiness::wakes`](crate::Readiness::wakes)) | `h10_*` |
+//! | H11 | waker: coalescing, EINTR, overflow, EV_CLEAR | `rill-os` wakers; `sync::signal` | `h11_*`, `waker_*` (per backend), loom `d_notify_races_block_never_lost_and_coalesced` |
+//! | H12 | timer wake-up lost / 0-duration timer starving work | [`timer`](crate::timer): a pass skips timers armed during it; `add` reports a new earliest deadline | `h12_*` |
+//! | H13 | budget starving one direction | per-direction [`Budget`](crate::Budget); budget-spent work queues FIFO behind runnable work | `h13_*` |
+//! | H14 | registering an fd twice; close without deregister | `rill-os` backends refuse duplicates; tokens make leftovers stale | `h14_*`, `double_registration` in `rt_errors` |
+//! | H15 | close with ops parked, queued or mid-attempt | [`Reactor::deregister`](crate::Reactor::deregister) aborts each once and unlinks queued lanes | `h15_*`, loom `c_close_races_enqueued_descriptor_no_use_after_free` |
+//! | H16 | write returning 0, EINTR, SIGPIPE | `rill` std adapter: `MSG_NOSIGNAL` / `SO_NOSIGPIPE`, every syscall retried on EINTR, a write of 0 is `WriteZero` | `writes_to_a_closed_peer_fail_without_sigpipe`, `zero_length_reads_and_writes` |
+//! | H17 | accept under EMFILE spinning | `rill` std adapter backs off on a timer | `accept_under_emfile` (per backend) |
+//! | H18 | stop / restart, run-for with an elapsed deadline | [`scheduler`](crate::scheduler): an elapsed deadline finishes at once | `h18_*` |
