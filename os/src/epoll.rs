@@ -202,7 +202,7 @@ impl Epoll {
         for raw in &self.raw[..n as usize] {
             let (key, bits) = (raw.u64, raw.events);
             if key == WAKER_KEY {
-                self.wake.drain();
+                // Every write to the eventfd is an edge: nothing to drain (see waker::eventfd).
                 wait.woken = true;
             } else {
                 events[wait.events] = Event::new(Token::from_u64(key), readiness_from_epoll(bits));

@@ -2,17 +2,17 @@
 //!
 //! One eventfd, registered edge-triggered in the epoll set. A wake writes 1 to the counter; the
 //! write is an edge even when the counter was already non-zero, so wakes are never lost, and many
-//! wakes before one wait add up to one reported wake-up (coalesced). The wait path drains the
-//! counter with one read when it sees the waker's event.
+//! wakes before one wait add up to one reported wake-up (coalesced). Because every write is an
+//! edge, the wait path never needs to read the counter: a wake costs one syscall, the write.
 //!
 //! Counter overflow: the counter saturates at `u64::MAX - 1`, where a further write fails with
-//! `EAGAIN`. That only happens while the counter is non-zero, i.e. while a wake is already
-//! pending and a drain is still to come, so the failed write is reported as success (H11).
+//! `EAGAIN` and would be no edge. The waker then resets the counter with a read and writes again,
+//! so even the 2^64th wake is reported (H11).
 
 use crate::error::Errno;
 use crate::sys::{cvt, cvt_size, errno, OwnedFd, RawFd};
 
-/// The selector's end: owns the eventfd it registers and drains.
+/// The selector's end: owns the eventfd it registers.
 #[derive(Debug)]
 pub(crate) struct EventFd {
     fd: OwnedFd,
@@ -31,18 +31,6 @@ impl EventFd {
     /// The descriptor to register.
     pub(crate) fn raw(&self) -> RawFd {
         self.fd.raw()
-    }
-
-    /// Resets the counter to 0. `EAGAIN` (already 0) is fine; `EINTR` retries.
-    pub(crate) fn drain(&self) {
-        let mut buf = [0u8; 8];
-        loop {
-            // SAFETY: `buf` is 8 writable bytes, the size an eventfd read requires.
-            let ret = unsafe { libc::read(self.fd.raw(), buf.as_mut_ptr().cast(), buf.len()) };
-            if ret >= 0 || errno() != Errno(libc::EINTR) {
-                return;
-            }
-        }
     }
 
     /// A waker writing to the same counter through its own descriptor.
@@ -69,7 +57,8 @@ impl EventFdWaker {
             match cvt_size(ret) {
                 Ok(_) => return Ok(()),
                 Err(Errno(libc::EINTR)) => continue,
-                Err(Errno(libc::EAGAIN)) => return Ok(()),
+                // Saturated: reset the counter, then write again so this wake is an edge.
+                Err(Errno(libc::EAGAIN)) => drain(self.fd.raw()),
                 Err(e) => return Err(e),
             }
         }
@@ -78,5 +67,17 @@ impl EventFdWaker {
     /// The descriptor written to.
     pub(crate) fn raw(&self) -> RawFd {
         self.fd.raw()
+    }
+}
+
+/// Resets the counter of eventfd `fd` to 0. `EAGAIN` (already 0) is fine; `EINTR` retries.
+fn drain(fd: RawFd) {
+    let mut buf = [0u8; 8];
+    loop {
+        // SAFETY: `buf` is 8 writable bytes, the size an eventfd read requires.
+        let ret = unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
+        if ret >= 0 || errno() != Errno(libc::EINTR) {
+            return;
+        }
     }
 }
