@@ -247,6 +247,9 @@ pub(crate) struct Local {
     pub(crate) driver: RefCell<Driver>,
     /// Wakers collected by the driver, woken once it is no longer borrowed.
     to_wake: RefCell<Vec<Waker>>,
+    /// Swapped with the remote wake list, so cross-thread wakes reuse two buffers instead of
+    /// allocating one per batch.
+    spare_wakes: RefCell<Vec<u64>>,
     shut_down: Cell<bool>,
 }
 
@@ -264,6 +267,7 @@ impl Local {
             }),
             driver: RefCell::new(driver),
             to_wake: RefCell::new(Vec::with_capacity(64)),
+            spare_wakes: RefCell::new(Vec::new()),
             shut_down: Cell::new(false),
         }
     }
@@ -338,14 +342,14 @@ impl Local {
         if !self.shared.remote_pending.swap(false, Ordering::AcqRel) {
             return;
         }
-        let (wakes, spawns) = {
+        let mut wakes = self.spare_wakes.take();
+        let spawns = {
             let mut remote = self.shared.lock();
-            (
-                std::mem::take(&mut remote.wakes),
-                std::mem::take(&mut remote.spawns),
-            )
+            std::mem::swap(&mut remote.wakes, &mut wakes);
+            std::mem::take(&mut remote.spawns)
         };
-        self.run_queue.borrow_mut().extend(wakes);
+        self.run_queue.borrow_mut().extend(wakes.drain(..));
+        *self.spare_wakes.borrow_mut() = wakes;
         for (header, make) in spawns {
             let future = make();
             let key = self.tasks.borrow_mut().insert(header.clone(), future);
