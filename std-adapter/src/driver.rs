@@ -258,8 +258,8 @@ impl Driver {
         token: Token,
         dir: Direction,
         cx: &mut Context<'_>,
-        io: &mut dyn FnMut() -> io::Result<R>,
-        drains: &dyn Fn(&R) -> bool,
+        io: &mut impl FnMut() -> io::Result<R>,
+        drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         if self.shut_down {
             return Poll::Ready(Err(io_error::shut_down()));

@@ -70,7 +70,7 @@ impl<T: AsRawFd> IoSource<T> {
         cx: &mut Context<'_>,
         dir: Direction,
         mut f: impl FnMut(&T) -> io::Result<R>,
-        drains: &dyn Fn(&R) -> bool,
+        drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
         let mut driver = self.local.driver.borrow_mut();
