@@ -21,17 +21,7 @@
 
 use rill_core::{Interest, Readiness};
 
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos"
-))]
+#[cfg(rill_kqueue)]
 #[allow(clippy::unnecessary_cast)]
 mod consts {
     //! The kernel's values on this target.
@@ -67,17 +57,7 @@ mod consts {
     pub const EV_KEEPUDATA: u32 = 0;
 }
 
-#[cfg(not(any(
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos"
-)))]
+#[cfg(not(rill_kqueue))]
 mod consts {
     //! FreeBSD's values, so the table can be built and tested where there is no kqueue.
     /// `EVFILT_READ`.
@@ -226,17 +206,7 @@ pub const USER_TRIGGER_FLAGS: u32 = EV_ADD | EV_CLEAR | EV_RECEIPT;
 /// `fflags` of every waker trigger.
 pub const USER_TRIGGER_FFLAGS: u32 = NOTE_TRIGGER;
 
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos"
-))]
+#[cfg(rill_kqueue)]
 // Field types differ between the BSDs (i16 vs u32 filters, ...): casts that are no-ops on one
 // target are needed on another.
 #[allow(clippy::unnecessary_cast)]
@@ -647,17 +617,7 @@ mod imp {
     target_os = "visionos"
 ))]
 pub(crate) use imp::{kev, submit};
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos"
-))]
+#[cfg(rill_kqueue)]
 pub use imp::{Kqueue, RAW_EVENTS};
 
 #[cfg(test)]

@@ -80,17 +80,7 @@ use rill_core::{Event, Interest, Readiness, Token};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use epoll::Epoll;
 pub use error::{Errno, Error};
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "dragonfly",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos"
-))]
+#[cfg(rill_kqueue)]
 pub use kqueue::Kqueue;
 pub use poll::{Poll, PollFd, PollSlot, PollStorage};
 pub use select::Select;
@@ -141,17 +131,7 @@ impl Backend {
     pub const fn platform_default() -> Backend {
         if cfg!(any(target_os = "linux", target_os = "android")) {
             Backend::Epoll
-        } else if cfg!(any(
-            target_os = "freebsd",
-            target_os = "dragonfly",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "visionos"
-        )) {
+        } else if cfg!(rill_kqueue) {
             Backend::Kqueue
         } else {
             Backend::Poll
@@ -167,17 +147,7 @@ impl Backend {
     pub const fn is_available(self) -> bool {
         match self {
             Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android")),
-            Backend::Kqueue => cfg!(any(
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            )),
+            Backend::Kqueue => cfg!(rill_kqueue),
             Backend::Select | Backend::Poll => true,
         }
     }
@@ -229,17 +199,7 @@ pub enum Selector<S: PollStorage = ()> {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     Epoll(Epoll),
     /// kqueue.
-    #[cfg(any(
-        target_os = "freebsd",
-        target_os = "dragonfly",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "watchos",
-        target_os = "visionos"
-    ))]
+    #[cfg(rill_kqueue)]
     Kqueue(Kqueue),
     /// select. Large (a fixed `FD_SETSIZE` table); box the selector if that matters.
     Select(Select),
@@ -253,17 +213,7 @@ macro_rules! each {
         match $sel {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Selector::Epoll($b) => $body,
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
+            #[cfg(rill_kqueue)]
             Selector::Kqueue($b) => $body,
             Selector::Select($b) => $body,
             Selector::Poll($b) => $body,
@@ -278,17 +228,7 @@ impl<S: PollStorage> Selector<S> {
         match backend {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Backend::Epoll => Ok(Selector::Epoll(Epoll::new()?)),
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
+            #[cfg(rill_kqueue)]
             Backend::Kqueue => Ok(Selector::Kqueue(Kqueue::new()?)),
             Backend::Select => Ok(Selector::Select(Select::new()?)),
             Backend::Poll => Ok(Selector::Poll(Poll::new(storage)?)),
@@ -302,17 +242,7 @@ impl<S: PollStorage> Selector<S> {
         match self {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Selector::Epoll(_) => Backend::Epoll,
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "dragonfly",
-                target_os = "netbsd",
-                target_os = "openbsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
+            #[cfg(rill_kqueue)]
             Selector::Kqueue(_) => Backend::Kqueue,
             Selector::Select(_) => Backend::Select,
             Selector::Poll(_) => Backend::Poll,
