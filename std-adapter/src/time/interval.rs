@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use crate::time::deadline_after;
 use crate::time::sleep::{sleep_until, Sleep};
 
 /// A tick every `period`, the first one immediately.
@@ -52,9 +53,9 @@ impl Interval {
         }
         let scheduled = self.sleep.deadline();
         let now = Instant::now();
-        let mut next = scheduled + self.period;
+        let mut next = deadline_after(scheduled, self.period);
         if next <= now {
-            next = now + self.period;
+            next = deadline_after(now, self.period);
         }
         self.sleep.reset(next);
         Poll::Ready(scheduled)

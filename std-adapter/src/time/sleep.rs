@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::executor::Local;
 use crate::runtime::no_runtime;
+use crate::time::deadline_after;
 use crate::timers::TimerKey;
 
 /// One armed timer in the current runtime's table; disarmed on drop.
@@ -22,7 +23,7 @@ pub(crate) struct TimerHandle {
 impl TimerHandle {
     /// Arms a timer `d` from now on the runtime driving this thread.
     pub(crate) fn after(d: Duration) -> io::Result<TimerHandle> {
-        TimerHandle::at(Instant::now() + d)
+        TimerHandle::at(deadline_after(Instant::now(), d))
     }
 
     /// Arms a timer at `deadline` on the runtime driving this thread.
@@ -61,13 +62,14 @@ impl Drop for TimerHandle {
     }
 }
 
-/// Waits until `duration` has elapsed.
+/// Waits until `duration` has elapsed. A duration too large for `Instant` (`Duration::MAX`,
+/// "sleep forever") saturates to a deadline decades away instead of panicking.
 ///
 /// # Panics
 ///
 /// When first polled outside a rill runtime.
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(Instant::now() + duration)
+    sleep_until(deadline_after(Instant::now(), duration))
 }
 
 /// Waits until `deadline`.

@@ -7,6 +7,7 @@ use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
+use crate::time::deadline_after;
 use crate::time::sleep::sleep_until;
 
 /// The error of [`timeout`]: the deadline passed first.
@@ -30,9 +31,10 @@ impl From<Elapsed> for io::Error {
 /// Runs `future` for at most `duration`. `Err(Elapsed)` when time ran out first; the future is
 /// then dropped, which cancels whatever I/O it was waiting for (see the crate docs for what
 /// happens to the bytes). The future is polled before the deadline is checked, so a future that
-/// is ready at once always wins.
+/// is ready at once always wins. A `duration` too large for `Instant` (`Duration::MAX`) saturates:
+/// the future simply runs with no effective limit.
 pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
-    timeout_at(Instant::now() + duration, future).await
+    timeout_at(deadline_after(Instant::now(), duration), future).await
 }
 
 /// Like [`timeout`], with an absolute deadline.
