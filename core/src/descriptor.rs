@@ -86,13 +86,25 @@ impl Slot {
             && !self.last_readiness().intersects(Readiness::unblocks(dir))
     }
 
-    /// `outcome` as the gate may believe it: a short transfer proves the direction drained only
-    /// while no closed or error bit is pending (data and EOF often arrive in one edge).
+    /// `outcome` as the gate may believe it (H19). The caller reports [`Outcome::Drained`] for a
+    /// short transfer it made under the adapter's rules; the core then trusts it only while the
+    /// last event carried none of these bits:
+    ///
+    /// - a closed or error bit of `dir`: data and EOF often arrive in one edge, and the next
+    ///   syscall returns at once;
+    /// - for reads, `PRIORITY`: TCP stops a read short at the urgent mark with in-band bytes
+    ///   still queued behind it, and the edge announcing them has been consumed already.
+    ///
+    /// An untrusted short transfer counts as `Done`: the next op attempts its syscall, so a
+    /// wrong "drained" costs at most that one syscall (a `WouldBlock` that re-arms the gate),
+    /// never a hang.
     pub(crate) fn trusted(&self, dir: Direction, outcome: Outcome) -> Outcome {
+        let distrust = match dir {
+            Direction::Read => Readiness::unblocks(dir).union(Readiness::PRIORITY),
+            Direction::Write => Readiness::unblocks(dir),
+        };
         match outcome {
-            Outcome::Drained if self.last_readiness().intersects(Readiness::unblocks(dir)) => {
-                Outcome::Done
-            }
+            Outcome::Drained if self.last_readiness().intersects(distrust) => Outcome::Done,
             other => other,
         }
     }

@@ -166,7 +166,7 @@ pub fn run_epoll(data: &[u8]) {
     let mask = epoll_from_interest(interest(read, write));
     let mut want_mask = libc::EPOLLET as u32;
     if read {
-        want_mask |= (libc::EPOLLIN | libc::EPOLLRDHUP) as u32;
+        want_mask |= (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLPRI) as u32;
     }
     if write {
         want_mask |= libc::EPOLLOUT as u32;

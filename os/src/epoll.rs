@@ -74,16 +74,19 @@ pub const fn readiness_from_epoll(events: u32) -> Readiness {
 ///
 /// | interest | mask |
 /// |---|---|
-/// | read | `EPOLLIN \| EPOLLRDHUP` |
+/// | read | `EPOLLIN \| EPOLLRDHUP \| EPOLLPRI` |
 /// | write | `EPOLLOUT` |
 /// | always | `EPOLLET` (`EPOLLHUP` and `EPOLLERR` are always reported by the kernel) |
 ///
 /// The runtime registers [`Interest::BOTH`] once and never changes it: with edge triggering a
-/// direction nobody waits for costs nothing. `EPOLLPRI` is not requested (H10).
+/// direction nobody waits for costs nothing. `EPOLLPRI` is requested with reads: edge triggering
+/// reports pending urgent data once per wake-up, not as a flood (H10), and the core needs to see
+/// it, because a TCP read stops short at the urgent mark with bytes still queued behind it, so a
+/// short read seen with `PRIORITY` is not proof of a drained socket (H19).
 pub const fn epoll_from_interest(interest: Interest) -> u32 {
     let mut mask = ET;
     if interest.read {
-        mask |= IN | RDHUP;
+        mask |= IN | RDHUP | PRI;
     }
     if interest.write {
         mask |= OUT;
@@ -271,11 +274,13 @@ mod tests {
 
     #[test]
     fn interest_masks() {
-        assert_eq!(epoll_from_interest(Interest::BOTH), IN | OUT | RDHUP | ET);
-        assert_eq!(epoll_from_interest(Interest::READ), IN | RDHUP | ET);
+        assert_eq!(
+            epoll_from_interest(Interest::BOTH),
+            IN | OUT | RDHUP | PRI | ET
+        );
+        assert_eq!(epoll_from_interest(Interest::READ), IN | RDHUP | PRI | ET);
         assert_eq!(epoll_from_interest(Interest::WRITE), OUT | ET);
         assert_eq!(epoll_from_interest(Interest::NONE), ET);
-        assert_eq!(epoll_from_interest(Interest::BOTH) & PRI, 0);
     }
 
     #[test]

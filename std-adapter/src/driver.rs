@@ -16,7 +16,7 @@
 //!
 //! Per registered descriptor the driver keeps a [`Source`]: the fd and, per direction, a
 //! [`Lane`] mirroring what the adapter knows of the core's op (see [`LaneState`]) plus the
-//! waker of the task waiting on it. All per-op state lives here, so an op allocates nothing.
+//! [`Waiters`] of the tasks waiting on it. All per-op state lives here, so an op allocates nothing.
 
 use std::io;
 use std::os::fd::RawFd;
@@ -61,23 +61,68 @@ pub(crate) enum LaneState {
     Aborted,
 }
 
+/// The tasks waiting on one direction (H20).
+///
+/// Usually one, kept inline. The docs ask for one reader and one writer at a time, but nothing
+/// stops two tasks from reading one socket (two futures through `&TcpStream`, `AsyncRead` on
+/// `&TcpStream`); a second waiter must never silently replace the first one's waker, or the first
+/// sleeps forever. So every distinct waker is kept (`others` allocates only when a second task
+/// waits), and all are woken together: whichever task polls first makes the attempt, the others
+/// find the lane busy or idle and wait again or submit their own op. A cancelled op (one waiter's
+/// future dropped) wakes the rest for the same reason.
+pub(crate) struct Waiters {
+    first: Option<Waker>,
+    others: Vec<Waker>,
+}
+
+impl Waiters {
+    const NONE: Waiters = Waiters {
+        first: None,
+        others: Vec::new(),
+    };
+
+    /// Adds the waker of `cx` unless an equivalent one is there.
+    fn add(&mut self, cx: &Context<'_>) {
+        let new = cx.waker();
+        match &self.first {
+            None => self.first = Some(new.clone()),
+            Some(w) if w.will_wake(new) => {}
+            Some(_) => {
+                if !self.others.iter().any(|w| w.will_wake(new)) {
+                    self.others.push(new.clone());
+                }
+            }
+        }
+    }
+
+    /// Moves every waker into `to_wake`.
+    fn take_all(&mut self, to_wake: &mut Vec<Waker>) {
+        to_wake.extend(self.first.take());
+        to_wake.append(&mut self.others);
+    }
+
+    /// The op is gone (cancelled by one waiter): the others, if any, must wake to submit again.
+    /// A lone waiter is the one that cancelled, and is not woken.
+    fn take_others_of_cancel(&mut self) -> Vec<Waker> {
+        self.first = None;
+        std::mem::take(&mut self.others)
+    }
+}
+
 /// One direction of a registered descriptor.
 pub(crate) struct Lane {
     state: LaneState,
-    waker: Option<Waker>,
+    waiters: Waiters,
 }
 
 impl Lane {
     const IDLE: Lane = Lane {
         state: LaneState::Idle,
-        waker: None,
+        waiters: Waiters::NONE,
     };
 
     fn set_waker(&mut self, cx: &Context<'_>) {
-        match &self.waker {
-            Some(w) if w.will_wake(cx.waker()) => {}
-            _ => self.waker = Some(cx.waker().clone()),
-        }
+        self.waiters.add(cx);
     }
 }
 
@@ -215,9 +260,7 @@ impl Driver {
             if !matches!(lane.state, LaneState::Idle) {
                 lane.state = LaneState::Aborted;
             }
-            if let Some(w) = lane.waker.take() {
-                to_wake.push(w);
-            }
+            lane.waiters.take_all(to_wake);
         }
         source.token = None;
         source.fd = -1;
@@ -340,20 +383,22 @@ impl Driver {
     /// The task stopped waiting for its op in `dir` (its future was dropped): cancel the op.
     /// Nothing is lost: a waiting op did no I/O; an attempt granted but not performed is
     /// finished as WouldBlock (no syscall happened), which the core resolves as cancelled.
-    pub(crate) fn cancel_op(&mut self, token: Token, dir: Direction) {
+    /// Returns the wakers of other tasks that waited in `dir`: the caller wakes them (after
+    /// releasing the driver) so one submits a new op.
+    pub(crate) fn cancel_op(&mut self, token: Token, dir: Direction) -> Vec<Waker> {
         let Some(source) = self.source_mut(token) else {
-            return;
+            return Vec::new();
         };
         let lane = &mut source.lanes[dir.index()];
         let op = match lane.state {
             LaneState::Waiting(op) | LaneState::Attempt(op) => op,
-            LaneState::Idle | LaneState::Detached(_) => return,
+            LaneState::Idle | LaneState::Detached(_) => return Vec::new(),
             LaneState::Aborted => {
                 lane.state = LaneState::Idle;
-                return;
+                return Vec::new();
             }
         };
-        lane.waker = None;
+        let others = lane.waiters.take_others_of_cancel();
         lane.state = LaneState::Idle;
         match self.reactor.cancel(op) {
             Ok(CancelAction::Requested) => {
@@ -362,6 +407,7 @@ impl Driver {
             Ok(CancelAction::Cancelled(_)) | Ok(CancelAction::TooLate) | Err(_) => {}
         }
         self.mark_dirty(token);
+        others
     }
 
     /// True when an op is outstanding (waiting or granted) in `dir` of `token`.
@@ -391,18 +437,14 @@ impl Driver {
             match (lane.state, granted) {
                 (LaneState::Waiting(w), true) if w == op => {
                     lane.state = LaneState::Attempt(op);
-                    if let Some(w) = lane.waker.take() {
-                        to_wake.push(w);
-                    }
+                    lane.waiters.take_all(to_wake);
                     if !edge {
                         self.mark_dirty(token);
                     }
                 }
                 (LaneState::Detached(d), false) if d == op => {
                     lane.state = LaneState::Idle;
-                    if let Some(w) = lane.waker.take() {
-                        to_wake.push(w);
-                    }
+                    lane.waiters.take_all(to_wake);
                 }
                 (_, true) => {
                     // Nobody owns this attempt (should not happen): resolve it as cancelled so

@@ -16,6 +16,16 @@ pub(crate) fn aborted() -> io::Error {
     )
 }
 
+/// An op had to wait, but the runtime driving this thread is not the one the socket was made on
+/// (or no rill runtime is running): parked in a reactor nobody drives, it would never wake.
+pub(crate) fn foreign_runtime() -> io::Error {
+    io::Error::other(
+        "this rill socket belongs to another runtime (or none is running on this thread): use it \
+         inside the block_on or task of the runtime that made it, or move it with into_std() and \
+         from_std() (from inside the target runtime, e.g. a Handle::spawn_with closure)",
+    )
+}
+
 /// The runtime that owns the object has shut down.
 pub(crate) fn shut_down() -> io::Error {
     io::Error::other(crate::executor::SHUT_DOWN_MSG)

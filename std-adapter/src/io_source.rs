@@ -2,6 +2,14 @@
 //! it is registered with. Every socket type is a thin layer over [`IoSource`]; its reads,
 //! writes, accepts and connects all go through [`IoSource::poll_op`], and the futures returned
 //! by the `async fn`s all go through [`Op`], which cancels its core op when dropped.
+//!
+//! **A socket works only on the runtime that made it.** A socket is `!Send`, so it stays on its
+//! thread, but another runtime could still poll it on that thread (a second `Runtime` whose
+//! `block_on` runs after the first one's, or another executor). An op that would park is checked
+//! first: parked in a reactor nobody drives, it would hang forever. So an op that must wait while
+//! the current runtime is not the socket's own is cancelled and fails with a clear error
+//! ([`io_error::foreign_runtime`]). The check costs nothing on the inline path: an op that
+//! completes at once works from anywhere on the thread.
 
 use std::future::Future;
 use std::io;
@@ -14,6 +22,8 @@ use rill_core::{Direction, Token};
 
 use crate::context;
 use crate::executor::Local;
+use crate::io_error;
+use crate::net::transfer::Transfer;
 use crate::runtime::no_runtime;
 
 /// A descriptor registered with the current runtime. Deregistered when dropped (before the fd
@@ -73,27 +83,45 @@ impl<T: AsRawFd> IoSource<T> {
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
-        let mut driver = self.local.driver.borrow_mut();
-        driver.poll_op(self.token, dir, cx, &mut || f(io), drains)
+        let r = self
+            .local
+            .driver
+            .borrow_mut()
+            .poll_op(self.token, dir, cx, &mut || f(io), drains);
+        if r.is_pending() && !self.driven_here() {
+            self.cancel(dir);
+            return Poll::Ready(Err(io_error::foreign_runtime()));
+        }
+        r
     }
 
-    /// Polls one stream transfer of `len` bytes in `dir`; `f` performs the syscall when the
-    /// core grants an attempt. A positive count below `len` means the socket buffer is drained
-    /// (read) or full (write), which the core uses to skip the next speculative syscall.
+    /// True when the runtime driving this thread is the socket's own (see the module docs).
+    fn driven_here(&self) -> bool {
+        context::with_current(|current| Rc::ptr_eq(current, &self.local)).unwrap_or(false)
+    }
+
+    /// Polls one stream transfer in `dir`; `f` performs the syscall when the core grants an
+    /// attempt, and its [`Transfer`] says whether a short count proves the direction drained
+    /// (read) or full (write), which lets the core skip the next speculative syscall.
     pub(crate) fn poll_transfer(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
-        len: usize,
-        mut f: impl FnMut() -> io::Result<usize>,
+        mut f: impl FnMut() -> io::Result<Transfer>,
     ) -> Poll<io::Result<usize>> {
-        self.poll_op_drains(cx, dir, |_| f(), &|&n| short_transfer(n, len))
+        self.poll_op_drains(cx, dir, |_| f(), &|t: &Transfer| t.drained)
+            .map_ok(|t| t.n)
     }
 
-    /// Cancels the op outstanding in `dir`, if any (its future was dropped).
+    /// Cancels the op outstanding in `dir`, if any (its future was dropped). Other tasks that
+    /// wait in the same direction are woken, so one of them submits a new op.
     pub(crate) fn cancel(&self, dir: Direction) {
-        if let Ok(mut driver) = self.local.driver.try_borrow_mut() {
-            driver.cancel_op(self.token, dir);
+        let others = match self.local.driver.try_borrow_mut() {
+            Ok(mut driver) => driver.cancel_op(self.token, dir),
+            Err(_) => return,
+        };
+        for w in others {
+            w.wake();
         }
     }
 
@@ -136,12 +164,6 @@ pub(crate) struct Op<'a, T: AsRawFd, F, D> {
     pending: bool,
 }
 
-/// A positive count below the `len` asked for: a stream read found the socket buffer empty, or a
-/// write found it full.
-fn short_transfer(n: usize, len: usize) -> bool {
-    n > 0 && n < len
-}
-
 impl<'a, T: AsRawFd, F> Op<'a, T, F, ()> {
     /// An op whose result says nothing about the direction's readiness (accept, datagrams).
     pub(crate) fn new<R>(
@@ -161,21 +183,20 @@ impl<'a, T: AsRawFd, F> Op<'a, T, F, ()> {
         }
     }
 
-    /// A stream transfer of `len` bytes: a short one tells the core the direction is drained.
+    /// A stream transfer: its [`Transfer`] tells the core whether the direction is drained.
     pub(crate) fn transfer(
         source: &'a IoSource<T>,
         dir: Direction,
-        len: usize,
         f: F,
-    ) -> Op<'a, T, F, impl Fn(&usize) -> bool + Unpin>
+    ) -> Op<'a, T, F, fn(&Transfer) -> bool>
     where
-        F: FnMut(&T) -> io::Result<usize> + Unpin,
+        F: FnMut(&T) -> io::Result<Transfer> + Unpin,
     {
         Op {
             source,
             dir,
             f,
-            drains: move |&n: &usize| short_transfer(n, len),
+            drains: |t| t.drained,
             pending: false,
         }
     }

@@ -48,20 +48,39 @@ pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     retry(|| unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), SEND_FLAGS) })
 }
 
-/// `readv(fd, bufs)`.
+/// The most iovecs one `readv` / `sendmsg` takes (POSIX `IOV_MAX` is 1024 on Linux and the
+/// BSDs); the vectored calls pass at most this many and ignore the rest.
+pub(crate) const IOV_MAX: usize = 1024;
+
+/// `readv(fd, bufs)`, with the first [`IOV_MAX`] buffers.
 pub(crate) fn recv_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
-    let count = bufs.len().min(1024) as libc::c_int;
+    let count = bufs.len().min(IOV_MAX) as libc::c_int;
     // SAFETY: `IoSliceMut` is guaranteed ABI-compatible with `struct iovec` on Unix, and each
     // slice is valid and writable for the whole call; `count` does not exceed `bufs.len()`.
     retry(|| unsafe { libc::readv(fd, bufs.as_mut_ptr().cast(), count) })
 }
 
-/// `sendmsg(fd, {iov: bufs}, MSG_NOSIGNAL)`: a vectored write that cannot raise SIGPIPE.
+/// `recvmsg(fd, {iov: bufs}, 0)` with no control buffer, with the first [`IOV_MAX`] buffers:
+/// returns the count and `msg_flags` (`MSG_CTRUNC` says ancillary data was discarded).
+pub(crate) fn recvmsg(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, libc::c_int)> {
+    // SAFETY: an all-zero `msghdr` is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_iov = bufs.as_mut_ptr().cast();
+    msg.msg_iovlen = bufs.len().min(IOV_MAX) as _;
+    // SAFETY: `IoSliceMut` is ABI-compatible with `struct iovec`; every slice is valid and
+    // writable for the whole call, and `msg_iovlen` does not exceed `bufs.len()`. No name or
+    // control buffer is passed.
+    let n = retry(|| unsafe { libc::recvmsg(fd, &mut msg, 0) })?;
+    Ok((n, msg.msg_flags))
+}
+
+/// `sendmsg(fd, {iov: bufs}, MSG_NOSIGNAL)`: a vectored write that cannot raise SIGPIPE, with
+/// the first [`IOV_MAX`] buffers.
 pub(crate) fn send_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
     // SAFETY: an all-zero `msghdr` is a valid empty header.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
     msg.msg_iov = bufs.as_ptr() as *mut libc::iovec;
-    msg.msg_iovlen = bufs.len().min(1024) as _;
+    msg.msg_iovlen = bufs.len().min(IOV_MAX) as _;
     // SAFETY: `IoSlice` is ABI-compatible with `struct iovec`; the kernel only reads the slices,
     // which stay valid for the whole call. No name or control data is passed.
     retry(|| unsafe { libc::sendmsg(fd, &msg, SEND_FLAGS) })

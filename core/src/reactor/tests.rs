@@ -211,6 +211,38 @@ fn drained_with_eof_pending_keeps_speculating() {
 }
 
 #[test]
+fn h19_short_read_at_an_urgent_mark_is_not_trusted() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Read);
+    // `abc`, one urgent byte, `def` arrive in one edge; the read stops at the urgent mark
+    r.handle_event(ev(t, Readiness::READABLE | Readiness::PRIORITY))
+        .unwrap();
+    assert_eq!(r.poll_ready(), Some(Ready::Attempt(op)));
+    assert_eq!(r.finish_attempt(op, Outcome::Drained).unwrap(), done(op));
+    // `def` is still queued and no edge will announce it again: the next read must try
+    assert_eq!(r.knowledge(t, Read).unwrap(), Knowledge::Unknown);
+    let next = attempt(&mut r, t, Read);
+    // that one syscall costs at most a WouldBlock, which re-arms the gate
+    assert_eq!(
+        r.finish_attempt(next, Outcome::WouldBlock).unwrap(),
+        FinishAction::Parked
+    );
+    assert_eq!(r.knowledge(t, Read).unwrap(), Knowledge::NotReady);
+}
+
+#[test]
+fn h19_priority_does_not_distrust_a_short_write() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    r.handle_event(ev(t, Readiness::WRITABLE | Readiness::PRIORITY))
+        .unwrap();
+    let op = attempt(&mut r, t, Write);
+    assert_eq!(r.finish_attempt(op, Outcome::Drained).unwrap(), done(op));
+    assert_eq!(r.knowledge(t, Write).unwrap(), Knowledge::NotReady);
+}
+
+#[test]
 fn closed_direction_is_never_gated() {
     let mut r = core();
     let t = r.register().unwrap();

@@ -10,12 +10,15 @@
 //! and on `&Type`, so one task can read while another writes through a shared reference).
 
 pub(crate) mod tcp;
+pub(crate) mod transfer;
 pub(crate) mod udp;
 pub(crate) mod unix;
 
-/// Implements the byte-stream methods for a type with a `source: IoSource<_>` field.
+/// Implements the byte-stream methods for a type with a `source: IoSource<_>` field. `$read`
+/// and `$read_vectored` are the type's reads from [`transfer`], which decide when a short read
+/// proves the socket drained.
 macro_rules! stream_io {
-    ($ty:ident) => {
+    ($ty:ident, $read:path, $read_vectored:path) => {
         impl $ty {
             /// Reads into `buf`, waiting until at least one byte is available. `Ok(0)` means the
             /// peer shut down its writing side (or `buf` is empty). If the returned future is
@@ -26,10 +29,11 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, buf.len(), move |_: &_| {
-                    $crate::sys::recv(fd, buf)
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, move |_: &_| {
+                    $read(fd, buf)
                 })
                 .await
+                .map(|t| t.n)
             }
 
             /// Reads into several buffers at once (`readv`). Same guarantees as `read`.
@@ -41,10 +45,11 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, bufs.iter().map(|b| b.len()).sum(), move |_: &_| {
-                    $crate::sys::recv_vectored(fd, bufs)
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, move |_: &_| {
+                    $read_vectored(fd, bufs)
                 })
                 .await
+                .map(|t| t.n)
             }
 
             /// Reads into `buf` without removing the bytes from the socket (`MSG_PEEK`).
@@ -85,10 +90,11 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, buf.len(), move |_: &_| {
-                    $crate::sys::send(fd, buf)
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, move |_: &_| {
+                    $crate::net::transfer::write(fd, buf)
                 })
                 .await
+                .map(|t| t.n)
             }
 
             /// Writes from several buffers at once (`sendmsg`, no SIGPIPE).
@@ -100,10 +106,11 @@ macro_rules! stream_io {
                     return Ok(0);
                 }
                 let fd = self.source.fd();
-                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, bufs.iter().map(|b| b.len()).sum(), move |_: &_| {
-                    $crate::sys::send_vectored(fd, bufs)
+                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, move |_: &_| {
+                    $crate::net::transfer::write_vectored(fd, bufs)
                 })
                 .await
+                .map(|t| t.n)
             }
 
             /// Writes all of `buf`. A write that accepts 0 bytes is `WriteZero`. If the future is
@@ -142,9 +149,8 @@ macro_rules! stream_io {
                     return std::task::Poll::Ready(Ok(0));
                 }
                 let fd = self.source.fd();
-                let len = buf.len();
                 self.source
-                    .poll_transfer(cx, rill_core::Direction::Read, len, || $crate::sys::recv(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Read, || $read(fd, buf))
             }
 
             fn poll_read_vectored_impl(
@@ -156,9 +162,8 @@ macro_rules! stream_io {
                     return std::task::Poll::Ready(Ok(0));
                 }
                 let fd = self.source.fd();
-                let len = bufs.iter().map(|b| b.len()).sum();
-                self.source.poll_transfer(cx, rill_core::Direction::Read, len, || {
-                    $crate::sys::recv_vectored(fd, bufs)
+                self.source.poll_transfer(cx, rill_core::Direction::Read, || {
+                    $read_vectored(fd, bufs)
                 })
             }
 
@@ -172,7 +177,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 self.source
-                    .poll_transfer(cx, rill_core::Direction::Write, buf.len(), || $crate::sys::send(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Write, || $crate::net::transfer::write(fd, buf))
             }
 
             fn poll_write_vectored_impl(
@@ -184,9 +189,8 @@ macro_rules! stream_io {
                     return std::task::Poll::Ready(Ok(0));
                 }
                 let fd = self.source.fd();
-                let len = bufs.iter().map(|b| b.len()).sum();
-                self.source.poll_transfer(cx, rill_core::Direction::Write, len, || {
-                    $crate::sys::send_vectored(fd, bufs)
+                self.source.poll_transfer(cx, rill_core::Direction::Write, || {
+                    $crate::net::transfer::write_vectored(fd, bufs)
                 })
             }
         }

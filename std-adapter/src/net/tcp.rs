@@ -226,7 +226,11 @@ pub struct TcpStream {
     source: IoSource<std::net::TcpStream>,
 }
 
-crate::net::stream_io!(TcpStream);
+crate::net::stream_io!(
+    TcpStream,
+    crate::net::transfer::read,
+    crate::net::transfer::read_vectored
+);
 
 impl TcpStream {
     /// Connects to `addr`, trying each resolved address in turn; the error of the last one is

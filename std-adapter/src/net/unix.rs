@@ -137,7 +137,11 @@ pub struct UnixStream {
     source: IoSource<std::os::unix::net::UnixStream>,
 }
 
-crate::net::stream_io!(UnixStream);
+crate::net::stream_io!(
+    UnixStream,
+    crate::net::transfer::read_unix,
+    crate::net::transfer::read_vectored_unix
+);
 
 impl UnixStream {
     /// Connects to the socket at `path`.

@@ -1,0 +1,125 @@
+//! Stream transfers, and exactly when a short one proves a direction drained (H19).
+//!
+//! The core's speculation gate skips the syscall of the next op in a direction it knows is not
+//! ready. A `WouldBlock` is proof. A *short* transfer (fewer bytes than offered) is proof only
+//! when the kernel stopped because it ran out of bytes (read) or buffer space (write), and a
+//! wrong "drained" on an edge-triggered backend is a hang: the edge that announced the rest was
+//! consumed already. So a stream transfer reports [`Outcome::Drained`](rill_core::Outcome) only
+//! when all of these hold, and [`Outcome::Done`](rill_core::Outcome) otherwise:
+//!
+//! | rule | why it is needed |
+//! |---|---|
+//! | the call was a plain `recv` / `readv` / `send` / `sendmsg` on a stream socket | a peek leaves the bytes queued, a datagram ends at its message boundary (those ops never report drained) |
+//! | the count is positive and below what the kernel was *offered*: the buffers of the first [`IOV_MAX`](crate::sys::IOV_MAX) iovecs, at most [`MAX_RW_COUNT`] bytes | `readv` / `sendmsg` see only the first `IOV_MAX` slices, and Linux caps one transfer at `MAX_RW_COUNT`: a capped count is not a short one |
+//! | a Unix stream read saw no ancillary-data boundary (`MSG_CTRUNC` clear) | a Unix stream read stops after a segment that carried descriptors or, with `SO_PASSCRED`, credentials, with more bytes queued behind it |
+//! | (in the core) the last event had no closed or error bit of the direction, and for reads no `PRIORITY` | data and EOF share an edge; a TCP read stops at the urgent mark with in-band bytes queued behind it (see `rill_core`'s `Slot::trusted`) |
+//!
+//! `SO_RCVLOWAT` needs no rule: a non-blocking read still returns every queued byte. Whatever
+//! slips past these rules costs at most one extra syscall, never a hang: an untrusted short
+//! transfer leaves the direction "unknown", so the next op tries its syscall, and a
+//! `WouldBlock` there re-arms the gate.
+
+use std::io::{self, IoSlice, IoSliceMut};
+use std::os::fd::RawFd;
+
+use crate::sys;
+
+/// The most one `read` / `write` / `readv` / `sendmsg` moves on Linux (`INT_MAX` rounded down to
+/// a page). Other systems cap at `INT_MAX` or more, so this bound is safe everywhere: a count at
+/// or above it is never read as short.
+pub(crate) const MAX_RW_COUNT: usize = 0x7fff_f000;
+
+/// The count of one stream syscall and whether it proves the direction drained (or full).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Transfer {
+    /// Bytes moved.
+    pub(crate) n: usize,
+    /// A trusted short transfer: the next op may park without a syscall.
+    pub(crate) drained: bool,
+}
+
+impl Transfer {
+    /// `n` bytes moved of `offered` handed to the kernel.
+    fn of(n: usize, offered: usize) -> Transfer {
+        Transfer {
+            n,
+            drained: n > 0 && n < offered.min(MAX_RW_COUNT),
+        }
+    }
+
+    /// `n` bytes moved, proving nothing about the direction.
+    fn unproven(n: usize) -> Transfer {
+        Transfer { n, drained: false }
+    }
+}
+
+/// The bytes a vectored call offers the kernel: the first `IOV_MAX` buffers.
+fn offered<T: std::ops::Deref<Target = [u8]>>(bufs: &[T]) -> usize {
+    bufs.iter().take(sys::IOV_MAX).map(|b| b.len()).sum()
+}
+
+/// A read that trusts its short counts (TCP).
+pub(crate) fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<Transfer> {
+    let len = buf.len();
+    sys::recv(fd, buf).map(|n| Transfer::of(n, len))
+}
+
+/// A vectored read that trusts its short counts (TCP).
+pub(crate) fn read_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<Transfer> {
+    let len = offered(bufs);
+    sys::recv_vectored(fd, bufs).map(|n| Transfer::of(n, len))
+}
+
+/// A Unix stream read: `recvmsg`, so an ancillary-data boundary shows as `MSG_CTRUNC`.
+pub(crate) fn read_unix(fd: RawFd, buf: &mut [u8]) -> io::Result<Transfer> {
+    read_vectored_unix(fd, &mut [IoSliceMut::new(buf)])
+}
+
+/// A vectored Unix stream read (see [`read_unix`]).
+pub(crate) fn read_vectored_unix(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<Transfer> {
+    let len = offered(bufs);
+    let (n, flags) = sys::recvmsg(fd, bufs)?;
+    Ok(if flags & libc::MSG_CTRUNC != 0 {
+        Transfer::unproven(n)
+    } else {
+        Transfer::of(n, len)
+    })
+}
+
+/// A write (any stream socket): a short count means the send buffer is full.
+pub(crate) fn write(fd: RawFd, buf: &[u8]) -> io::Result<Transfer> {
+    sys::send(fd, buf).map(|n| Transfer::of(n, buf.len()))
+}
+
+/// A vectored write (any stream socket).
+pub(crate) fn write_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<Transfer> {
+    let len = offered(bufs);
+    sys::send_vectored(fd, bufs).map(|n| Transfer::of(n, len))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn short_is_drained_only_below_what_was_offered() {
+        assert!(Transfer::of(3, 64).drained);
+        assert!(!Transfer::of(64, 64).drained);
+        assert!(!Transfer::of(0, 64).drained, "EOF is not drained");
+        assert!(!Transfer::unproven(3).drained);
+    }
+
+    #[test]
+    fn a_capped_transfer_is_not_short() {
+        assert!(!Transfer::of(MAX_RW_COUNT, usize::MAX).drained);
+        assert!(Transfer::of(MAX_RW_COUNT - 1, usize::MAX).drained);
+    }
+
+    #[test]
+    fn only_the_first_iov_max_buffers_are_offered() {
+        let bytes = vec![0u8; 2 * sys::IOV_MAX];
+        let slices: Vec<IoSlice<'_>> = bytes.chunks(1).map(IoSlice::new).collect();
+        assert_eq!(offered(&slices), sys::IOV_MAX);
+        assert!(!Transfer::of(sys::IOV_MAX, offered(&slices)).drained);
+    }
+}

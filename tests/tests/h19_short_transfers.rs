@@ -1,0 +1,167 @@
+//! H19: a short transfer taken as proof of "drained" while bytes remain. Each case makes the
+//! kernel stop a transfer short for a reason other than an empty (or full) socket, after the
+//! edge that announced the bytes was consumed, then checks that the next op still completes.
+//! Without the rule in `std-adapter/src/net/transfer.rs` (and the core's `Slot::trusted`) the
+//! second op parks forever on the edge-triggered backend; every backend runs every case.
+
+use std::io::{IoSlice, IoSliceMut, Read, Write};
+use std::net::{TcpListener as StdListener, TcpStream as StdStream};
+use std::os::fd::AsRawFd;
+use std::os::unix::net::UnixStream as StdUnix;
+use std::time::Duration;
+
+use rill::{TcpStream, UnixStream};
+use rill_tests::{per_backend, run};
+
+/// How long an op that should complete at once may take before the case fails as a hang.
+const HANG: Duration = Duration::from_secs(10);
+
+/// A connected TCP pair: a rill stream and its blocking std peer.
+fn tcp_pair() -> (TcpStream, StdStream) {
+    let listener = StdListener::bind("127.0.0.1:0").unwrap();
+    let peer = StdStream::connect(listener.local_addr().unwrap()).unwrap();
+    let (ours, _) = listener.accept().unwrap();
+    (TcpStream::from_std(ours).unwrap(), peer)
+}
+
+/// Lets spawned tasks run until they park.
+async fn settle() {
+    for _ in 0..8 {
+        rill::yield_now().await;
+    }
+}
+
+/// `recv` stops at the TCP urgent mark: `abc` comes back short with `def` still queued.
+fn urgent_mark_strands_no_bytes(backend: &str) {
+    run(backend, 2, || async {
+        let (ours, peer) = tcp_pair();
+        let reader = rill::spawn(async move {
+            let mut buf = [0u8; 64];
+            let n = ours.read(&mut buf).await.unwrap();
+            let mut got = buf[..n].to_vec();
+            while got.len() < 6 {
+                match rill::timeout(HANG, ours.read(&mut buf)).await {
+                    Ok(n) => got.extend_from_slice(&buf[..n.unwrap()]),
+                    Err(_) => panic!("read hangs after {:?} with bytes queued", got),
+                }
+            }
+            got
+        });
+        settle().await; // the reader is parked: one edge will announce everything below
+        let fd = peer.as_raw_fd();
+        (&peer).write_all(b"abc").unwrap();
+        // SAFETY: a one-byte send from a valid buffer on an open socket.
+        let sent = unsafe { libc::send(fd, b"!".as_ptr().cast(), 1, libc::MSG_OOB) };
+        assert_eq!(sent, 1);
+        (&peer).write_all(b"def").unwrap();
+        assert_eq!(reader.await.unwrap(), b"abcdef");
+    });
+}
+
+/// `readv` takes at most `IOV_MAX` buffers: 2048 one-byte buffers read 1024 bytes, which is not
+/// "short" for what the kernel was offered.
+fn read_vectored_over_iov_max_strands_no_bytes(backend: &str) {
+    run(backend, 2, || async {
+        let (ours, mut peer) = tcp_pair();
+        let reader = rill::spawn(async move {
+            let mut one = [0u8; 1];
+            assert_eq!(ours.read(&mut one).await.unwrap(), 1); // parks, then takes 1 byte
+            let mut store = vec![0u8; 2048];
+            let n = {
+                let mut bufs: Vec<IoSliceMut<'_>> =
+                    store.chunks_mut(1).map(IoSliceMut::new).collect();
+                ours.read_vectored(&mut bufs).await.unwrap()
+            };
+            let mut rest = vec![0u8; 4096 - 1 - n];
+            match rill::timeout(HANG, ours.read_exact(&mut rest)).await {
+                Ok(r) => r.unwrap(),
+                Err(_) => panic!("read hangs after a capped readv of {n} bytes"),
+            }
+            n
+        });
+        settle().await;
+        peer.write_all(&[7u8; 4096]).unwrap();
+        assert_eq!(reader.await.unwrap(), 1024);
+    });
+}
+
+/// `sendmsg` takes at most `IOV_MAX` slices: a capped vectored write is not a full socket.
+fn write_vectored_over_iov_max_does_not_wait_for_space(backend: &str) {
+    run(backend, 2, || async {
+        let (ours, mut peer) = tcp_pair();
+        let bytes = vec![1u8; 2048];
+        let slices: Vec<IoSlice<'_>> = bytes.chunks(1).map(IoSlice::new).collect();
+        // Let the loop wait once, so the "writable" edge of the fresh registration is consumed
+        // and no later edge will come on its own.
+        rill::sleep(Duration::from_millis(20)).await;
+        let n = ours.write_vectored(&slices).await.unwrap();
+        assert_eq!(n, 1024, "sendmsg takes the first IOV_MAX slices");
+        match rill::timeout(HANG, ours.write_all(&bytes[n..])).await {
+            Ok(r) => r.unwrap(),
+            Err(_) => panic!("write waits for buffer space after a capped sendmsg"),
+        }
+        let mut back = vec![0u8; 2048];
+        peer.read_exact(&mut back).unwrap();
+        assert_eq!(back, bytes);
+    });
+}
+
+/// Sends `data` with one descriptor attached (`SCM_RIGHTS`).
+fn send_with_fd(sock: &StdUnix, data: &[u8], fd: i32) {
+    let mut iov = libc::iovec {
+        iov_base: data.as_ptr() as *mut _,
+        iov_len: data.len(),
+    };
+    // SAFETY: CMSG_SPACE is a pure size computation.
+    let space = unsafe { libc::CMSG_SPACE(std::mem::size_of::<i32>() as u32) } as usize;
+    let mut control = vec![0u8; space];
+    // SAFETY: an all-zero msghdr is valid; every pointer set below outlives the sendmsg call,
+    // and the control buffer is CMSG_SPACE(one int) bytes, as CMSG_FIRSTHDR/CMSG_DATA expect.
+    unsafe {
+        let mut msg: libc::msghdr = std::mem::zeroed();
+        msg.msg_iov = &mut iov;
+        msg.msg_iovlen = 1;
+        msg.msg_control = control.as_mut_ptr().cast();
+        msg.msg_controllen = space as _;
+        let cmsg = libc::CMSG_FIRSTHDR(&msg);
+        (*cmsg).cmsg_level = libc::SOL_SOCKET;
+        (*cmsg).cmsg_type = libc::SCM_RIGHTS;
+        (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<i32>() as u32) as _;
+        std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<i32>(), fd);
+        assert_eq!(
+            libc::sendmsg(sock.as_raw_fd(), &msg, 0),
+            data.len() as isize
+        );
+    }
+}
+
+/// A Unix stream read stops after a segment that carried descriptors, with bytes behind it.
+fn unix_ancillary_boundary_strands_no_bytes(backend: &str) {
+    run(backend, 2, || async {
+        let (ours, peer) = StdUnix::pair().unwrap();
+        let ours = UnixStream::from_std(ours).unwrap();
+        let reader = rill::spawn(async move {
+            let mut buf = [0u8; 64];
+            let mut got = Vec::new();
+            while got.len() < 6 {
+                match rill::timeout(HANG, ours.read(&mut buf)).await {
+                    Ok(n) => got.extend_from_slice(&buf[..n.unwrap()]),
+                    Err(_) => panic!("read hangs after {:?} with bytes queued", got),
+                }
+            }
+            got
+        });
+        settle().await;
+        let (carried, _keep) = StdUnix::pair().unwrap();
+        send_with_fd(&peer, b"abc", carried.as_raw_fd());
+        (&peer).write_all(b"def").unwrap();
+        assert_eq!(reader.await.unwrap(), b"abcdef");
+    });
+}
+
+per_backend!(
+    urgent_mark_strands_no_bytes,
+    read_vectored_over_iov_max_strands_no_bytes,
+    write_vectored_over_iov_max_does_not_wait_for_space,
+    unix_ancillary_boundary_strands_no_bytes,
+);
