@@ -240,7 +240,7 @@ impl TaskTable {
 }
 
 /// Runtime state owned by the runtime thread.
-pub(crate) struct Local {
+pub struct Local {
     shared: Arc<Shared>,
     run_queue: RefCell<VecDeque<u64>>,
     tasks: RefCell<TaskTable>,

@@ -63,6 +63,14 @@
 //! ([`LoopGroup::shared`]) torn down when its last user releases it. The [`multi`] module docs
 //! give the design and what runs where in full.
 //!
+//! **Sockets stay on their loop.** A socket, a [`Sleep`] and any future holding one are `!Send`
+//! (the I/O path takes no lock). When the compiler says ``Rc<UseIntoStdThenHandleSpawnWith>`
+//! cannot be sent between threads safely``, it means: build the socket where it will live, inside
+//! a [`Handle::spawn_with`] closure, or move it with `into_std()` and, on the target loop,
+//! `from_std()`. [`thread_bound`] explains it with both patterns. A socket polled by another
+//! runtime, or outside any, fails with an error that says so (it never parks where nobody
+//! drives it); I/O, [`spawn`] or a timer outside a runtime fails with one naming the fix.
+//!
 //! ## How I/O runs: speculation and the inline budget
 //!
 //! Every read, write, accept and connect is an op in the core. A new op first *tries the
@@ -128,6 +136,7 @@ mod poller;
 mod runtime;
 mod sys;
 mod task;
+pub mod thread_bound;
 mod time;
 mod timers;
 

@@ -478,7 +478,11 @@ where
 }
 
 pub(crate) fn no_runtime() -> io::Error {
-    io::Error::other("no rill runtime is running on this thread (call inside Runtime::block_on)")
+    io::Error::other(
+        "no rill runtime is running on this thread: call this inside Runtime::block_on or a task \
+         it runs; from another thread, use Handle::spawn_with, whose closure runs on the \
+         runtime's loop (see rill::thread_bound)",
+    )
 }
 
 /// Spawns a task onto the runtime driving this thread.

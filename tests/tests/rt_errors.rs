@@ -35,6 +35,10 @@ fn sockets_outside_a_runtime_are_an_error() {
     assert!(err.to_string().contains("no rill runtime"), "{err}");
     let err = UdpSocket::bind("127.0.0.1:0").unwrap_err();
     assert!(err.to_string().contains("no rill runtime"), "{err}");
+    // The message names the fix, and so does the one of a spawn outside a runtime.
+    assert!(err.to_string().contains("Handle::spawn_with"), "{err}");
+    let err = rill::try_spawn(async {}).unwrap_err();
+    assert!(err.to_string().contains("Handle::spawn_with"), "{err}");
 }
 
 #[test]
