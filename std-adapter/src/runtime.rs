@@ -379,7 +379,8 @@ impl Handle {
     }
 
     /// Like [`Handle::spawn_with`], on loop `worker` (`0 .. worker_count()`); an
-    /// `InvalidInput` error for a loop that does not exist.
+    /// `InvalidInput` error for a loop that does not exist, an `Other` error for a loop whose
+    /// thread ended while the rest of the runtime runs.
     pub fn spawn_on<M, F>(&self, worker: usize, make: M) -> io::Result<JoinHandle<F::Output>>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -408,7 +409,8 @@ impl Handle {
 
     /// Runs `make` on the runtime thread and spawns the future it returns, which need not be
     /// `Send`: the way to start I/O (sockets are bound to their runtime) from another thread.
-    /// With worker threads, the task goes to the least-loaded loop and `make` runs there. `make` runs as part of the task: a panic in it is that task's panic
+    /// With worker threads, the task goes to the least-loaded loop still running and `make`
+    /// runs there. `make` runs as part of the task: a panic in it is that task's panic
     /// ([`crate::JoinError::is_panic`]), never the loop's.
     pub fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
     where

@@ -156,7 +156,8 @@ impl LoopGroup {
 
     /// Runs `make` on loop `i` and spawns the future it returns there (the future need not be
     /// `Send`: sockets it creates belong to loop `i`). An `InvalidInput` error when
-    /// `i >= len()`.
+    /// `i >= len()`, an `Other` error when loop `i` stopped (its thread ended) while the group
+    /// runs.
     pub fn spawn_on<M, F>(&self, i: usize, make: M) -> io::Result<JoinHandle<F::Output>>
     where
         M: FnOnce() -> F + Send + 'static,
