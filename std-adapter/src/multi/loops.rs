@@ -187,6 +187,11 @@ impl LoopGroup {
     /// balancing option is `SO_REUSEPORT_LB` (used there). Elsewhere (macOS) `SO_REUSEPORT`
     /// allows the shared bind but may not balance; correctness does not depend on it. Any
     /// process of the same user may join a `SO_REUSEPORT` group on that port.
+    ///
+    /// A loop that is full (`Builder::max_io` objects registered, or a descriptor beyond the
+    /// select backend's `FD_SETSIZE`) sheds the connection it just accepted (closes it), backs
+    /// off and keeps accepting: the listener stays open, and clients are served again once
+    /// connections close (see [`TcpListener::accept`]).
     pub fn listen_reuseport<A, S, F>(&self, addr: A, serve: S) -> io::Result<ReuseportServer>
     where
         A: ToSocketAddrs,
@@ -213,7 +218,12 @@ impl LoopGroup {
             let task = self.spawn_on(i, move || async move {
                 let listener = TcpListener::from_std(std_listener)?;
                 loop {
-                    let (stream, peer) = listener.accept().await?;
+                    let (stream, peer) = match listener.accept().await {
+                        Ok(conn) => conn,
+                        // One connection shed (this loop is full): back-pressure, keep going.
+                        Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+                        Err(e) => return Err(e),
+                    };
                     accepted[i].fetch_add(1, Ordering::Relaxed);
                     crate::spawn(serve(stream, peer));
                 }
