@@ -344,7 +344,44 @@ fn joiner_waker_panic(backend: &str) {
     assert_eq!(wait(task).unwrap(), 1);
 }
 
+/// `listen_reuseport`'s `serve` closure is user code run by the acceptor: a panic in it drops
+/// that one connection, and the acceptor goes on serving the next.
+fn reuseport_serve_panic(backend: &str) {
+    let group = LoopGroup::with_builder(1, &builder(backend)).unwrap();
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let server = group
+        .listen_reuseport("127.0.0.1:0", move |stream, _| {
+            if c.fetch_add(1, Ordering::SeqCst) == 0 {
+                panic!("serve failed");
+            }
+            async move {
+                let mut buf = [0u8; 4];
+                if stream.read_exact(&mut buf).await.is_ok() {
+                    let _ = stream.write_all(&buf).await;
+                }
+            }
+        })
+        .unwrap();
+    let addr = server.local_addr();
+    wait(async move {
+        // The first connection is dropped unserved (the panic), the second is served.
+        let first = TcpStream::connect(addr).await.unwrap();
+        let mut buf = [0u8; 4];
+        let _ = first.write_all(b"ping").await;
+        assert!(matches!(first.read(&mut buf).await, Ok(0) | Err(_)));
+        let second = TcpStream::connect(addr)
+            .await
+            .expect("the acceptor stopped after the panic");
+        second.write_all(b"ping").await.unwrap();
+        second.read_exact(&mut buf).await.unwrap();
+        assert_eq!(&buf, b"ping");
+    });
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+}
+
 per_backend!(
+    reuseport_serve_panic,
     make_panic_on_single_loop_handle,
     make_panic_on_group_loop_handle,
     drop_panic_on_abort,

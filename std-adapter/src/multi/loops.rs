@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -12,6 +13,7 @@ use rill_core::sync::WorkCount;
 
 use super::pool::{close, start_loops, PoolInner};
 use super::worker::Worker;
+use crate::task;
 use crate::{Builder, Handle, JoinHandle, TcpListener, TcpStream};
 
 /// The process-wide group behind [`LoopGroup::shared`].
@@ -191,7 +193,8 @@ impl LoopGroup {
     /// A loop that is full (`Builder::max_io` objects registered, or a descriptor beyond the
     /// select backend's `FD_SETSIZE`) sheds the connection it just accepted (closes it), backs
     /// off and keeps accepting: the listener stays open, and clients are served again once
-    /// connections close (see [`TcpListener::accept`]).
+    /// connections close (see [`TcpListener::accept`]). A panic in `serve` itself (before its
+    /// future exists) drops that one connection; the acceptor goes on.
     pub fn listen_reuseport<A, S, F>(&self, addr: A, serve: S) -> io::Result<ReuseportServer>
     where
         A: ToSocketAddrs,
@@ -225,7 +228,12 @@ impl LoopGroup {
                         Err(e) => return Err(e),
                     };
                     accepted[i].fetch_add(1, Ordering::Relaxed);
-                    crate::spawn(serve(stream, peer));
+                    // `serve` is user code run by the acceptor: its panic drops that
+                    // connection, never the listener.
+                    match panic::catch_unwind(AssertUnwindSafe(|| serve(stream, peer))) {
+                        Ok(future) => drop(crate::spawn(future)),
+                        Err(payload) => task::discard(payload),
+                    }
                 }
             })?;
             acceptors.push(task);
