@@ -111,12 +111,21 @@ async fn serve_connection(stream: TcpStream) -> std::io::Result<u64> {
     }
 }
 
-/// Accepts forever (or until `limit` connections were served, for the demo).
+/// Accepts forever (or until `limit` connections were served, for the demo). A connection the
+/// runtime had no room for (`ConnectionAborted`: it was closed unserved) is back-pressure, not
+/// the end of the listener: keep accepting (accept itself backs off first).
 async fn serve(listener: TcpListener, limit: Option<usize>) -> std::io::Result<()> {
     let mut accepted = 0;
     let mut tasks = Vec::new();
     while limit.map_or(true, |l| accepted < l) {
-        let (stream, peer) = listener.accept().await?;
+        let (stream, peer) = match listener.accept().await {
+            Ok(conn) => conn,
+            Err(e) if e.kind() == std::io::ErrorKind::ConnectionAborted => {
+                eprintln!("echo: {e}");
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
         accepted += 1;
         let task = rill::spawn(async move {
             if let Err(e) = serve_connection(stream).await {

@@ -226,7 +226,13 @@ fn run(addr: &str, backend: Backend, budget: u32) -> Result<(), String> {
                 Ok((stream, _)) => {
                     rill::spawn(serve(stream));
                 }
-                Err(e) => eprintln!("http_hello: accept: {e}"),
+                // No room for that connection (it was closed unserved): back-pressure; accept
+                // backs off before the next one, so this does not spin.
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionAborted => {
+                    eprintln!("http_hello: accept: {e}");
+                }
+                // Anything else is fatal for the listener: retrying would spin.
+                Err(e) => return Err(format!("accept: {e}")),
             }
         }
     })

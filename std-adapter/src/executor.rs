@@ -13,11 +13,16 @@
 //! the driver once: take remote work, ask the OS for events (blocking only when no task is
 //! runnable, for at most the time to the next timer), feed them to the reactor, and wake the
 //! tasks whose ops are ready or whose timers expired.
+//!
+//! No user panic unwinds this loop (H21): task bodies contain every panic of the code they run
+//! (see the `task` module), the loop ends a task by polling its body once more (abort,
+//! shutdown) instead of dropping it, and wakers collected by the driver are woken contained.
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
+use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -112,9 +117,20 @@ impl Shared {
         self.interrupt();
     }
 
-    /// True once the runtime was dropped.
+    /// True once the runtime was dropped (or its loop thread ended).
     pub(crate) fn is_shut_down(&self) -> bool {
         self.shut_down.load(Ordering::Acquire)
+    }
+
+    /// Refuses every later spawn and wake (spawns answer "shut down") and hands back the spawns
+    /// not yet taken in. Idempotent. Called by the loop's shutdown, and by a loop thread's exit
+    /// guard however the thread ends, so spawns never wait forever on a loop that is gone.
+    pub(crate) fn close(&self) -> Vec<(Arc<Header>, RemoteSpawn)> {
+        self.shut_down.store(true, Ordering::Release);
+        let mut remote = self.lock();
+        remote.shut_down = true;
+        remote.wakes.clear();
+        std::mem::take(&mut remote.spawns)
     }
 }
 
@@ -301,7 +317,7 @@ impl Local {
             return task::shutdown_handle(header);
         }
         let (guard, handle) = task::join_pair(header.clone());
-        let body: LocalTask = Box::pin(task::task_body(future, guard));
+        let body: LocalTask = Box::pin(task::task_body(move || future, guard));
         let key = self.tasks.borrow_mut().insert(header.clone(), body);
         header.set_key(key);
         self.schedule_local(key);
@@ -313,18 +329,13 @@ impl Local {
         self.tasks.borrow().live
     }
 
-    /// Polls one task once.
+    /// Polls one task once. An aborted task is polled too: its body sees the abort and ends
+    /// itself, dropping the future where a panic in its `Drop` is caught.
     fn run_task(&self, key: u64) {
         let Some((header, mut future, waker)) = self.tasks.borrow_mut().take(key) else {
             return;
         };
         header.clear_scheduled();
-        if header.abort_requested() {
-            self.tasks.borrow_mut().remove(key);
-            header.mark_finished();
-            drop(future);
-            return;
-        }
         self.driver.borrow_mut().begin_dispatch();
         let mut cx = Context::from_waker(&waker);
         match future.as_mut().poll(&mut cx) {
@@ -351,6 +362,7 @@ impl Local {
         self.run_queue.borrow_mut().extend(wakes.drain(..));
         *self.spare_wakes.borrow_mut() = wakes;
         for (header, make) in spawns {
+            // Only builds the body: the user's `make` runs inside its first poll, contained.
             let future = make();
             let key = self.tasks.borrow_mut().insert(header.clone(), future);
             header.set_key(key);
@@ -414,24 +426,19 @@ impl Local {
         if self.shut_down.replace(true) {
             return;
         }
-        self.shared.shut_down.store(true, Ordering::Release);
-        let spawns = {
-            let mut remote = self.shared.lock();
-            remote.shut_down = true;
-            remote.wakes.clear();
-            std::mem::take(&mut remote.spawns)
-        };
-        // Drop futures with the runtime current, so their drop code (I/O cancellation) finds it.
+        let spawns = self.shared.close();
+        // End tasks with the runtime current, so their drop code (I/O cancellation) finds it.
         let _enter = context::enter(self.clone());
-        drop(spawns);
+        for (header, make) in spawns {
+            end_task(&header, Some(make()));
+        }
         loop {
             let drained = self.tasks.borrow_mut().drain();
             if drained.is_empty() {
                 break;
             }
             for (header, future) in drained {
-                header.mark_finished();
-                drop(future);
+                end_task(&header, future);
             }
         }
         self.run_queue.borrow_mut().clear();
@@ -450,9 +457,17 @@ impl Local {
             *self.to_wake.borrow_mut() = wakers;
             return;
         }
-        for w in wakers.drain(..) {
-            w.wake();
+        // A waker is user code: one that panics is discarded, the rest are still woken (one
+        // `catch_unwind` per batch, re-entered only after a panic).
+        let mut pending = wakers.drain(..);
+        while let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| {
+            for w in pending.by_ref() {
+                w.wake();
+            }
+        })) {
+            task::discard(payload);
         }
+        drop(pending);
         // Keep the allocation for the next turn (unless a wake refilled the list meanwhile).
         let mut slot = self.to_wake.borrow_mut();
         if slot.is_empty() {
@@ -472,4 +487,19 @@ impl Local {
         self.wake_collected();
         r
     }
+}
+
+/// Ends a task at shutdown: its body, polled once more, sees the shutdown and drops its future
+/// itself (a panic in that `Drop` is the task's panic), then publishes the outcome. Wakes are
+/// no-ops from here on. `None`: the body was out for polling (it is never put back).
+fn end_task(header: &Arc<Header>, body: Option<LocalTask>) {
+    header.mark_finished();
+    let Some(mut body) = body else {
+        return;
+    };
+    let waker = Waker::from(header.clone());
+    let mut cx = Context::from_waker(&waker);
+    // The body contains every panic of the user code it runs; a ready body holds nothing more.
+    let _ = body.as_mut().poll(&mut cx);
+    task::discard(body);
 }

@@ -379,7 +379,8 @@ impl Handle {
     }
 
     /// Like [`Handle::spawn_with`], on loop `worker` (`0 .. worker_count()`); an
-    /// `InvalidInput` error for a loop that does not exist.
+    /// `InvalidInput` error for a loop that does not exist, an `Other` error for a loop whose
+    /// thread ended while the rest of the runtime runs.
     pub fn spawn_on<M, F>(&self, worker: usize, make: M) -> io::Result<JoinHandle<F::Output>>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -408,7 +409,9 @@ impl Handle {
 
     /// Runs `make` on the runtime thread and spawns the future it returns, which need not be
     /// `Send`: the way to start I/O (sockets are bound to their runtime) from another thread.
-    /// With worker threads, the task goes to the least-loaded loop and `make` runs there.
+    /// With worker threads, the task goes to the least-loaded loop still running and `make`
+    /// runs there. `make` runs as part of the task: a panic in it is that task's panic
+    /// ([`crate::JoinError::is_panic`]), never the loop's.
     pub fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -468,11 +471,14 @@ where
         return task::shutdown_handle(header);
     }
     let (guard, handle) = task::join_pair(header.clone());
+    // The loop only builds the body from this closure; `make` itself runs inside the body's
+    // first poll, where a panic in it is caught as the task's panic (H21).
     let spawn: RemoteSpawn =
-        Box::new(move || -> LocalTask { Box::pin(task::task_body(make(), guard)) });
+        Box::new(move || -> LocalTask { Box::pin(task::task_body(make, guard)) });
     if let Err(spawn) = shared.push_spawn(header, spawn) {
-        // Dropping the closure drops the guard, which records "shutdown".
-        drop(spawn);
+        // Dropping the closure drops the guard, which records "shutdown"; `make`'s captures
+        // are user code, dropped contained.
+        task::discard(spawn);
     }
     handle
 }

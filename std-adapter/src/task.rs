@@ -8,8 +8,30 @@
 //! from any other thread. The scheduled flag coalesces wakes: a task sits in a queue at most once.
 //!
 //! A task's output travels through a [`JoinCell`] shared with its [`JoinHandle`]. The spawned
-//! future is wrapped so that, whatever ends it (completion, panic, abort, runtime shutdown), the
-//! cell receives exactly one result and the joiner is woken.
+//! future is wrapped ([`task_body`]) so that, whatever ends it (completion, panic, abort, runtime
+//! shutdown), the cell receives exactly one result and the joiner is woken.
+//!
+//! # User panics end only their task (H21)
+//!
+//! Every piece of user code that runs on a loop thread runs inside `catch_unwind`, and a panic
+//! there ends that task alone (its [`JoinHandle`] yields [`JoinError::is_panic`]); the loop and
+//! every other task go on. The places, all in this file or in `executor.rs`:
+//!
+//! - the `make` closure of [`crate::Handle::spawn_with`]: called by the task body's first poll
+//!   (never while the loop takes a batch of spawns in), caught like a poll;
+//! - the task's poll;
+//! - the future's `Drop`, whatever ends the task: completion, a panic in its poll, an abort, or
+//!   runtime shutdown. The executor never drops a live body: it polls it once more, and the body
+//!   sees the abort / shutdown, drops the future itself under `catch_unwind` and publishes the
+//!   outcome (a panic in that drop is the task's panic; a second panic's payload is discarded);
+//! - the `Drop` of an output (or panic payload) nobody will take: the join cell is released, and
+//!   a value replaced or left in it is dropped, under `catch_unwind` ([`discard`]);
+//! - the joiner's waker, woken (and dropped) when the task ends;
+//! - wakers the driver collected (I/O readiness, timers), woken by the loop between tasks
+//!   (`executor.rs`, `Local::wake_collected`): a panicking waker is discarded, the rest are
+//!   still woken.
+//!
+//! Only the `block_on` future's own panic propagates, to the caller of `block_on`.
 
 use std::any::Any;
 use std::fmt;
@@ -132,7 +154,9 @@ impl JoinError {
     pub fn is_shutdown(&self) -> bool {
         matches!(self.repr, JoinErrorRepr::Shutdown)
     }
-    /// True when the task panicked.
+    /// True when the task panicked: in its poll, in the `make` closure of
+    /// [`crate::Handle::spawn_with`], or in its future's `Drop` (at completion, on abort, or at
+    /// shutdown). Such a panic ends that task only; its loop and other tasks go on.
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, JoinErrorRepr::Panicked(_))
     }
@@ -189,23 +213,36 @@ enum JoinInner<T> {
 }
 
 impl<T> JoinCell<T> {
+    /// Publishes `result` (the first one wins) and wakes the joiner. Runs on the loop thread:
+    /// the joiner's waker and a refused result are user code, run contained ([`discard`]).
     fn complete(&self, result: Result<T, JoinError>) {
-        let waker = {
+        let (waker, refused) = {
             let mut inner = match self.inner.lock() {
                 Ok(g) => g,
                 Err(p) => p.into_inner(),
             };
             match std::mem::replace(&mut *inner, JoinInner::Done(result)) {
-                JoinInner::Running(w) => w,
+                JoinInner::Running(w) => (w, None),
                 // Already completed: keep the first result (exactly one completion).
-                other => {
-                    *inner = other;
-                    None
-                }
+                other => (None, Some(std::mem::replace(&mut *inner, other))),
             }
         };
+        discard(refused);
         if let Some(w) = waker {
-            w.wake();
+            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| w.wake())) {
+                discard(payload);
+            }
+        }
+    }
+}
+
+/// Drops `value` on a loop thread, containing a panic of its `Drop` (the value is user code: a
+/// task's output, future or waker). A panic is discarded, and so is its payload, contained the
+/// same way; a payload whose own drop panics again is leaked rather than unwinding the loop.
+pub(crate) fn discard<T>(value: T) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop(value))) {
+        if let Err(again) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+            std::mem::forget(again);
         }
     }
 }
@@ -222,7 +259,8 @@ pub struct JoinHandle<T> {
 impl<T> JoinHandle<T> {
     /// Requests that the task stop. The runtime drops its future at its next turn (dropping a
     /// future cancels any I/O it had in flight; see the crate docs). If the task already
-    /// finished, this does nothing: awaiting the handle still yields its output.
+    /// finished, this does nothing: awaiting the handle still yields its output. If the future
+    /// panics while being dropped, awaiting yields that panic ([`JoinError::is_panic`]).
     pub fn abort(&self) {
         self.header.abort.store(true, Ordering::Release);
         // Queue the task so the runtime notices; a finished task ignores wakes.
@@ -295,10 +333,24 @@ impl<T> Drop for CompletionGuard<T> {
 
 impl<T> CompletionGuard<T> {
     /// Publishes the task's result; the drop path then has nothing left to do. (Dropping, not
-    /// forgetting, the guard matters: its header holds the runtime's shared state.)
+    /// forgetting, the guard matters: its header holds the runtime's shared state.) When the
+    /// joiner is gone, releasing the cell drops the output here, contained.
     fn finish(mut self, result: Result<T, JoinError>) {
         if let Some(cell) = self.cell.take() {
             cell.complete(result);
+            discard(cell);
+        }
+    }
+
+    /// Why the task must end without being polled again, if it must: an abort was requested,
+    /// or the runtime is shutting down (it then polls each task once more, to end it).
+    fn ending(&self) -> Option<JoinErrorRepr> {
+        if self.header.abort_requested() {
+            Some(JoinErrorRepr::Cancelled)
+        } else if self.header.shared.is_shut_down() {
+            Some(JoinErrorRepr::Shutdown)
+        } else {
+            None
         }
     }
 }
@@ -316,12 +368,36 @@ pub(crate) fn join_pair<T>(header: Arc<Header>) -> (CompletionGuard<T>, JoinHand
     (guard, JoinHandle { header, cell })
 }
 
-/// Wraps a user future into a task body: runs it, catches a panic, publishes the result
-/// through `guard`. If the body is dropped first, the guard publishes "aborted" or "shutdown".
-pub(crate) async fn task_body<F: Future>(future: F, guard: CompletionGuard<F::Output>) {
-    let mut future = std::pin::pin!(future);
+/// The body of every task: calls `make` and polls the future it returns, catching a panic in
+/// either; ends the task when an abort was requested or the runtime shuts down (checked before
+/// every poll); drops the future itself, catching a panic of its `Drop`; publishes exactly one
+/// result through `guard`.
+///
+/// The executor must poll a body until it is ready rather than drop it: dropping a body that
+/// was started drops the user's future outside `catch_unwind` (the guard then publishes
+/// "aborted" or "shutdown"); that is the fallback for a body that can never be polled again.
+pub(crate) async fn task_body<M, F>(make: M, guard: CompletionGuard<F::Output>)
+where
+    M: FnOnce() -> F,
+    F: Future,
+{
+    let mut make = Some(make);
+    let mut future = std::pin::pin!(None::<F>);
     let result = std::future::poll_fn(|cx| {
-        match panic::catch_unwind(AssertUnwindSafe(|| future.as_mut().poll(cx))) {
+        if let Some(repr) = guard.ending() {
+            return Poll::Ready(Err(JoinError { repr }));
+        }
+        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+            if let Some(make) = make.take() {
+                future.set(Some(make()));
+            }
+            match future.as_mut().as_pin_mut() {
+                Some(f) => f.poll(cx),
+                // Unreachable: `make` ran above, and a ready body is not polled again.
+                None => Poll::Pending,
+            }
+        }));
+        match polled {
             Ok(Poll::Pending) => Poll::Pending,
             Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
             Err(payload) => Poll::Ready(Err(JoinError {
@@ -330,6 +406,32 @@ pub(crate) async fn task_body<F: Future>(future: F, guard: CompletionGuard<F::Ou
         }
     })
     .await;
+    // The future (or, if it never started, `make`) is dropped here, where its `Drop` is caught:
+    // a panic there is the task's panic unless it already had one.
+    let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
+        future.set(None);
+        drop(make.take());
+    }));
+    let result = match (dropped, result) {
+        (Ok(()), result) => result,
+        (
+            Err(payload),
+            Err(JoinError {
+                repr: JoinErrorRepr::Panicked(first),
+            }),
+        ) => {
+            discard(payload);
+            Err(JoinError {
+                repr: JoinErrorRepr::Panicked(first),
+            })
+        }
+        (Err(payload), other) => {
+            discard(other);
+            Err(JoinError {
+                repr: JoinErrorRepr::Panicked(payload),
+            })
+        }
+    };
     guard.finish(result);
 }
 

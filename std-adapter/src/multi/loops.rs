@@ -5,6 +5,7 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::net::{SocketAddr, ToSocketAddrs};
+use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 
@@ -12,6 +13,7 @@ use rill_core::sync::WorkCount;
 
 use super::pool::{close, start_loops, PoolInner};
 use super::worker::Worker;
+use crate::task;
 use crate::{Builder, Handle, JoinHandle, TcpListener, TcpStream};
 
 /// The process-wide group behind [`LoopGroup::shared`].
@@ -156,7 +158,8 @@ impl LoopGroup {
 
     /// Runs `make` on loop `i` and spawns the future it returns there (the future need not be
     /// `Send`: sockets it creates belong to loop `i`). An `InvalidInput` error when
-    /// `i >= len()`.
+    /// `i >= len()`, an `Other` error when loop `i` stopped (its thread ended) while the group
+    /// runs.
     pub fn spawn_on<M, F>(&self, i: usize, make: M) -> io::Result<JoinHandle<F::Output>>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -186,6 +189,12 @@ impl LoopGroup {
     /// balancing option is `SO_REUSEPORT_LB` (used there). Elsewhere (macOS) `SO_REUSEPORT`
     /// allows the shared bind but may not balance; correctness does not depend on it. Any
     /// process of the same user may join a `SO_REUSEPORT` group on that port.
+    ///
+    /// A loop that is full (`Builder::max_io` objects registered, or a descriptor beyond the
+    /// select backend's `FD_SETSIZE`) sheds the connection it just accepted (closes it), backs
+    /// off and keeps accepting: the listener stays open, and clients are served again once
+    /// connections close (see [`TcpListener::accept`]). A panic in `serve` itself (before its
+    /// future exists) drops that one connection; the acceptor goes on.
     pub fn listen_reuseport<A, S, F>(&self, addr: A, serve: S) -> io::Result<ReuseportServer>
     where
         A: ToSocketAddrs,
@@ -212,9 +221,19 @@ impl LoopGroup {
             let task = self.spawn_on(i, move || async move {
                 let listener = TcpListener::from_std(std_listener)?;
                 loop {
-                    let (stream, peer) = listener.accept().await?;
+                    let (stream, peer) = match listener.accept().await {
+                        Ok(conn) => conn,
+                        // One connection shed (this loop is full): back-pressure, keep going.
+                        Err(e) if e.kind() == io::ErrorKind::ConnectionAborted => continue,
+                        Err(e) => return Err(e),
+                    };
                     accepted[i].fetch_add(1, Ordering::Relaxed);
-                    crate::spawn(serve(stream, peer));
+                    // `serve` is user code run by the acceptor: its panic drops that
+                    // connection, never the listener.
+                    match panic::catch_unwind(AssertUnwindSafe(|| serve(stream, peer))) {
+                        Ok(future) => drop(crate::spawn(future)),
+                        Err(payload) => task::discard(payload),
+                    }
                 }
             })?;
             acceptors.push(task);

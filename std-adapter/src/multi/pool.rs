@@ -1,6 +1,11 @@
 //! A set of loops seen from any thread: placement (least loaded, ties round-robin), the per-loop
 //! load counts, and the thread-local "which loop am I" that makes [`crate::Handle::try_current`]
 //! answer the whole set on every loop thread.
+//!
+//! Placement never chooses a loop that is gone. A user panic does not end a loop (H21, see the
+//! `task` module), but a loop can still stop on its own (its OS poller failed, its thread
+//! ended): its runtime then reads as shut down, [`PoolInner::spawn_with`] skips it whatever its
+//! load count says, and [`PoolInner::spawn_on`] naming it is an error.
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -71,20 +76,24 @@ pub(crate) fn current_pool_handle() -> Option<Handle> {
 }
 
 /// Picks a loop: the least loaded, scanning from `start` (so equal loads rotate). Pure: `load(i)`
-/// is loop `i`'s live-task count; `n` is at least 1.
-pub(crate) fn pick_least_loaded(start: usize, n: usize, load: impl Fn(usize) -> usize) -> usize {
+/// is loop `i`'s live-task count, or `None` for a loop that is gone (never picked); `None` when
+/// every loop is gone. `n` is at least 1.
+pub(crate) fn pick_least_loaded(
+    start: usize,
+    n: usize,
+    load: impl Fn(usize) -> Option<usize>,
+) -> Option<usize> {
     let start = start % n;
-    let mut best = start;
-    let mut best_load = load(start);
-    for k in 1..n {
+    let mut best: Option<(usize, usize)> = None;
+    for k in 0..n {
         let i = (start + k) % n;
-        let l = load(i);
-        if l < best_load {
-            best = i;
-            best_load = l;
+        if let Some(l) = load(i) {
+            if best.map_or(true, |(_, b)| l < b) {
+                best = Some((i, l));
+            }
         }
     }
-    best
+    best.map(|(i, _)| i)
 }
 
 /// One loop as the set sees it.
@@ -92,6 +101,18 @@ struct LoopRef {
     handle: Handle,
     shared: Arc<Shared>,
     load: Arc<WorkCount>,
+}
+
+impl LoopRef {
+    /// The loop's live-task count, or `None` once its runtime is gone (shut down, or its thread
+    /// ended): such a loop is never chosen.
+    fn load(&self) -> Option<usize> {
+        if self.shared.is_shut_down() {
+            None
+        } else {
+            Some(self.load.outstanding())
+        }
+    }
 }
 
 /// Counts one placed task on its loop until the task's future (or, if it never started, its
@@ -141,7 +162,8 @@ impl PoolInner {
         }
     }
 
-    /// Places `make` on the least-loaded loop.
+    /// Places `make` on the least-loaded loop that is still running. When none is (the set was
+    /// shut down), the handle answers [`crate::JoinError::is_shutdown`].
     pub(crate) fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -149,13 +171,15 @@ impl PoolInner {
         F::Output: Send + 'static,
     {
         let start = self.next.fetch_add(1, Ordering::Relaxed);
-        let i = pick_least_loaded(start, self.loops.len(), |i| {
-            self.loops[i].load.outstanding()
-        });
-        self.place(i, make)
+        let i = pick_least_loaded(start, self.loops.len(), |i| self.loops[i].load());
+        // Every loop gone: any of them answers "shut down".
+        self.place(i.unwrap_or(0), make)
     }
 
-    /// Places `make` on loop `i`, or errors (`InvalidInput`) when there is no such loop.
+    /// Places `make` on loop `i`, or errors: `InvalidInput` when there is no such loop, `Other`
+    /// when loop `i` has stopped while the set still runs (its thread ended). After the set was
+    /// shut down, the handle answers [`crate::JoinError::is_shutdown`] instead, as documented
+    /// for handles that outlive their runtime.
     pub(crate) fn spawn_on<M, F>(&self, i: usize, make: M) -> io::Result<JoinHandle<F::Output>>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -167,6 +191,11 @@ impl PoolInner {
                 io::ErrorKind::InvalidInput,
                 format!("no loop {i}: there are {}", self.loops.len()),
             ));
+        }
+        if !self.is_closed() && self.loops[i].load().is_none() {
+            return Err(io::Error::other(format!(
+                "rill: loop {i} has stopped (its thread ended); spawn on another loop"
+            )));
         }
         Ok(self.place(i, make))
     }
@@ -180,7 +209,8 @@ impl PoolInner {
         let l = &self.loops[i];
         let guard = LoadGuard::new(&l.load);
         // `make` runs inside the task's first poll (not while the loop takes the spawn in), so
-        // a panic in it is caught like any task panic instead of unwinding the loop.
+        // a panic in it is caught like any task panic instead of unwinding the loop. A loop that
+        // stopped since it was picked answers "shut down" through the handle, never silence.
         spawn_on_loop(&l.shared, move || async move {
             let _guard = guard;
             make().await
@@ -292,11 +322,19 @@ pub(crate) fn enter_loop_zero(pool: &RuntimePool) -> MemberGuard {
 
 #[cfg(test)]
 mod tests {
-    use super::pick_least_loaded;
+    use std::sync::atomic::{AtomicBool, AtomicUsize};
+    use std::sync::Arc;
+
+    use rill_core::sync::WorkCount;
+
+    use super::{pick_least_loaded, LoopRef, PoolInner};
+    use crate::Runtime;
 
     #[test]
     fn equal_loads_rotate_with_start() {
-        let picks: Vec<usize> = (0..8).map(|s| pick_least_loaded(s, 4, |_| 0)).collect();
+        let picks: Vec<usize> = (0..8)
+            .map(|s| pick_least_loaded(s, 4, |_| Some(0)).unwrap())
+            .collect();
         assert_eq!(picks, [0, 1, 2, 3, 0, 1, 2, 3]);
     }
 
@@ -304,14 +342,61 @@ mod tests {
     fn least_loaded_wins_whatever_the_start() {
         let loads = [5, 3, 9, 3];
         // Two loops tie at 3: the first met scanning from `start` wins.
-        assert_eq!(pick_least_loaded(0, 4, |i| loads[i]), 1);
-        assert_eq!(pick_least_loaded(2, 4, |i| loads[i]), 3);
-        assert_eq!(pick_least_loaded(3, 4, |i| loads[i]), 3);
-        assert_eq!(pick_least_loaded(1, 4, |i| loads[i]), 1);
+        let pick = |start| pick_least_loaded(start, 4, |i| Some(loads[i]));
+        assert_eq!(pick(0), Some(1));
+        assert_eq!(pick(2), Some(3));
+        assert_eq!(pick(3), Some(3));
+        assert_eq!(pick(1), Some(1));
     }
 
     #[test]
     fn one_loop_is_always_picked() {
-        assert_eq!(pick_least_loaded(usize::MAX, 1, |_| 7), 0);
+        assert_eq!(pick_least_loaded(usize::MAX, 1, |_| Some(7)), Some(0));
+    }
+
+    #[test]
+    fn a_gone_loop_is_never_picked_whatever_its_load() {
+        // Loop 1 is gone (its load reads 0, the least): every start picks a live loop.
+        let loads = [Some(4), None, Some(6)];
+        for start in 0..6 {
+            let i = pick_least_loaded(start, 3, |i| loads[i]).unwrap();
+            assert_ne!(i, 1, "start {start}");
+        }
+        assert_eq!(pick_least_loaded(0, 2, |_| None), None);
+    }
+
+    /// A set of two loops whose loop 1 stopped: ten placements all run on loop 0, and a spawn
+    /// naming loop 1 is an error.
+    #[test]
+    fn placement_skips_a_stopped_loop() {
+        let rt0 = Runtime::new().unwrap();
+        let rt1 = Runtime::new().unwrap();
+        let loops = [rt0.handle(), rt1.handle()]
+            .into_iter()
+            .map(|handle| LoopRef {
+                shared: handle.loop_shared().unwrap().clone(),
+                handle,
+                load: Arc::new(WorkCount::new()),
+            })
+            .collect();
+        let pool = PoolInner {
+            loops,
+            next: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+        };
+        drop(rt1); // loop 1 stops while the set runs
+        let spawns: Vec<_> = (0..10)
+            .map(|i| pool.spawn_with(move || async move { i }))
+            .collect();
+        let err = pool.spawn_on(1, || async {}).unwrap_err();
+        assert!(err.to_string().contains("loop 1 has stopped"), "{err}");
+        let done = rt0.block_on(async move {
+            let mut out = Vec::new();
+            for s in spawns {
+                out.push(s.await.unwrap());
+            }
+            out
+        });
+        assert_eq!(done, (0..10).collect::<Vec<_>>());
     }
 }

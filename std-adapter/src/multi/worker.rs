@@ -1,5 +1,7 @@
 //! One background loop: a thread that builds a single-threaded runtime, drives it until told to
-//! stop, then drops it (shutting it down on its own thread) and exits.
+//! stop, then drops it (shutting it down on its own thread) and exits. However the thread ends
+//! (told to stop, its poller failed, or a panic that escaped), the loop reads as shut down
+//! afterwards, so placement stops choosing it and spawns sent to it answer "shut down".
 
 use std::future::Future;
 use std::io;
@@ -9,7 +11,9 @@ use std::task::{Context, Poll, Waker};
 use std::thread;
 
 use super::pool::{MemberGuard, Membership};
-use crate::{Builder, Handle};
+use crate::executor::Shared;
+use crate::task;
+use crate::{Builder, Handle, Runtime};
 
 /// The stop request of one loop: a flag plus the waker of the loop's `block_on` future.
 #[derive(Default)]
@@ -60,6 +64,24 @@ impl Future for UntilStopped {
     }
 }
 
+/// Owns a loop thread's runtime. Dropped when the thread ends, normally or by unwinding: it
+/// shuts the runtime down, then closes the loop's remote queue in any case (if the shutdown
+/// itself did not finish), so no spawn waits on a loop that is gone.
+struct LoopThread {
+    rt: Option<Runtime>,
+    shared: Arc<Shared>,
+}
+
+impl Drop for LoopThread {
+    fn drop(&mut self) {
+        task::discard(self.rt.take());
+        for spawn in self.shared.close() {
+            // Dropping a spawn that never ran records "shut down" for its join handle.
+            task::discard(spawn);
+        }
+    }
+}
+
 /// A running loop thread.
 pub(crate) struct Worker {
     handle: Handle,
@@ -88,14 +110,25 @@ impl Worker {
                     return;
                 }
             };
+            let handle = rt.handle();
+            let Some(shared) = handle.loop_shared().cloned() else {
+                let _ = tx.send(Err(io::Error::other("rill: a loop must have one runtime")));
+                return;
+            };
+            let owner = LoopThread {
+                rt: Some(rt),
+                shared,
+            };
             let _member = MemberGuard::enter(membership, index);
-            if tx.send(Ok(rt.handle())).is_err() {
+            if tx.send(Ok(handle)).is_err() {
                 return;
             }
             // A poller failure ends the loop early; dropping the runtime then shuts it down,
-            // so tasks placed on it see "shut down" instead of hanging.
-            let _ = rt.try_block_on(until);
-            drop(rt);
+            // so tasks placed on it see "shut down" instead of hanging, and placement skips it.
+            if let Some(rt) = &owner.rt {
+                let _ = rt.try_block_on(until);
+            }
+            drop(owner);
         })?;
         match rx.recv() {
             Ok(Ok(handle)) => Ok(Worker {

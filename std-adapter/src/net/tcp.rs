@@ -6,6 +6,19 @@
 //! Accept uses `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)`; when the process is out of descriptors
 //! (`EMFILE` / `ENFILE`) it backs off with a timer (10 ms, doubling up to 1 s) instead of
 //! spinning, and resumes as soon as a retry succeeds (H17).
+//!
+//! # Accept errors: which are transient
+//!
+//! A full descriptor table is back-pressure, not a broken listener. When a connection was
+//! accepted but this runtime cannot take it (its table of `Builder::max_io` registered objects is
+//! full, or, on the select backend, the new descriptor is at or above `FD_SETSIZE`), accept
+//! *sheds* it: closes it at once, arms the same back-off as for `EMFILE` (the next accept waits
+//! first, so a loop that retries at once does not spin) and answers
+//! [`io::ErrorKind::ConnectionAborted`]. That kind is the one transient error accept returns: an
+//! accept loop continues on it. Every other error means the listener or its runtime is unusable.
+//! Per-connection OS errors (`ECONNABORTED`, `EPROTO`, `EPERM`, a peer gone before its address
+//! was read) and descriptor exhaustion are handled inside and never returned. The rule and
+//! the accept-loop pattern are in [`TcpListener::accept`]'s docs.
 
 use std::cell::Cell;
 use std::fmt;
@@ -33,6 +46,26 @@ fn is_fd_exhaustion(e: &io::Error) -> bool {
     matches!(
         e.raw_os_error(),
         Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM)
+    )
+}
+
+/// True when registering an accepted connection failed because this runtime is full: its
+/// descriptor table (`OutOfMemory`), the select backend's `FD_SETSIZE` bound (`InvalidInput`),
+/// or the OS poller's own limits (`ENOMEM`, `ENOSPC`). The connection is shed, the listener kept.
+fn is_capacity_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::OutOfMemory | io::ErrorKind::InvalidInput
+    ) || matches!(e.raw_os_error(), Some(libc::ENOMEM) | Some(libc::ENOSPC))
+}
+
+/// The transient error accept answers for a shed connection (see the module docs).
+fn shed(peer: SocketAddr, cause: &io::Error) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::ConnectionAborted,
+        format!(
+            "connection from {peer} closed unserved: {cause}; the listener is fine, accept again"
+        ),
     )
 }
 
@@ -97,13 +130,41 @@ impl TcpListener {
         self.source.get_ref().local_addr()
     }
 
-    /// How many times accept backed off because the process was out of descriptors.
+    /// How many times accept backed off: the process was out of descriptors, or a connection
+    /// was shed because this runtime was full (see the module docs).
     pub fn accept_backoffs(&self) -> u64 {
         self.backoffs.get()
     }
 
     /// Waits for and accepts one connection. Dropping the future before it completes accepts
     /// nothing: pending connections stay in the backlog.
+    ///
+    /// # Errors
+    ///
+    /// [`io::ErrorKind::ConnectionAborted`] is transient: one connection was accepted and closed
+    /// at once because this runtime could not register it (`Builder::max_io` objects already
+    /// registered, or a descriptor beyond the select backend's `FD_SETSIZE`); the next accept
+    /// backs off first, then goes on. Continue the accept loop on it. Any other error is fatal
+    /// for this listener (or its runtime). Per-connection OS errors (`ECONNABORTED`, `EPROTO`,
+    /// `EPERM`) and descriptor exhaustion (`EMFILE`, `ENFILE`: accept backs off and retries)
+    /// are handled inside and never returned. The accept loop:
+    ///
+    /// ```no_run
+    /// # async fn serve(listener: rill::TcpListener) -> std::io::Result<()> {
+    /// loop {
+    ///     match listener.accept().await {
+    ///         Ok((stream, _peer)) => {
+    ///             rill::spawn(async move {
+    ///                 let _ = stream.write_all(b"hello\n").await;
+    ///             });
+    ///         }
+    ///         // One connection was shed (this runtime is full); the listener is fine.
+    ///         Err(e) if e.kind() == std::io::ErrorKind::ConnectionAborted => continue,
+    ///         Err(e) => return Err(e),
+    ///     }
+    /// }
+    /// # }
+    /// ```
     pub fn accept(&self) -> Accept<'_> {
         Accept {
             listener: self,
@@ -111,7 +172,8 @@ impl TcpListener {
         }
     }
 
-    /// Polls for one connection (the `accept` future, without the future).
+    /// Polls for one connection (the `accept` future, without the future); the same errors as
+    /// [`TcpListener::accept`] (`ConnectionAborted` is transient).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         loop {
             if let Some(timer) = self.backoff_timer.take() {
@@ -127,28 +189,45 @@ impl TcpListener {
             match r {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok((fd, addr))) => {
-                    self.backoff.set(BACKOFF_START);
                     let std = std::net::TcpStream::from(fd);
-                    let addr = match addr {
-                        Some(a) => a,
-                        None => std.peer_addr()?,
+                    let addr = match addr.map_or_else(|| std.peer_addr(), Ok) {
+                        Ok(a) => a,
+                        // The peer is already gone (`ENOTCONN`): that connection only.
+                        Err(_) => continue,
                     };
-                    let stream = TcpStream {
-                        source: IoSource::new(std)?,
-                    };
-                    return Poll::Ready(Ok((stream, addr)));
+                    match IoSource::new(std) {
+                        Ok(source) => {
+                            self.backoff.set(BACKOFF_START);
+                            return Poll::Ready(Ok((TcpStream { source }, addr)));
+                        }
+                        // `IoSource::new` dropped (closed) the stream: it is shed.
+                        Err(e) if is_capacity_error(&e) => {
+                            self.arm_backoff()?;
+                            return Poll::Ready(Err(shed(addr, &e)));
+                        }
+                        Err(e) => return Poll::Ready(Err(e)),
+                    }
                 }
                 Poll::Ready(Err(e)) if is_fd_exhaustion(&e) => {
-                    let delay = self.backoff.get();
-                    self.backoff.set((delay * 2).min(BACKOFF_MAX));
-                    self.backoffs.set(self.backoffs.get() + 1);
-                    self.backoff_timer.set(Some(TimerHandle::after(delay)?));
+                    self.arm_backoff()?;
                     // Loop: poll the timer so it holds our waker.
                 }
                 Poll::Ready(Err(e)) if is_transient_accept_error(&e) => continue,
                 Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
             }
         }
+    }
+}
+
+impl TcpListener {
+    /// Arms the back-off timer (10 ms, doubling up to 1 s, reset by a connection taken in): the
+    /// next accept waits for it first.
+    fn arm_backoff(&self) -> io::Result<()> {
+        let delay = self.backoff.get();
+        self.backoff.set((delay * 2).min(BACKOFF_MAX));
+        self.backoffs.set(self.backoffs.get() + 1);
+        self.backoff_timer.set(Some(TimerHandle::after(delay)?));
+        Ok(())
     }
 }
 
