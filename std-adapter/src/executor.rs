@@ -317,7 +317,7 @@ impl Local {
             return task::shutdown_handle(header);
         }
         let (guard, handle) = task::join_pair(header.clone());
-        let body: LocalTask = Box::pin(task::task_body(move || future, guard));
+        let body: LocalTask = Box::pin(task::TaskBody::new(future, guard));
         let key = self.tasks.borrow_mut().insert(header.clone(), body);
         header.set_key(key);
         self.schedule_local(key);

@@ -473,8 +473,9 @@ where
     let (guard, handle) = task::join_pair(header.clone());
     // The loop only builds the body from this closure; `make` itself runs inside the body's
     // first poll, where a panic in it is caught as the task's panic (H21).
-    let spawn: RemoteSpawn =
-        Box::new(move || -> LocalTask { Box::pin(task::task_body(make, guard)) });
+    let spawn: RemoteSpawn = Box::new(move || -> LocalTask {
+        Box::pin(task::TaskBody::new(task::Lazy::new(make), guard))
+    });
     if let Err(spawn) = shared.push_spawn(header, spawn) {
         // Dropping the closure drops the guard, which records "shutdown"; `make`'s captures
         // are user code, dropped contained.

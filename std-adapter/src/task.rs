@@ -8,7 +8,7 @@
 //! from any other thread. The scheduled flag coalesces wakes: a task sits in a queue at most once.
 //!
 //! A task's output travels through a [`JoinCell`] shared with its [`JoinHandle`]. The spawned
-//! future is wrapped ([`task_body`]) so that, whatever ends it (completion, panic, abort, runtime
+//! future is wrapped ([`TaskBody`]) so that, whatever ends it (completion, panic, abort, runtime
 //! shutdown), the cell receives exactly one result and the joiner is woken.
 //!
 //! # User panics end only their task (H21)
@@ -368,71 +368,129 @@ pub(crate) fn join_pair<T>(header: Arc<Header>) -> (CompletionGuard<T>, JoinHand
     (guard, JoinHandle { header, cell })
 }
 
-/// The body of every task: calls `make` and polls the future it returns, catching a panic in
-/// either; ends the task when an abort was requested or the runtime shuts down (checked before
-/// every poll); drops the future itself, catching a panic of its `Drop`; publishes exactly one
-/// result through `guard`.
-///
-/// The executor must poll a body until it is ready rather than drop it: dropping a body that
-/// was started drops the user's future outside `catch_unwind` (the guard then publishes
-/// "aborted" or "shutdown"); that is the fallback for a body that can never be polled again.
-pub(crate) async fn task_body<M, F>(make: M, guard: CompletionGuard<F::Output>)
-where
-    M: FnOnce() -> F,
-    F: Future,
-{
-    let mut make = Some(make);
-    let mut future = std::pin::pin!(None::<F>);
-    let result = std::future::poll_fn(|cx| {
-        if let Some(repr) = guard.ending() {
-            return Poll::Ready(Err(JoinError { repr }));
+pin_project_lite::pin_project! {
+    /// The body of every task: polls `future`, catching a panic; ends the task when an abort
+    /// was requested or the runtime shuts down (checked before every poll); drops the future
+    /// itself, catching a panic of its `Drop`; publishes exactly one result through `guard`.
+    ///
+    /// A struct, not an `async fn`: an `async fn` keeps its argument and the pinned local it is
+    /// moved into side by side, so every task would hold its future twice. For
+    /// [`crate::Handle::spawn_with`] the future is a [`Lazy`], so the user's `make` runs inside
+    /// the first poll (caught like a poll) and shares storage with the future it returns.
+    ///
+    /// The executor must poll a body until it is ready rather than drop it: dropping a body that
+    /// was started drops the user's future outside `catch_unwind` (the guard then publishes
+    /// "aborted" or "shutdown"); that is the fallback for a body that can never be polled again.
+    pub(crate) struct TaskBody<F: Future> {
+        #[pin]
+        future: Option<F>,
+        guard: Option<CompletionGuard<F::Output>>,
+    }
+}
+
+impl<F: Future> TaskBody<F> {
+    /// The body of a task running `future`, publishing through `guard`.
+    pub(crate) fn new(future: F, guard: CompletionGuard<F::Output>) -> TaskBody<F> {
+        TaskBody {
+            future: Some(future),
+            guard: Some(guard),
         }
-        let polled = panic::catch_unwind(AssertUnwindSafe(|| {
-            if let Some(make) = make.take() {
-                future.set(Some(make()));
+    }
+}
+
+impl<F: Future> Future for TaskBody<F> {
+    type Output = ();
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        let mut this = self.project();
+        let Some(guard) = this.guard.as_ref() else {
+            return Poll::Ready(());
+        };
+        let result = match guard.ending() {
+            Some(repr) => Err(JoinError { repr }),
+            None => {
+                let polled = panic::catch_unwind(AssertUnwindSafe(|| {
+                    match this.future.as_mut().as_pin_mut() {
+                        Some(f) => f.poll(cx),
+                        // Unreachable: the future is dropped only when the body is ready.
+                        None => Poll::Pending,
+                    }
+                }));
+                match polled {
+                    Ok(Poll::Pending) => return Poll::Pending,
+                    Ok(Poll::Ready(v)) => Ok(v),
+                    Err(payload) => Err(JoinError {
+                        repr: JoinErrorRepr::Panicked(payload),
+                    }),
+                }
             }
-            match future.as_mut().as_pin_mut() {
-                Some(f) => f.poll(cx),
-                // Unreachable: `make` ran above, and a ready body is not polled again.
-                None => Poll::Pending,
+        };
+        // The future (or, if it never started, `make`) is dropped here, where its `Drop` is
+        // caught: a panic there is the task's panic unless it already had one.
+        let dropped = panic::catch_unwind(AssertUnwindSafe(|| this.future.set(None)));
+        let result = match (dropped, result) {
+            (Ok(()), result) => result,
+            (
+                Err(payload),
+                Err(JoinError {
+                    repr: JoinErrorRepr::Panicked(first),
+                }),
+            ) => {
+                discard(payload);
+                Err(JoinError {
+                    repr: JoinErrorRepr::Panicked(first),
+                })
             }
-        }));
-        match polled {
-            Ok(Poll::Pending) => Poll::Pending,
-            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
-            Err(payload) => Poll::Ready(Err(JoinError {
-                repr: JoinErrorRepr::Panicked(payload),
-            })),
+            (Err(payload), other) => {
+                discard(other);
+                Err(JoinError {
+                    repr: JoinErrorRepr::Panicked(payload),
+                })
+            }
+        };
+        if let Some(guard) = this.guard.take() {
+            guard.finish(result);
         }
-    })
-    .await;
-    // The future (or, if it never started, `make`) is dropped here, where its `Drop` is caught:
-    // a panic there is the task's panic unless it already had one.
-    let dropped = panic::catch_unwind(AssertUnwindSafe(|| {
-        future.set(None);
-        drop(make.take());
-    }));
-    let result = match (dropped, result) {
-        (Ok(()), result) => result,
-        (
-            Err(payload),
-            Err(JoinError {
-                repr: JoinErrorRepr::Panicked(first),
-            }),
-        ) => {
-            discard(payload);
-            Err(JoinError {
-                repr: JoinErrorRepr::Panicked(first),
-            })
+        Poll::Ready(())
+    }
+}
+
+pin_project_lite::pin_project! {
+    /// The future of [`crate::Handle::spawn_with`]: `make` until the first poll calls it, then
+    /// the future it returned, in the same storage.
+    #[project = LazyProj]
+    pub(crate) enum Lazy<M, F> {
+        /// Not polled yet.
+        Make { make: Option<M> },
+        /// Running the future `make` returned.
+        Run { #[pin] future: F },
+    }
+}
+
+impl<M: FnOnce() -> F, F: Future> Lazy<M, F> {
+    /// A future that calls `make` when first polled.
+    pub(crate) fn new(make: M) -> Lazy<M, F> {
+        Lazy::Make { make: Some(make) }
+    }
+}
+
+impl<M: FnOnce() -> F, F: Future> Future for Lazy<M, F> {
+    type Output = F::Output;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        if let LazyProj::Make { make } = self.as_mut().project() {
+            let Some(make) = make.take() else {
+                // Unreachable: `make` is taken only here, and the state changes right after.
+                return Poll::Pending;
+            };
+            let future = make();
+            self.set(Lazy::Run { future });
         }
-        (Err(payload), other) => {
-            discard(other);
-            Err(JoinError {
-                repr: JoinErrorRepr::Panicked(payload),
-            })
+        match self.project() {
+            LazyProj::Run { future } => future.poll(cx),
+            LazyProj::Make { .. } => Poll::Pending,
         }
-    };
-    guard.finish(result);
+    }
 }
 
 /// A join handle for a task that could not be spawned because the runtime had shut down.
@@ -444,4 +502,38 @@ pub(crate) fn shutdown_handle<T>(header: Arc<Header>) -> JoinHandle<T> {
         }))),
     });
     JoinHandle { header, cell }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A future that keeps 4 KiB alive across an await.
+    async fn big() -> u8 {
+        let buf = [7u8; 4096];
+        std::future::ready(()).await;
+        buf[4095]
+    }
+
+    #[test]
+    fn a_task_body_holds_its_future_once() {
+        let future = std::mem::size_of_val(&big());
+        assert!(future >= 4096);
+        let body = size_of_body(&big());
+        assert!(body < future + 64, "body {body} B for a {future} B future");
+        // The spawn_with form: `make` and the future it returns share storage, also when `make`
+        // captures the whole future (`Handle::spawn`).
+        let captured = big();
+        let lazy = Lazy::new(move || captured);
+        let lazy_size = std::mem::size_of_val(&lazy);
+        assert!(
+            lazy_size < future + 64,
+            "lazy {lazy_size} B for a {future} B future"
+        );
+        assert!(size_of_body(&lazy) < future + 128);
+    }
+
+    fn size_of_body<F: Future>(_: &F) -> usize {
+        std::mem::size_of::<TaskBody<F>>()
+    }
 }
