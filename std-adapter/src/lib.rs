@@ -116,6 +116,7 @@
 //! (raise [`Builder::max_io`]); a backend this platform lacks is `Unsupported`.
 #![warn(missing_docs)]
 
+mod blocking;
 mod clock;
 mod context;
 mod driver;
@@ -131,6 +132,7 @@ mod task;
 mod time;
 mod timers;
 
+pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::tcp::{Accept, TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
