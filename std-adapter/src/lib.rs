@@ -134,6 +134,7 @@ mod timers;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
+pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
 pub use net::tcp::{Accept, TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
 pub use net::unix::{UnixAccept, UnixListener, UnixStream};
