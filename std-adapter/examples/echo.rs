@@ -254,7 +254,13 @@ fn run(opts: Options) -> Result<(), String> {
     let addr = opts.addr.as_deref().unwrap_or(DEFAULT_ADDR);
     match opts.command.as_str() {
         "server" => rt.block_on(async {
-            let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
+            // A host name is resolved off the loop thread; `bind` itself takes addresses only.
+            let addrs: Vec<_> = rill::lookup_host(addr)
+                .await
+                .map_err(|e| format!("resolve {addr}: {e}"))?
+                .collect();
+            let listener =
+                TcpListener::bind(&addrs[..]).map_err(|e| format!("bind {addr}: {e}"))?;
             let local = listener.local_addr().map_err(|e| e.to_string())?;
             println!(
                 "echo: serving on {local} ({} backend); Ctrl-C stops",

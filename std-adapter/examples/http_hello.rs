@@ -218,7 +218,12 @@ fn run(addr: &str, backend: Backend, budget: u32) -> Result<(), String> {
         .build()
         .map_err(|e| format!("runtime: {e}"))?;
     rt.block_on(async {
-        let listener = TcpListener::bind(addr).map_err(|e| format!("bind {addr}: {e}"))?;
+        // A host name is resolved off the loop thread; `bind` itself takes addresses only.
+        let addrs: Vec<_> = rill::lookup_host(addr)
+            .await
+            .map_err(|e| format!("resolve {addr}: {e}"))?
+            .collect();
+        let listener = TcpListener::bind(&addrs[..]).map_err(|e| format!("bind {addr}: {e}"))?;
         let local = listener.local_addr().map_err(|e| e.to_string())?;
         println!("http_hello: listening on http://{local}/ ({backend} backend); Ctrl-C stops");
         loop {

@@ -124,6 +124,7 @@
 //! (raise [`Builder::max_io`]); a backend this platform lacks is `Unsupported`.
 #![warn(missing_docs)]
 
+mod blocking;
 mod clock;
 mod context;
 mod driver;
@@ -140,7 +141,9 @@ pub mod thread_bound;
 mod time;
 mod timers;
 
+pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
+pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
 pub use net::tcp::{Accept, TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
 pub use net::unix::{UnixAccept, UnixListener, UnixStream};

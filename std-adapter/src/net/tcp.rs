@@ -1,5 +1,8 @@
 //! TCP: [`TcpListener`] and [`TcpStream`].
 //!
+//! Addresses follow the rule of [`crate::lookup_host`]: `connect` resolves a host name on the
+//! blocking pool, the synchronous `bind` takes literal addresses only.
+//!
 //! Connect is non-blocking: the socket is created non-blocking, `connect(2)` answers
 //! `EINPROGRESS`, and the connect op (write direction) completes when the socket turns
 //! writable, with `SO_ERROR` telling success from failure (`ConnectionRefused`, `TimedOut`, ...).
@@ -24,7 +27,7 @@ use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
@@ -33,6 +36,7 @@ use std::time::Duration;
 use rill_core::Direction;
 
 use crate::io_source::{IoSource, Op};
+use crate::net::addr::{no_addresses, try_each, ToSocketAddrs};
 use crate::sys;
 use crate::time::sleep::TimerHandle;
 
@@ -87,19 +91,21 @@ pub struct TcpListener {
 
 impl TcpListener {
     /// Binds to `addr` (the first address that works) and listens with a backlog of 1024
-    /// (`SO_REUSEADDR` set). Must be called inside the runtime. Name resolution, if `addr`
-    /// needs it, blocks.
+    /// (`SO_REUSEADDR` set). Must be called inside the runtime.
+    ///
+    /// `addr` must be a literal address (`"127.0.0.1:8080"`, `"[::]:0"`, a `SocketAddr`, a
+    /// `&[SocketAddr]`): a host name is `InvalidInput`, because resolving it would block the
+    /// loop thread. Resolve it first with [`crate::lookup_host`] (see there for the rule).
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
+        let target = addr.to_target()?;
         let mut last = None;
-        for a in addr.to_socket_addrs()? {
-            match sys::tcp_listen(&a, 1024) {
+        for a in target.literal("TcpListener::bind")? {
+            match sys::tcp_listen(a, 1024) {
                 Ok(std) => return TcpListener::from_std(std),
                 Err(e) => last = Some(e),
             }
         }
-        Err(last.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "no addresses to bind to")
-        }))
+        Err(last.unwrap_or_else(|| no_addresses("TcpListener::bind")))
     }
 
     /// Takes over a std listener (made non-blocking here) and registers it with the runtime
@@ -312,19 +318,12 @@ crate::net::stream_io!(
 );
 
 impl TcpStream {
-    /// Connects to `addr`, trying each resolved address in turn; the error of the last one is
-    /// returned if none works. Name resolution, if `addr` needs it, blocks.
+    /// Connects to `addr`, trying each address in turn; the error of the last one is returned
+    /// if none works. A literal address is used at once; a host name (`"localhost:8080"`) is
+    /// resolved on the blocking pool, so the loop keeps running other tasks meanwhile (see
+    /// [`crate::lookup_host`]).
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
-        let mut last = None;
-        for a in addr.to_socket_addrs()? {
-            match TcpStream::connect_addr(a).await {
-                Ok(s) => return Ok(s),
-                Err(e) => last = Some(e),
-            }
-        }
-        Err(last.unwrap_or_else(|| {
-            io::Error::new(io::ErrorKind::InvalidInput, "no addresses to connect to")
-        }))
+        try_each(&addr, "TcpStream::connect", TcpStream::connect_addr).await
     }
 
     /// Connects to one address without blocking: the connect completes through the reactor.

@@ -1,14 +1,18 @@
 //! UDP: [`UdpSocket`], unconnected (`send_to` / `recv_from`) or connected (`send` / `recv`).
+//!
+//! `bind` and `connect` are synchronous, so they take literal addresses only: a host name would
+//! need a lookup that blocks the loop thread (the rule is in [`crate::lookup_host`]).
 
 use std::fmt;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
 
 use rill_core::Direction;
 
 use crate::io_source::{IoSource, Op};
+use crate::net::addr::{no_addresses, ToSocketAddrs};
 
 /// A UDP socket.
 pub struct UdpSocket {
@@ -16,9 +20,16 @@ pub struct UdpSocket {
 }
 
 impl UdpSocket {
-    /// Binds to `addr` (the first address that works). Name resolution, if needed, blocks.
+    /// Binds to `addr` (the first address that works). `addr` must be a literal address: a
+    /// host name is `InvalidInput`, because resolving it would block the loop thread (resolve
+    /// it first with [`crate::lookup_host`]).
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<UdpSocket> {
-        UdpSocket::from_std(std::net::UdpSocket::bind(addr)?)
+        let target = addr.to_target()?;
+        let addrs = target.literal("UdpSocket::bind")?;
+        if addrs.is_empty() {
+            return Err(no_addresses("UdpSocket::bind"));
+        }
+        UdpSocket::from_std(std::net::UdpSocket::bind(addrs)?)
     }
 
     /// Takes over a std socket (made non-blocking here) and registers it with the runtime
@@ -35,9 +46,16 @@ impl UdpSocket {
         self.source.into_inner()
     }
 
-    /// Sets the default peer: `send` and `recv` then talk to it only.
+    /// Sets the default peer: `send` and `recv` then talk to it only (the first address that
+    /// works). `addr` must be a literal address: a host name is `InvalidInput`, as for
+    /// [`UdpSocket::bind`].
     pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        self.source.get_ref().connect(addr)
+        let target = addr.to_target()?;
+        let addrs = target.literal("UdpSocket::connect")?;
+        if addrs.is_empty() {
+            return Err(no_addresses("UdpSocket::connect"));
+        }
+        self.source.get_ref().connect(addrs)
     }
 
     /// Sends one datagram to `target`; returns the bytes sent.

@@ -1,7 +1,32 @@
 //! Unix-domain stream sockets: [`UnixListener`], [`UnixStream`], [`UnixStream::pair`].
 //!
-//! `connect` to a Unix socket path completes at once or fails at once on Linux (no handshake),
-//! so it is performed directly; everything else goes through the core like TCP.
+//! # Connect never blocks the loop thread (H22)
+//!
+//! A blocking `connect(2)` to a Unix listener whose accept queue is full sleeps until the
+//! listener accepts. On a loop thread that is a deadlock when the listener is served by the
+//! same loop: nothing can accept while the thread sleeps. So connect is non-blocking, and the
+//! answers are handled like this:
+//!
+//! - **Connected at once** (the usual case: there is no handshake): done.
+//! - **`EAGAIN`** (Linux: the accept queue is full). The socket stays unconnected and nothing tells
+//!   when the queue has room: an unconnected Unix stream socket is always writable (and reports
+//!   `POLLHUP`), so a level-triggered backend would report it ready on every turn (a busy loop),
+//!   and an edge-triggered one reports it once and never again (a hang); the kernel wakes only
+//!   connectors blocked in `connect` (they sleep on the listener's `peer_wait` queue, not on their
+//!   own socket). Checked by experiment on the development machine (a gVisor sandbox reporting
+//!   Linux 6.18), matching the Linux source: `poll` reports `POLLOUT | POLLHUP` for the waiting
+//!   socket at once, edge-triggered epoll reports it once and nothing after an accept frees a slot,
+//!   and a retried `connect` then succeeds. So the connect is retried on a timer instead: after
+//!   1 ms, doubling up to 64 ms, one syscall per retry and never a busy loop. The socket is not
+//!   registered with the poller while it waits (its permanent `POLLHUP` would wake `poll` /
+//!   `select` on every turn). It waits as long as the queue stays full: bound it with
+//!   [`crate::timeout`] if the listener may never accept.
+//! - **`EINPROGRESS`** (where a platform reports it for Unix sockets): like TCP, the connect
+//!   op parks on the write direction and `SO_ERROR` tells the outcome.
+//! - **Anything else** is the error (`NotFound`, `ConnectionRefused`: BSD-derived systems
+//!   refuse a connect to a full queue at once).
+//!
+//! Everything else goes through the core like TCP.
 
 use std::fmt;
 use std::future::Future;
@@ -12,10 +37,19 @@ use std::path::Path;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use rill_core::Direction;
+use std::time::Duration;
 
-use crate::io_source::IoSource;
+use rill_core::Direction;
+use socket2::{Domain, SockAddr, Socket, Type};
+
+use crate::io_source::{IoSource, Op};
 use crate::sys;
+use crate::time::sleep::TimerHandle;
+
+/// First wait before retrying a connect the listener had no room for (`EAGAIN`).
+const CONNECT_RETRY_START: Duration = Duration::from_millis(1);
+/// Longest wait between those retries.
+const CONNECT_RETRY_MAX: Duration = Duration::from_millis(64);
 
 /// A Unix-domain socket server.
 pub struct UnixListener {
@@ -144,9 +178,61 @@ crate::net::stream_io!(
 );
 
 impl UnixStream {
-    /// Connects to the socket at `path`.
+    /// Connects to the socket at `path` without blocking the loop thread. While the
+    /// listener's accept queue is full, the connect is retried on a timer (see the module
+    /// docs); dropping the future closes the unconnected socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        UnixStream::from_std(std::os::unix::net::UnixStream::connect(path)?)
+        let addr = SockAddr::unix(path)?;
+        // Close-on-exec (and `SO_NOSIGPIPE` where it exists) are set by socket2.
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        socket.set_nonblocking(true)?;
+        let mut delay = CONNECT_RETRY_START;
+        let mut attempted = false;
+        loop {
+            let e = match socket.connect(&addr) {
+                Ok(()) => return UnixStream::from_std(socket.into()),
+                Err(e) => e,
+            };
+            match e.raw_os_error() {
+                Some(libc::EINPROGRESS) => return UnixStream::finish_connect(socket.into()).await,
+                Some(libc::EAGAIN) => {
+                    let timer = TimerHandle::after(delay)?;
+                    std::future::poll_fn(|cx| timer.poll(cx)).await;
+                    delay = (delay * 2).min(CONNECT_RETRY_MAX);
+                }
+                // A signal cannot interrupt a connect that does not sleep, but if one did, the
+                // retry finds the socket connected.
+                Some(libc::EINTR) => {}
+                Some(libc::EISCONN) if attempted => return UnixStream::from_std(socket.into()),
+                _ => return Err(e),
+            }
+            attempted = true;
+        }
+    }
+
+    /// Waits for a connect that answered `EINPROGRESS`: the write direction turns ready when it
+    /// is done, and `SO_ERROR` says how it ended.
+    async fn finish_connect(std: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        let stream = UnixStream::from_std(std)?;
+        let raw = stream.source.fd();
+        Op::new(
+            &stream.source,
+            Direction::Write,
+            move |s: &std::os::unix::net::UnixStream| {
+                if let Some(e) = sys::take_error(raw)? {
+                    return Err(e);
+                }
+                match s.peer_addr() {
+                    Ok(_) => Ok(()),
+                    Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
+                    Err(e) => Err(e),
+                }
+            },
+        )
+        .await?;
+        Ok(stream)
     }
 
     /// A connected pair of anonymous sockets.
