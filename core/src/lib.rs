@@ -17,7 +17,7 @@
 //! | [`Reactor`] | `reactor.rs` | the API tying them together |
 //! | [`timer`] | `timer.rs` | bounded deadline heap over caller ticks |
 //! | [`scheduler`] | `scheduler.rs` | outstanding work, stop/restart, run modes |
-//! | [`hazards`] | `hazards.rs` | the hazard catalogue H1–H18 and where each is handled |
+//! | [`hazards`] | `hazards.rs` | the hazard catalogue H1–H22 and where each is handled |
 //!
 //! ## The op lifecycle
 //!

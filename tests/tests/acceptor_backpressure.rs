@@ -206,7 +206,85 @@ fn select_descriptor_past_fd_setsize_is_shed() {
     });
 }
 
+/// A blocking std client of a Unix listener: pings and says whether the echo came back.
+fn unix_ping(client: &mut std::os::unix::net::UnixStream) -> Outcome {
+    use std::io::{Read, Write};
+    client
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let mut buf = [0u8; 4];
+    match client
+        .write_all(b"ping")
+        .and_then(|()| client.read_exact(&mut buf))
+    {
+        Ok(()) if &buf == b"ping" => Outcome::Served,
+        Ok(()) => panic!("wrong echo {buf:?}"),
+        Err(e) if e.kind() == ErrorKind::WouldBlock => panic!("no answer, no close: a hang"),
+        Err(_) => Outcome::Shed,
+    }
+}
+
+/// The Unix listener follows the same accept policy: a burst over a 3-descriptor table is shed
+/// with `ConnectionAborted` and counted as back-offs, the loop keeps accepting, and new clients
+/// are served once the burst closes.
+fn unix_accept_loop_survives_a_full_table(backend: &str) {
+    let _shared = FD_HEAVY.read().unwrap_or_else(|p| p.into_inner());
+    const MAX_IO: usize = 3;
+    const BURST: usize = 6;
+    let dir = std::env::temp_dir().join(format!("rill-shed-{}-{backend}.sock", std::process::id()));
+    let _ = std::fs::remove_file(&dir);
+    let group = LoopGroup::with_builder(1, &builder(backend).max_io(MAX_IO)).unwrap();
+    let sheds = Arc::new(AtomicUsize::new(0));
+    let backoffs = Arc::new(AtomicU64::new(0));
+    let (ready_tx, ready_rx) = mpsc::channel();
+    let (s, b, path) = (sheds.clone(), backoffs.clone(), dir.clone());
+    let acceptor = group
+        .spawn_on(0, move || async move {
+            let listener = rill::UnixListener::bind(&path)?;
+            ready_tx.send(()).unwrap();
+            loop {
+                match listener.accept().await {
+                    Ok((stream, _)) => drop(rill::spawn(async move {
+                        let mut buf = [0u8; 64];
+                        while let Ok(n @ 1..) = stream.read(&mut buf).await {
+                            if stream.write_all(&buf[..n]).await.is_err() {
+                                return;
+                            }
+                        }
+                    })),
+                    Err(e) if e.kind() == ErrorKind::ConnectionAborted => {
+                        s.fetch_add(1, Ordering::SeqCst);
+                        b.store(listener.accept_backoffs(), Ordering::SeqCst);
+                    }
+                    Err(e) => return std::io::Result::<()>::Err(e),
+                }
+            }
+        })
+        .unwrap();
+    ready_rx.recv_timeout(TEST_LIMIT).unwrap();
+    let connect = || std::os::unix::net::UnixStream::connect(&dir).expect("the listener is gone");
+    let mut clients: Vec<_> = (0..BURST).map(|_| connect()).collect();
+    let outcomes: Vec<Outcome> = clients.iter_mut().map(unix_ping).collect();
+    let served = outcomes.iter().filter(|o| **o == Outcome::Served).count();
+    assert_eq!(served, MAX_IO - 1, "{outcomes:?}");
+    drop(clients);
+    let mut again = 0;
+    let deadline = std::time::Instant::now() + TEST_LIMIT;
+    while again < 3 {
+        assert!(std::time::Instant::now() < deadline, "not served again");
+        if unix_ping(&mut connect()) == Outcome::Served {
+            again += 1;
+        }
+    }
+    assert!(!acceptor.is_finished(), "the accept loop stopped");
+    let shed = sheds.load(Ordering::SeqCst);
+    assert!(shed >= BURST - (MAX_IO - 1), "shed {shed}");
+    assert!(backoffs.load(Ordering::SeqCst) >= (BURST - (MAX_IO - 1)) as u64);
+    let _ = std::fs::remove_file(&dir);
+}
+
 per_backend!(
     reuseport_server_survives_a_full_table,
     plain_accept_loop_survives_a_full_table,
+    unix_accept_loop_survives_a_full_table,
 );

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::panic::{self, AssertUnwindSafe};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -195,15 +195,20 @@ impl LoopGroup {
     /// off and keeps accepting: the listener stays open, and clients are served again once
     /// connections close (see [`TcpListener::accept`]). A panic in `serve` itself (before its
     /// future exists) drops that one connection; the acceptor goes on.
+    ///
+    /// `addr` is a literal address, as for [`TcpListener::bind`]: a host name is `InvalidInput`
+    /// (resolving it could block the calling thread, maybe a loop); resolve it first with
+    /// [`crate::lookup_host`].
     pub fn listen_reuseport<A, S, F>(&self, addr: A, serve: S) -> io::Result<ReuseportServer>
     where
-        A: ToSocketAddrs,
+        A: crate::ToSocketAddrs,
         S: Fn(TcpStream, SocketAddr) -> F + Send + Sync + 'static,
         F: Future<Output = ()> + 'static,
     {
-        let addr = addr
-            .to_socket_addrs()?
-            .next()
+        let target = crate::net::addr::sealed::ToTarget::to_target(&addr)?;
+        let addr = *target
+            .literal("LoopGroup::listen_reuseport")?
+            .first()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to bind to"))?;
         let n = self.len();
         let first = reuseport_listener(&addr)?;

@@ -9,6 +9,7 @@
 //! `write_all`, `read_exact`, and the `futures-io` `AsyncRead` / `AsyncWrite` impls (on the type
 //! and on `&Type`, so one task can read while another writes through a shared reference).
 
+pub(crate) mod accept;
 pub(crate) mod addr;
 pub(crate) mod tcp;
 pub(crate) mod transfer;

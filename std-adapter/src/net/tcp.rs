@@ -6,24 +6,12 @@
 //! Connect is non-blocking: the socket is created non-blocking, `connect(2)` answers
 //! `EINPROGRESS`, and the connect op (write direction) completes when the socket turns
 //! writable, with `SO_ERROR` telling success from failure (`ConnectionRefused`, `TimedOut`, ...).
-//! Accept uses `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)`; when the process is out of descriptors
-//! (`EMFILE` / `ENFILE`) it backs off with a timer (10 ms, doubling up to 1 s) instead of
-//! spinning, and resumes as soon as a retry succeeds (H17).
-//!
-//! # Accept errors: which are transient
-//!
-//! A full descriptor table is back-pressure, not a broken listener. When a connection was
-//! accepted but this runtime cannot take it (its table of `Builder::max_io` registered objects is
-//! full, or, on the select backend, the new descriptor is at or above `FD_SETSIZE`), accept
-//! *sheds* it: closes it at once, arms the same back-off as for `EMFILE` (the next accept waits
-//! first, so a loop that retries at once does not spin) and answers
-//! [`io::ErrorKind::ConnectionAborted`]. That kind is the one transient error accept returns: an
-//! accept loop continues on it. Every other error means the listener or its runtime is unusable.
-//! Per-connection OS errors (`ECONNABORTED`, `EPROTO`, `EPERM`, a peer gone before its address
-//! was read) and descriptor exhaustion are handled inside and never returned. The rule and
-//! the accept-loop pattern are in [`TcpListener::accept`]'s docs.
+//! Accept uses `accept4(SOCK_NONBLOCK | SOCK_CLOEXEC)` under the accept policy of
+//! `net/accept.rs`, shared with Unix listeners: descriptor exhaustion backs off on a timer
+//! (H17), per-connection errors are skipped, and a connection this runtime cannot register is
+//! shed with the one transient error, `ConnectionAborted`. The rule and the accept-loop
+//! pattern are in [`TcpListener::accept`]'s docs.
 
-use std::cell::Cell;
 use std::fmt;
 use std::future::Future;
 use std::io;
@@ -31,62 +19,18 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
-use std::time::Duration;
 
 use rill_core::Direction;
 
 use crate::io_source::{IoSource, Op};
+use crate::net::accept::{Backoff, Taken};
 use crate::net::addr::{no_addresses, try_each, ToSocketAddrs};
 use crate::sys;
-use crate::time::sleep::TimerHandle;
-
-/// First back-off after `EMFILE` / `ENFILE` on accept.
-const BACKOFF_START: Duration = Duration::from_millis(10);
-/// Longest back-off.
-const BACKOFF_MAX: Duration = Duration::from_secs(1);
-
-/// True for the errors that mean "out of descriptors": retrying at once would spin.
-fn is_fd_exhaustion(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::EMFILE) | Some(libc::ENFILE) | Some(libc::ENOBUFS) | Some(libc::ENOMEM)
-    )
-}
-
-/// True when registering an accepted connection failed because this runtime is full: its
-/// descriptor table (`OutOfMemory`), the select backend's `FD_SETSIZE` bound (`InvalidInput`),
-/// or the OS poller's own limits (`ENOMEM`, `ENOSPC`). The connection is shed, the listener kept.
-fn is_capacity_error(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::OutOfMemory | io::ErrorKind::InvalidInput
-    ) || matches!(e.raw_os_error(), Some(libc::ENOMEM) | Some(libc::ENOSPC))
-}
-
-/// The transient error accept answers for a shed connection (see the module docs).
-fn shed(peer: SocketAddr, cause: &io::Error) -> io::Error {
-    io::Error::new(
-        io::ErrorKind::ConnectionAborted,
-        format!(
-            "connection from {peer} closed unserved: {cause}; the listener is fine, accept again"
-        ),
-    )
-}
-
-/// True for per-connection accept errors: that connection is gone, the next may be fine.
-fn is_transient_accept_error(e: &io::Error) -> bool {
-    matches!(
-        e.raw_os_error(),
-        Some(libc::ECONNABORTED) | Some(libc::EPROTO) | Some(libc::EPERM)
-    )
-}
 
 /// A TCP socket server, listening for connections.
 pub struct TcpListener {
     source: IoSource<std::net::TcpListener>,
-    backoff: Cell<Duration>,
-    backoff_timer: Cell<Option<TimerHandle>>,
-    backoffs: Cell<u64>,
+    backoff: Backoff,
 }
 
 impl TcpListener {
@@ -114,21 +58,14 @@ impl TcpListener {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
             source: IoSource::new(listener)?,
-            backoff: Cell::new(BACKOFF_START),
-            backoff_timer: Cell::new(None),
-            backoffs: Cell::new(0),
+            backoff: Backoff::new(),
         })
     }
 
     /// Deregisters and gives the std listener back (still non-blocking).
     pub fn into_std(self) -> std::net::TcpListener {
-        let TcpListener {
-            source,
-            backoff_timer,
-            ..
-        } = self;
-        drop(backoff_timer);
-        source.into_inner()
+        self.backoff.disarm();
+        self.source.into_inner()
     }
 
     /// The local address.
@@ -139,7 +76,7 @@ impl TcpListener {
     /// How many times accept backed off: the process was out of descriptors, or a connection
     /// was shed because this runtime was full (see the module docs).
     pub fn accept_backoffs(&self) -> u64 {
-        self.backoffs.get()
+        self.backoff.count()
     }
 
     /// Waits for and accepts one connection. Dropping the future before it completes accepts
@@ -181,59 +118,25 @@ impl TcpListener {
     /// Polls for one connection (the `accept` future, without the future); the same errors as
     /// [`TcpListener::accept`] (`ConnectionAborted` is transient).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
-        loop {
-            if let Some(timer) = self.backoff_timer.take() {
-                if timer.poll(cx).is_pending() {
-                    self.backoff_timer.set(Some(timer));
-                    return Poll::Pending;
+        self.backoff.poll_accept(
+            cx,
+            &self.source,
+            |l| sys::accept(l.as_raw_fd()),
+            |(fd, addr)| {
+                let std = std::net::TcpStream::from(fd);
+                let Ok(addr) = addr.map_or_else(|| std.peer_addr(), Ok) else {
+                    return Taken::Gone; // the peer is gone already (`ENOTCONN`)
+                };
+                // On failure `IoSource::new` dropped (closed) the stream.
+                match IoSource::new(std) {
+                    Ok(source) => Taken::Stream((TcpStream { source }, addr)),
+                    Err(cause) => Taken::Failed {
+                        peer: addr.to_string(),
+                        cause,
+                    },
                 }
-                timer.cancel();
-            }
-            let r = self
-                .source
-                .poll_op(cx, Direction::Read, |l| sys::accept(l.as_raw_fd()));
-            match r {
-                Poll::Pending => return Poll::Pending,
-                Poll::Ready(Ok((fd, addr))) => {
-                    let std = std::net::TcpStream::from(fd);
-                    let addr = match addr.map_or_else(|| std.peer_addr(), Ok) {
-                        Ok(a) => a,
-                        // The peer is already gone (`ENOTCONN`): that connection only.
-                        Err(_) => continue,
-                    };
-                    match IoSource::new(std) {
-                        Ok(source) => {
-                            self.backoff.set(BACKOFF_START);
-                            return Poll::Ready(Ok((TcpStream { source }, addr)));
-                        }
-                        // `IoSource::new` dropped (closed) the stream: it is shed.
-                        Err(e) if is_capacity_error(&e) => {
-                            self.arm_backoff()?;
-                            return Poll::Ready(Err(shed(addr, &e)));
-                        }
-                        Err(e) => return Poll::Ready(Err(e)),
-                    }
-                }
-                Poll::Ready(Err(e)) if is_fd_exhaustion(&e) => {
-                    self.arm_backoff()?;
-                    // Loop: poll the timer so it holds our waker.
-                }
-                Poll::Ready(Err(e)) if is_transient_accept_error(&e) => continue,
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-            }
-        }
-    }
-}
-
-impl TcpListener {
-    /// Arms the back-off timer (10 ms, doubling up to 1 s, reset by a connection taken in): the
-    /// next accept waits for it first.
-    fn arm_backoff(&self) -> io::Result<()> {
-        let delay = self.backoff.get();
-        self.backoff.set((delay * 2).min(BACKOFF_MAX));
-        self.backoffs.set(self.backoffs.get() + 1);
-        self.backoff_timer.set(Some(TimerHandle::after(delay)?));
-        Ok(())
+            },
+        )
     }
 }
 

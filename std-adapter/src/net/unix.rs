@@ -26,7 +26,9 @@
 //! - **Anything else** is the error (`NotFound`, `ConnectionRefused`: BSD-derived systems
 //!   refuse a connect to a full queue at once).
 //!
-//! Everything else goes through the core like TCP.
+//! Everything else goes through the core like TCP, and accept follows the same policy
+//! (`net/accept.rs`): descriptor exhaustion backs off, a connection this runtime cannot register
+//! is shed with the transient `ConnectionAborted`.
 
 use std::fmt;
 use std::future::Future;
@@ -43,6 +45,7 @@ use rill_core::Direction;
 use socket2::{Domain, SockAddr, Socket, Type};
 
 use crate::io_source::{IoSource, Op};
+use crate::net::accept::{Backoff, Taken};
 use crate::sys;
 use crate::time::sleep::TimerHandle;
 
@@ -54,6 +57,7 @@ const CONNECT_RETRY_MAX: Duration = Duration::from_millis(64);
 /// A Unix-domain socket server.
 pub struct UnixListener {
     source: IoSource<std::os::unix::net::UnixListener>,
+    backoff: Backoff,
 }
 
 impl UnixListener {
@@ -67,11 +71,13 @@ impl UnixListener {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
             source: IoSource::new(listener)?,
+            backoff: Backoff::new(),
         })
     }
 
     /// Deregisters and gives the std listener back (still non-blocking).
     pub fn into_std(self) -> std::os::unix::net::UnixListener {
+        self.backoff.disarm();
         self.source.into_inner()
     }
 
@@ -80,16 +86,33 @@ impl UnixListener {
         self.source.get_ref().local_addr()
     }
 
-    /// Polls for one connection.
+    /// How many times accept backed off: the process was out of descriptors, or a connection
+    /// was shed because this runtime was full (the policy of [`crate::TcpListener::accept`]).
+    pub fn accept_backoffs(&self) -> u64 {
+        self.backoff.count()
+    }
+
+    /// Polls for one connection; the same errors as [`UnixListener::accept`].
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
-        match self.source.poll_op(cx, Direction::Read, |l| l.accept()) {
-            Poll::Pending => Poll::Pending,
-            Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-            Poll::Ready(Ok((s, addr))) => Poll::Ready(UnixStream::from_std(s).map(|s| (s, addr))),
-        }
+        self.backoff.poll_accept(
+            cx,
+            &self.source,
+            |l| l.accept(),
+            |(s, addr)| match UnixStream::from_std(s) {
+                Ok(s) => Taken::Stream((s, addr)),
+                Err(cause) => Taken::Failed {
+                    peer: format!("{addr:?}"),
+                    cause,
+                },
+            },
+        )
     }
 
     /// Waits for and accepts one connection. Dropping the future first accepts nothing.
+    ///
+    /// Errors follow [`crate::TcpListener::accept`]: `ConnectionAborted` is transient (one
+    /// connection was shed because this runtime is full; accept backs off, continue the loop),
+    /// descriptor exhaustion backs off inside and is never returned, anything else is fatal.
     pub fn accept(&self) -> UnixAccept<'_> {
         UnixAccept {
             listener: self,

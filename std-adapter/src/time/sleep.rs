@@ -49,9 +49,6 @@ impl TimerHandle {
         let ticks = driver.clock().ticks(deadline);
         driver.timers.reset(self.key, ticks);
     }
-
-    /// Disarms the timer.
-    pub(crate) fn cancel(self) {}
 }
 
 impl Drop for TimerHandle {
