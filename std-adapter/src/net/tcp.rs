@@ -28,6 +28,10 @@ use crate::net::addr::{no_addresses, try_each, ToSocketAddrs};
 use crate::sys;
 
 /// A TCP socket server, listening for connections.
+///
+/// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
+/// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
+/// `into_std()` and `from_std()`; see [`crate::thread_bound`].
 pub struct TcpListener {
     source: IoSource<std::net::TcpListener>,
     backoff: Backoff,
@@ -210,6 +214,10 @@ impl TryFrom<std::net::TcpListener> for TcpListener {
 }
 
 /// A TCP connection.
+///
+/// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
+/// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
+/// `into_std()` and `from_std()`; see [`crate::thread_bound`].
 pub struct TcpStream {
     source: IoSource<std::net::TcpStream>,
 }

@@ -15,6 +15,10 @@ use crate::io_source::{IoSource, Op};
 use crate::net::addr::{no_addresses, ToSocketAddrs};
 
 /// A UDP socket.
+///
+/// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
+/// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
+/// `into_std()` and `from_std()`; see [`crate::thread_bound`].
 pub struct UdpSocket {
     source: IoSource<std::net::UdpSocket>,
 }

@@ -55,6 +55,10 @@ const CONNECT_RETRY_START: Duration = Duration::from_millis(1);
 const CONNECT_RETRY_MAX: Duration = Duration::from_millis(64);
 
 /// A Unix-domain socket server.
+///
+/// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
+/// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
+/// `into_std()` and `from_std()`; see [`crate::thread_bound`].
 pub struct UnixListener {
     source: IoSource<std::os::unix::net::UnixListener>,
     backoff: Backoff,
@@ -190,6 +194,10 @@ impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
 }
 
 /// A Unix-domain stream connection.
+///
+/// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
+/// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
+/// `into_std()` and `from_std()`; see [`crate::thread_bound`].
 pub struct UnixStream {
     source: IoSource<std::os::unix::net::UnixStream>,
 }

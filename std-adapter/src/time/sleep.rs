@@ -82,6 +82,9 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 }
 
 /// The future of [`sleep`] and [`sleep_until`].
+///
+/// `!Send`, like the sockets: a timer lives in its loop's timer table (see
+/// [`crate::thread_bound`]).
 pub struct Sleep {
     deadline: Instant,
     timer: Option<TimerHandle>,
