@@ -4,13 +4,23 @@
 //! [`crate::Runtime::block_on`] enters the runtime for its duration ([`enter`]); nesting is
 //! refused. Outside `block_on` there is no current runtime and [`with_current`] answers `None`.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use crate::executor::Local;
 
 thread_local! {
     static CURRENT: RefCell<Option<Rc<Local>>> = const { RefCell::new(None) };
+    /// The address of the current runtime's `Local` (0 when none): a check the I/O path can
+    /// afford on every park ([`is_current`]).
+    static CURRENT_ADDR: Cell<usize> = const { Cell::new(0) };
+}
+
+/// True when `local` is the runtime driving this thread. A plain load of a thread-local.
+pub(crate) fn is_current(local: &Rc<Local>) -> bool {
+    CURRENT_ADDR
+        .try_with(|a| a.get() == Rc::as_ptr(local) as usize)
+        .unwrap_or(false)
 }
 
 /// Runs `f` with the current runtime, if this thread is inside `block_on`.
@@ -41,6 +51,7 @@ impl Drop for EnterGuard {
                 *cur = None;
             }
         });
+        let _ = CURRENT_ADDR.try_with(|a| a.set(0));
     }
 }
 
@@ -53,6 +64,7 @@ pub(crate) fn enter(local: Rc<Local>) -> Option<EnterGuard> {
             if cur.is_some() {
                 return None;
             }
+            let _ = CURRENT_ADDR.try_with(|a| a.set(Rc::as_ptr(&local) as usize));
             *cur = Some(local);
             Some(EnterGuard { _private: () })
         })

@@ -82,23 +82,33 @@ impl Waiters {
     };
 
     /// Adds the waker of `cx` unless an equivalent one is there.
+    #[inline]
     fn add(&mut self, cx: &Context<'_>) {
         let new = cx.waker();
         match &self.first {
             None => self.first = Some(new.clone()),
             Some(w) if w.will_wake(new) => {}
-            Some(_) => {
-                if !self.others.iter().any(|w| w.will_wake(new)) {
-                    self.others.push(new.clone());
-                }
-            }
+            Some(_) => self.add_other(new),
+        }
+    }
+
+    /// A second task waits: the rare case, kept out of line.
+    #[cold]
+    fn add_other(&mut self, new: &Waker) {
+        if !self.others.iter().any(|w| w.will_wake(new)) {
+            self.others.push(new.clone());
         }
     }
 
     /// Moves every waker into `to_wake`.
+    #[inline]
     fn take_all(&mut self, to_wake: &mut Vec<Waker>) {
-        to_wake.extend(self.first.take());
-        to_wake.append(&mut self.others);
+        if let Some(w) = self.first.take() {
+            to_wake.push(w);
+        }
+        if !self.others.is_empty() {
+            to_wake.append(&mut self.others);
+        }
     }
 
     /// The op is gone (cancelled by one waiter): the others, if any, must wake to submit again.
@@ -121,6 +131,7 @@ impl Lane {
         waiters: Waiters::NONE,
     };
 
+    #[inline]
     fn set_waker(&mut self, cx: &Context<'_>) {
         self.waiters.add(cx);
     }

@@ -75,6 +75,7 @@ impl<T: AsRawFd> IoSource<T> {
 
     /// [`IoSource::poll_op`] where `drains(&r)` tells the core that a result showed the
     /// direction empty or full (see [`rill_core::Outcome::Drained`]).
+    #[inline]
     pub(crate) fn poll_op_drains<R>(
         &self,
         cx: &mut Context<'_>,
@@ -97,7 +98,7 @@ impl<T: AsRawFd> IoSource<T> {
 
     /// True when the runtime driving this thread is the socket's own (see the module docs).
     fn driven_here(&self) -> bool {
-        context::with_current(|current| Rc::ptr_eq(current, &self.local)).unwrap_or(false)
+        context::is_current(&self.local)
     }
 
     /// Polls one stream transfer in `dir`; `f` performs the syscall when the core grants an
@@ -209,6 +210,7 @@ where
 {
     type Output = io::Result<R>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
         let this = self.get_mut();
         let r = this

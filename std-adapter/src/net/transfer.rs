@@ -40,6 +40,7 @@ pub(crate) struct Transfer {
 
 impl Transfer {
     /// `n` bytes moved of `offered` handed to the kernel.
+    #[inline]
     fn of(n: usize, offered: usize) -> Transfer {
         Transfer {
             n,
@@ -59,6 +60,7 @@ fn offered<T: std::ops::Deref<Target = [u8]>>(bufs: &[T]) -> usize {
 }
 
 /// A read that trusts its short counts (TCP).
+#[inline]
 pub(crate) fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<Transfer> {
     let len = buf.len();
     sys::recv(fd, buf).map(|n| Transfer::of(n, len))
@@ -71,11 +73,13 @@ pub(crate) fn read_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Resul
 }
 
 /// A Unix stream read: `recvmsg`, so an ancillary-data boundary shows as `MSG_CTRUNC`.
+#[inline]
 pub(crate) fn read_unix(fd: RawFd, buf: &mut [u8]) -> io::Result<Transfer> {
     read_vectored_unix(fd, &mut [IoSliceMut::new(buf)])
 }
 
 /// A vectored Unix stream read (see [`read_unix`]).
+#[inline]
 pub(crate) fn read_vectored_unix(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<Transfer> {
     let len = offered(bufs);
     let (n, flags) = sys::recvmsg(fd, bufs)?;
@@ -87,6 +91,7 @@ pub(crate) fn read_vectored_unix(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::
 }
 
 /// A write (any stream socket): a short count means the send buffer is full.
+#[inline]
 pub(crate) fn write(fd: RawFd, buf: &[u8]) -> io::Result<Transfer> {
     sys::send(fd, buf).map(|n| Transfer::of(n, buf.len()))
 }
