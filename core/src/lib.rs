@@ -10,7 +10,8 @@
 //! | [`Token`] | `token.rs` | slot index + generation; round-trips through `u64` and `usize` |
 //! | [`Readiness`], [`Interest`], [`Direction`] | `readiness.rs` | backend-neutral readiness bits |
 //! | [`Event`] | `event.rs` | one translated OS report |
-//! | [`Slot`], [`Knowledge`] | `descriptor.rs` | per-descriptor state: two lanes (read, write) |
+//! | [`Slot`] | `descriptor.rs` | per-descriptor state: two lanes (read, write) |
+//! | [`Knowledge`] | `gate.rs` | the speculation gate: when a new op may skip its syscall |
 //! | [`OpState`], [`OpId`], [`Completion`] | `op.rs` | the op lifecycle, one pure transition table |
 //! | [`Budget`] | `budget.rs` | the inline (speculative completion) budget |
 //! | ready queue | `ready_queue.rs` | intrusive FIFO that cannot overflow |
@@ -92,7 +93,9 @@ mod budget;
 mod descriptor;
 mod error;
 mod event;
+mod gate;
 pub mod hazards;
+mod interest_feed;
 mod op;
 mod reactor;
 mod readiness;
@@ -102,14 +105,20 @@ pub mod scheduler;
 pub mod sync;
 pub mod timer;
 mod token;
+#[cfg(feature = "trace")]
+mod trace;
+#[cfg(feature = "trace")]
+pub use trace::{TraceHook, TraceInput, Transition};
 
 pub use budget::Budget;
-pub use descriptor::{Knowledge, Slot};
+pub use descriptor::Slot;
 pub use error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
 pub use event::Event;
+pub use gate::Knowledge;
 pub use op::{Completion, CompletionKind, Interruption, OpId, OpState, Origin, Outcome};
 pub use reactor::{
-    CancelAction, Config, FinishAction, PerDirection, Reactor, Ready, Stats, SubmitAction,
+    CancelAction, Config, FinishAction, PerDirection, Reactor, Ready, ResumeAction, Stats,
+    SubmitAction,
 };
 pub use readiness::{Direction, Interest, Readiness};
 pub use ready_queue::Link;

@@ -33,7 +33,6 @@
 
 use core::fmt;
 
-use crate::descriptor::Knowledge;
 use crate::{Direction, Token};
 
 /// Names one op: the descriptor, the direction and a per-direction sequence number, so a late
@@ -141,8 +140,17 @@ pub enum OpState {
     },
     /// Waiting for a readiness edge.
     Parked,
-    /// In the ready queue; `poll_ready` will ask for an attempt.
+    /// In the ready queue; `poll_ready` will grant an attempt.
     Runnable,
+    /// Dispatched by `poll_ready`: the op may attempt, and no syscall has started yet. A futures
+    /// adapter wakes the op's task here and the task starts the attempt when polled
+    /// ([`Reactor::resume`](crate::Reactor::resume)); a cancel meanwhile completes the op with no
+    /// I/O, so a grant nobody takes is never undone by hand. An embedder that performs the
+    /// syscall at once may report its outcome straight from here.
+    Granted {
+        /// An edge that arrived since the grant: a WouldBlock reported from here retries (H1).
+        interruption: Interruption,
+    },
     /// Finished, result held by the caller, completion waiting in the ready queue (budget spent).
     Deferred,
 }
@@ -161,6 +169,7 @@ impl fmt::Display for OpState {
             OpState::Attempting { .. } => "attempting",
             OpState::Parked => "parked",
             OpState::Runnable => "runnable",
+            OpState::Granted { .. } => "granted",
             OpState::Deferred => "completed (deferred)",
         })
     }
@@ -180,6 +189,8 @@ pub(crate) enum Input {
     Cancel,
     /// `poll_ready` popped this lane from the ready queue.
     Dispatch,
+    /// The owner of a granted op starts its syscall now.
+    Start,
     /// The descriptor is being deregistered.
     Abort,
 }
@@ -189,8 +200,10 @@ pub(crate) enum Input {
 pub(crate) enum Effect {
     /// Nothing beyond the state change.
     Nothing,
-    /// Ask the caller to perform the syscall now (from submit, dispatch or retry).
+    /// Ask the caller to perform the syscall now (from submit, start or retry).
     Attempt,
+    /// The op may attempt: hand the grant to its owner (from dispatch).
+    Grant,
     /// The op now waits for an edge.
     Park,
     /// Put the lane in the ready queue (submit with budget spent, or an edge on a parked op).
@@ -249,6 +262,14 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
             (Outcome::WouldBlock, Interruption::Edge) => (attempting(origin), E::Attempt),
             (Outcome::WouldBlock, Interruption::None) => (S::Parked, E::Park),
         },
+        // An embedder that made the syscall right after the dispatch, without `Start`.
+        (S::Granted { interruption }, I::Finish { outcome, .. }) => match (outcome, interruption) {
+            (Outcome::Done | Outcome::Drained, _) => (S::Idle, done()),
+            (Outcome::WouldBlock, Interruption::Edge) => {
+                (attempting(Origin::Dispatched), E::Attempt)
+            }
+            (Outcome::WouldBlock, _) => (S::Parked, E::Park),
+        },
         (_, I::Finish { .. }) => (state, E::Invalid),
 
         (
@@ -260,6 +281,17 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
         ) => (
             S::Attempting {
                 origin,
+                interruption: Interruption::Edge,
+            },
+            E::Nothing,
+        ),
+        (
+            S::Granted {
+                interruption: Interruption::None,
+            },
+            I::Edge,
+        ) => (
+            S::Granted {
                 interruption: Interruption::Edge,
             },
             E::Nothing,
@@ -282,6 +314,13 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
                 dequeue: false,
             },
         ),
+        (S::Granted { .. }, I::Cancel) => (
+            S::Idle,
+            E::Complete {
+                kind: CompletionKind::Cancelled,
+                dequeue: false,
+            },
+        ),
         (S::Runnable, I::Cancel) => (
             S::Idle,
             E::Complete {
@@ -290,9 +329,17 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
             },
         ),
 
-        (S::Runnable, I::Dispatch) => (attempting(Origin::Dispatched), E::Attempt),
+        (S::Runnable, I::Dispatch) => (
+            S::Granted {
+                interruption: Interruption::None,
+            },
+            E::Grant,
+        ),
         (S::Deferred, I::Dispatch) => (S::Idle, done()),
         (_, I::Dispatch) => (state, E::Invalid),
+
+        (S::Granted { .. }, I::Start) => (attempting(Origin::Dispatched), E::Attempt),
+        (_, I::Start) => (state, E::Invalid),
 
         (S::Idle, I::Abort) => (S::Idle, E::Nothing),
         (_, I::Abort) => (
@@ -302,27 +349,6 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
                 dequeue: state.is_queued(),
             },
         ),
-    }
-}
-
-/// What a finished attempt teaches about its direction's readiness (the speculation gate).
-///
-/// `during` is the lane's knowledge while the attempt ran: it is reset to `Unknown` when an
-/// attempt starts, so it is `Ready` exactly when an edge arrived during the attempt, and such an
-/// edge wins over anything the attempt suggested. A WouldBlock for a cancelled attempt teaches
-/// nothing: the caller may resolve a cancelled attempt without making the syscall, so it is no
-/// evidence, and believing it would hide an edge a dispatch already consumed (the next op would
-/// park forever).
-pub(crate) const fn knowledge_after(
-    outcome: Outcome,
-    interruption: Interruption,
-    during: Knowledge,
-) -> Knowledge {
-    match (during, interruption, outcome) {
-        (Knowledge::Ready, _, _) => Knowledge::Ready,
-        (_, Interruption::Cancel, Outcome::WouldBlock) => Knowledge::Unknown,
-        (_, _, Outcome::WouldBlock | Outcome::Drained) => Knowledge::NotReady,
-        (_, _, Outcome::Done) => Knowledge::Unknown,
     }
 }
 

@@ -1,7 +1,7 @@
 //! The reactor: the descriptor table, the op lanes, the ready queue and the inline budget behind
 //! one sans-io API.
 //!
-//! Inputs: [`Reactor::submit`], [`Reactor::finish_attempt`], [`Reactor::handle_event`],
+//! Inputs: [`Reactor::submit`] (or [`Reactor::resume`]), [`Reactor::finish_attempt`], [`Reactor::handle_event`],
 //! [`Reactor::cancel`], [`Reactor::cancel_all`], [`Reactor::deregister`]. Output:
 //! [`Reactor::poll_ready`]. Every input returns an action (`#[must_use]`) saying what the caller
 //! must do next; the lane transitions themselves are the pure table in [`crate::op`].
@@ -10,11 +10,11 @@
 //! `Vec<Slot>`), so the core allocates nothing and a full table is an error value.
 
 use crate::budget::Budget;
-use crate::descriptor::{Knowledge, Occupancy, Slot};
+use crate::descriptor::{Occupancy, Slot};
 use crate::error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
-use crate::op::{
-    knowledge_after, transition, Completion, CompletionKind, Effect, Input, OpId, OpState, Outcome,
-};
+use crate::gate::{knowledge_after, Knowledge};
+use crate::interest_feed::{FeedLinks, InterestFeed};
+use crate::op::{transition, Completion, CompletionKind, Effect, Input, OpId, OpState, Outcome};
 use crate::ready_queue::{self, Link, Links, ReadyQueue};
 use crate::{Direction, Event, Interest, Readiness, Token};
 
@@ -24,12 +24,16 @@ pub struct Config {
     /// Consecutive inline completions allowed per direction before results go through the ready
     /// queue; 0 disables inline completion. Default 2.
     pub inline_budget: u8,
+    /// Keep the interest feed ([`Reactor::poll_interest`]) for a level-triggered backend.
+    /// Default off: an edge-triggered backend registers both directions once and needs none.
+    pub interest_feed: bool,
 }
 
 impl Default for Config {
     fn default() -> Config {
         Config {
             inline_budget: Budget::DEFAULT_LIMIT,
+            interest_feed: false,
         }
     }
 }
@@ -53,6 +57,18 @@ impl SubmitAction {
             SubmitAction::Attempt(op) | SubmitAction::Parked(op) | SubmitAction::Queued(op) => op,
         }
     }
+}
+
+/// What [`Reactor::resume`] asks of the op's owner (a future being polled).
+#[must_use]
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub enum ResumeAction {
+    /// Perform the syscall now, then call `finish_attempt(op, outcome)`: a new op tried
+    /// speculatively, or a granted one started.
+    Attempt(OpId),
+    /// Nothing to do until the op's direction is woken: the op is parked, queued, or (a
+    /// previous op's result was deferred) the lane is still busy. Keep the task's waker.
+    Wait(OpId),
 }
 
 /// What `finish_attempt` asks of the caller.
@@ -113,7 +129,10 @@ impl<T> PerDirection<T> {
 #[must_use]
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub enum Ready {
-    /// The op's direction is ready: perform the syscall, then `finish_attempt`.
+    /// The op's direction is ready and the op may attempt (it is *granted*): perform the
+    /// syscall, then `finish_attempt`. If a cancel could arrive before the syscall ends, call
+    /// [`Reactor::start`] first (or let the op's owner take the grant with
+    /// [`Reactor::resume`]); a grant cancelled before it starts completes with no I/O.
     Attempt(OpId),
     /// The op is over (a deferred result): deliver the result you kept.
     Complete(Completion),
@@ -143,11 +162,20 @@ pub struct Reactor<S> {
     len: u32,
     capacity: u32,
     queue: ReadyQueue,
+    feed: Option<InterestFeed>,
     budget: Budget,
     stats: Stats,
+    #[cfg(feature = "trace")]
+    trace: Option<crate::TraceHook>,
 }
 
 struct SlotLinks<'a>(&'a mut [Slot]);
+
+impl FeedLinks for SlotLinks<'_> {
+    fn next(&mut self, index: u32) -> &mut u32 {
+        &mut self.0[index as usize].feed_next
+    }
+}
 
 impl Links for SlotLinks<'_> {
     fn link(&mut self, node: u32) -> &mut Link {
@@ -179,8 +207,11 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             len: 0,
             capacity,
             queue: ReadyQueue::new(),
+            feed: config.interest_feed.then(InterestFeed::new),
             budget: Budget::new(config.inline_budget),
             stats: Stats::default(),
+            #[cfg(feature = "trace")]
+            trace: None,
         }
     }
 
@@ -202,6 +233,17 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// How many lanes wait in the ready queue.
     pub fn ready_len(&self) -> usize {
         self.queue.len() as usize
+    }
+
+    /// The registered descriptors' tokens, in slot order (for a driver tearing everything down).
+    pub fn tokens(&self) -> impl Iterator<Item = Token> + '_ {
+        self.slots
+            .as_ref()
+            .iter()
+            .enumerate()
+            .take(self.capacity as usize)
+            .filter(|(_, s)| matches!(s.occupancy, Occupancy::Occupied { .. }))
+            .filter_map(|(i, s)| Token::new(i as u32, s.generation))
     }
 
     /// The counters so far.
@@ -283,6 +325,41 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             }
             _ => SubmitAction::Attempt(op),
         })
+    }
+
+    /// The owner of `dir` is polled (a futures adapter's read or write future): what should it
+    /// do? On an idle lane this submits a new op (see [`Reactor::submit`]); on a granted one it
+    /// starts the attempt; otherwise the op keeps waiting. One call replaces the caller's own
+    /// copy of the lane's state: the answer depends only on the core's.
+    pub fn resume(&mut self, token: Token, dir: Direction) -> Result<ResumeAction, SubmitError> {
+        let lane = *self.slot(token)?.lane(dir);
+        let op = OpId::new(token, dir, lane.seq);
+        match lane.state {
+            OpState::Idle => Ok(match self.submit(token, dir)? {
+                SubmitAction::Attempt(op) => ResumeAction::Attempt(op),
+                SubmitAction::Parked(op) | SubmitAction::Queued(op) => ResumeAction::Wait(op),
+            }),
+            OpState::Granted { .. } => {
+                let _ = self.apply(token, dir, Input::Start);
+                Ok(ResumeAction::Attempt(op))
+            }
+            OpState::Parked | OpState::Runnable | OpState::Deferred => Ok(ResumeAction::Wait(op)),
+            OpState::Attempting { .. } => Err(SubmitError::Busy),
+        }
+    }
+
+    /// The syscall of a granted op (handed out by [`Reactor::poll_ready`] as
+    /// [`Ready::Attempt`]) begins now. Call it before the syscall whenever a cancel could arrive
+    /// while the syscall runs (another thread, a re-entrant handler): a cancel of a granted op
+    /// that has not started completes it at once, with no I/O, while a cancel after `start` is
+    /// resolved by the attempt's outcome. A loop that performs the syscall right after
+    /// `poll_ready`, with nothing in between, may skip it.
+    pub fn start(&mut self, op: OpId) -> Result<(), OpError> {
+        self.current(op)?;
+        match self.apply(op.token(), op.direction(), Input::Start).0 {
+            Effect::Attempt => Ok(()),
+            _ => Err(OpError::NotAttempting),
+        }
     }
 
     /// Reports what the syscall of an attempting op did. See [`FinishAction`].
@@ -378,6 +455,34 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         })
     }
 
+    /// The next descriptor whose [`interest`](Reactor::interest) changed since it was last
+    /// handed out here, with its interest now: push it to a level-triggered poller before
+    /// waiting. Always `None` unless the reactor was built with [`Config::interest_feed`]. See
+    /// the interest feed (`interest_feed.rs`).
+    pub fn poll_interest(&mut self) -> Option<(Token, Interest)> {
+        let mut feed = self.feed?;
+        let found = loop {
+            let Some(index) = feed.pop(&mut SlotLinks(self.slots.as_mut())) else {
+                break None;
+            };
+            let slot = &mut self.slots.as_mut()[index as usize];
+            if !matches!(slot.occupancy, Occupancy::Occupied { .. }) {
+                continue;
+            }
+            let parked = |dir| slot.lane(dir).state == OpState::Parked;
+            let now = Interest {
+                read: parked(Direction::Read),
+                write: parked(Direction::Write),
+            };
+            if now != slot.announced {
+                slot.announced = now;
+                break Token::new(index, slot.generation).map(|t| (t, now));
+            }
+        };
+        self.feed = Some(feed);
+        found
+    }
+
     /// The last readiness seen for `token`, with the sticky closed bits.
     pub fn readiness(&self, token: Token) -> Result<Readiness, StaleToken> {
         match self.slot(token)?.occupancy {
@@ -394,6 +499,13 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// What the core knows of `dir`'s readiness (the speculation gate).
     pub fn knowledge(&self, token: Token, dir: Direction) -> Result<Knowledge, StaleToken> {
         Ok(self.slot(token)?.lane(dir).knowledge)
+    }
+
+    /// Calls `hook` on every lane transition from now on (`None` stops it). Only with the
+    /// `trace` feature; see [`Transition`](crate::Transition).
+    #[cfg(feature = "trace")]
+    pub fn set_trace(&mut self, hook: Option<crate::TraceHook>) {
+        self.trace = hook;
     }
 
     /// The embedder dispatched a handler from its own scheduler queue: inline runs end here.
@@ -413,18 +525,32 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         let slots = self.slots.as_mut();
         let lane = slots[token.index() as usize].lane_mut(dir);
         let op = OpId::new(token, dir, lane.seq);
-        if let (Input::Finish { outcome, .. }, OpState::Attempting { interruption, .. }) =
-            (input, lane.state)
-        {
-            lane.knowledge = knowledge_after(outcome, interruption, lane.knowledge);
+        if let Input::Finish { outcome, .. } = input {
+            if let OpState::Attempting { interruption, .. } | OpState::Granted { interruption } =
+                lane.state
+            {
+                lane.knowledge = knowledge_after(outcome, interruption, lane.knowledge);
+            }
         }
         let (next, effect) = transition(lane.state, input);
+        #[cfg(feature = "trace")]
+        if let Some(hook) = self.trace {
+            hook(&crate::Transition {
+                token,
+                dir,
+                from: lane.state,
+                to: next,
+                input: crate::TraceInput::of(input),
+            });
+        }
+        let parked_changed = (lane.state == OpState::Parked) != (next == OpState::Parked);
         lane.state = next;
         let node = ready_queue::node(token.index(), dir);
         let completion = |kind| Some(Completion { op, kind });
         let done = match effect {
-            Effect::Attempt => {
-                // Knowledge during an attempt records only edges that arrive during it.
+            Effect::Attempt | Effect::Grant => {
+                // Knowledge during an attempt (or a grant) records only edges that arrive
+                // during it.
                 lane.knowledge = Knowledge::Unknown;
                 None
             }
@@ -450,6 +576,11 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             }
             _ => None,
         };
+        if parked_changed {
+            if let Some(feed) = &mut self.feed {
+                feed.mark(&mut SlotLinks(self.slots.as_mut()), token.index());
+            }
+        }
         (effect, done)
     }
 

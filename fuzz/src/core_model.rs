@@ -29,7 +29,8 @@ use rill_core::timer::TimerError;
 use rill_core::{
     CancelAction, Completion, CompletionKind, Config, Direction, Event, FinishAction, Interruption,
     Knowledge, OpError, OpId, OpState, Origin, Outcome, Reactor, Readiness, Ready, RegisterError,
-    Slot, StaleToken, SubmitAction, SubmitError, Ticks, TimerId, TimerSlot, Timers, Token,
+    ResumeAction, Slot, StaleToken, SubmitAction, SubmitError, Ticks, TimerId, TimerSlot, Timers,
+    Token,
 };
 
 /// How many timeouts may be armed at once.
@@ -84,6 +85,10 @@ pub enum Step {
     },
     /// The clock advances; every due timer expires and cancels its op.
     Tick(u8),
+    /// `start(op)`: the owner of a granted op begins its syscall.
+    Start(OpRef),
+    /// `resume(token, dir)`: the owner of the lane is polled (a futures adapter).
+    Resume(TokenRef, Dir),
 }
 
 /// How a step names a token.
@@ -183,6 +188,10 @@ enum MState {
     },
     Parked,
     Runnable,
+    /// Dispatched; the owner has not started the syscall.
+    Granted {
+        edge: bool,
+    },
     Deferred,
 }
 
@@ -383,26 +392,28 @@ impl Model {
 
     fn finish(&mut self, op: OpId, outcome: Outcome) -> Result<ExpFinish, OpError> {
         let would_block = outcome == Outcome::WouldBlock;
-        // A short transfer proves nothing while a closed or error bit is pending.
+        // A short transfer proves nothing while a closed or error bit is pending, nor, for a
+        // read, while urgent data is (H19).
+        let distrust = match op.direction() {
+            Direction::Read => Readiness::unblocks(Direction::Read) | Readiness::PRIORITY,
+            Direction::Write => Readiness::unblocks(Direction::Write),
+        };
         let outcome = match self.desc(op.token()) {
-            Some(d)
-                if outcome == Outcome::Drained
-                    && d.last.intersects(Readiness::unblocks(op.direction())) =>
-            {
-                Outcome::Done
-            }
+            Some(d) if outcome == Outcome::Drained && d.last.intersects(distrust) => Outcome::Done,
             _ => outcome,
         };
         let dir = op.direction();
         let budget_left = self.used[di(dir)] < self.limit;
         let lane = self.current(op)?;
-        let MState::Attempting {
-            dispatched,
-            edge,
-            cancel,
-        } = lane.state
-        else {
-            return Err(OpError::NotAttempting);
+        let (dispatched, edge, cancel) = match lane.state {
+            MState::Attempting {
+                dispatched,
+                edge,
+                cancel,
+            } => (dispatched, edge, cancel),
+            // Reported straight from a grant: a dispatched attempt.
+            MState::Granted { edge } => (true, edge, false),
+            _ => return Err(OpError::NotAttempting),
         };
         let exp = if !would_block {
             // The syscall did its I/O: the op is done (even if a cancel was requested). An edge
@@ -470,7 +481,7 @@ impl Model {
                 let lane = &mut desc.lanes[di(dir)];
                 lane.knowledge = Knowledge::Ready;
                 match &mut lane.state {
-                    MState::Attempting { edge, .. } => *edge = true,
+                    MState::Attempting { edge, .. } | MState::Granted { edge } => *edge = true,
                     s @ MState::Parked => {
                         *s = MState::Runnable;
                         queued.push(dir);
@@ -494,11 +505,7 @@ impl Model {
         let op = lane.op.expect("model: queued lane has an op");
         Some(match lane.state {
             MState::Runnable => {
-                lane.state = MState::Attempting {
-                    dispatched: true,
-                    edge: false,
-                    cancel: false,
-                };
+                lane.state = MState::Granted { edge: false };
                 lane.knowledge = Knowledge::Unknown;
                 ExpReady::Attempt(op)
             }
@@ -523,7 +530,7 @@ impl Model {
                 *cancel = true;
                 ExpCancel::Requested
             }
-            s @ MState::Parked => {
+            s @ (MState::Parked | MState::Granted { .. }) => {
                 *s = MState::Idle;
                 ExpCancel::Cancelled(op)
             }
@@ -537,6 +544,23 @@ impl Model {
 
     fn reset_budget(&mut self) {
         self.used = [0; 2];
+    }
+
+    /// `start`: a granted op's syscall begins; anything else is refused.
+    fn start(&mut self, op: OpId) -> Result<(), OpError> {
+        let lane = self.current(op)?;
+        match lane.state {
+            MState::Granted { .. } => {
+                lane.state = MState::Attempting {
+                    dispatched: true,
+                    edge: false,
+                    cancel: false,
+                };
+                lane.knowledge = Knowledge::Unknown;
+                Ok(())
+            }
+            _ => Err(OpError::NotAttempting),
+        }
     }
 }
 
@@ -571,6 +595,7 @@ impl Harness {
                 vec![Slot::VACANT; capacity],
                 Config {
                     inline_budget: limit,
+                    ..Config::default()
                 },
             ),
             model: Model::new(capacity, limit),
@@ -612,7 +637,9 @@ impl Harness {
                     .descs
                     .iter()
                     .flat_map(|d| d.lanes.iter())
-                    .filter(|l| matches!(l.state, MState::Attempting { .. }))
+                    .filter(|l| {
+                        matches!(l.state, MState::Attempting { .. } | MState::Granted { .. })
+                    })
                     .filter_map(|l| l.op)
                     .collect();
                 ops.sort_by_key(|op| (op.token(), op.direction(), op.seq()));
@@ -698,6 +725,16 @@ impl Harness {
                 }
             }
             Step::CancelAll(t) => self.cancel_all(self.token(t)),
+            Step::Start(op) => {
+                if let Some(op) = self.op(op) {
+                    let exp = self.model.start(op);
+                    let got = self.reactor.start(op);
+                    if got != exp {
+                        self.fail(&format!("start({op:?}): got {got:?}, model says {exp:?}"));
+                    }
+                }
+            }
+            Step::Resume(t, d) => self.resume(self.token(t), d.into()),
             Step::PollReady => {
                 self.poll_ready();
             }
@@ -818,6 +855,57 @@ impl Harness {
             (got, exp) => self.fail(&format!(
                 "submit({token:?}, {dir}): got {got:?}, model says {exp:?}"
             )),
+        }
+    }
+
+    /// `resume`: on an idle lane a submit; on a granted one a start; otherwise wait for the
+    /// current op, or `Busy` during an attempt.
+    fn resume(&mut self, token: Token, dir: Direction) {
+        let Some(lane) = self.model.lane(token, dir).map(|l| *l) else {
+            let got = self.reactor.resume(token, dir);
+            if got != Err(SubmitError::StaleToken) {
+                self.fail(&format!(
+                    "resume({token:?}, {dir}) on a stale token: {got:?}"
+                ));
+            }
+            return;
+        };
+        match lane.state {
+            MState::Idle => {
+                let exp = self.model.submit(token, dir);
+                let got = self.reactor.resume(token, dir);
+                let op = match (got, exp) {
+                    (Ok(ResumeAction::Attempt(op)), Ok(ExpSubmit::Attempt)) => op,
+                    (Ok(ResumeAction::Wait(op)), Ok(ExpSubmit::Parked | ExpSubmit::Queued)) => op,
+                    (got, exp) => {
+                        self.fail(&format!("resume on idle: got {got:?}, model says {exp:?}"))
+                    }
+                };
+                self.started(op, token, dir);
+            }
+            MState::Granted { .. } => {
+                let op = lane.op.expect("model: granted lane has an op");
+                let exp = self.model.start(op);
+                let got = self.reactor.resume(token, dir);
+                if exp.is_err() || got != Ok(ResumeAction::Attempt(op)) {
+                    self.fail(&format!("resume on granted: got {got:?}, model {exp:?}"));
+                }
+            }
+            MState::Parked | MState::Runnable | MState::Deferred => {
+                let op = lane.op.expect("model: busy lane has an op");
+                let got = self.reactor.resume(token, dir);
+                if got != Ok(ResumeAction::Wait(op)) {
+                    self.fail(&format!(
+                        "resume on a waiting lane: got {got:?}, want {op:?}"
+                    ));
+                }
+            }
+            MState::Attempting { .. } => {
+                let got = self.reactor.resume(token, dir);
+                if got != Err(SubmitError::Busy) {
+                    self.fail(&format!("resume during an attempt: got {got:?}"));
+                }
+            }
         }
     }
 
@@ -988,6 +1076,13 @@ impl Harness {
                     },
                     MState::Parked => OpState::Parked,
                     MState::Runnable => OpState::Runnable,
+                    MState::Granted { edge } => OpState::Granted {
+                        interruption: if edge {
+                            Interruption::Edge
+                        } else {
+                            Interruption::None
+                        },
+                    },
                     MState::Deferred => OpState::Deferred,
                 };
                 if state != Ok(want) {

@@ -5,8 +5,9 @@
 //! 1. drain the core's ready queue (ops queued because the inline budget was spent); if that
 //!    woke a task, the turn ends here: work the core queued needs no OS poll (at most 61 turns
 //!    in a row, so readiness still gets in);
-//! 2. for level-triggered backends (poll, select), push interest changes to the poller, so an
-//!    fd is watched only while an op is parked on it (edge emulation, H9);
+//! 2. for level-triggered backends (poll, select), push the core's interest changes
+//!    ([`Reactor::poll_interest`]) to the poller, so an fd is watched only while an op is parked
+//!    on it (edge emulation, H9);
 //! 3. wait once: with a zero timeout when a task is runnable, else until the next timer (or
 //!    forever);
 //! 4. feed every event to `reactor.handle_event`, drain the ready queue again, expire timers.
@@ -14,9 +15,13 @@
 //! Wakers are never called with the driver borrowed: they are collected in `to_wake`, and the
 //! executor wakes them after the turn.
 //!
-//! Per registered descriptor the driver keeps a [`Source`]: the fd and, per direction, a
-//! [`Lane`] mirroring what the adapter knows of the core's op (see [`LaneState`]) plus the
-//! [`Waiters`] of the tasks waiting on it. All per-op state lives here, so an op allocates nothing.
+//! **The core is the only home of op and descriptor state.** An op's future asks the core what
+//! to do on every poll ([`Reactor::resume`]: attempt now, or wait) and reports the syscall's
+//! outcome ([`Reactor::finish_attempt`]); a grant the core hands out (`Ready::Attempt`) only
+//! wakes the waiting tasks, and one that nobody takes is simply cancelled by the core when its
+//! future is dropped. Per registered descriptor the driver keeps only what the core cannot: the
+//! fd and, per direction, the [`Waiters`] (wakers of the tasks waiting there), indexed by the
+//! token's slot. An op allocates nothing.
 
 use std::io;
 use std::os::fd::RawFd;
@@ -25,7 +30,7 @@ use std::time::Duration;
 
 use rill_core::{
     CancelAction, CompletionKind, Config, Direction, Event, FinishAction, Interest, OpId, Outcome,
-    Reactor, Ready, Slot, SubmitAction, SubmitError, Token,
+    Reactor, Ready, ResumeAction, Slot, SubmitError, Token,
 };
 
 use crate::clock::{Clock, Ticks};
@@ -42,23 +47,6 @@ pub(crate) struct DriverConfig {
     pub(crate) max_io: usize,
     pub(crate) events: usize,
     pub(crate) timers: usize,
-}
-
-/// What the adapter knows of one direction's op.
-#[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum LaneState {
-    /// No op.
-    Idle,
-    /// Parked (waiting for readiness) or queued (waiting for a dispatch): nothing to do.
-    Waiting(OpId),
-    /// The core granted an attempt (dispatched from the ready queue): the owning task performs
-    /// the syscall on its next poll.
-    Attempt(OpId),
-    /// The op's result was handed to the caller already, but the core deferred its completion
-    /// (the inline budget ran out mid-attempt); the lane frees when `poll_ready` completes it.
-    Detached(OpId),
-    /// The descriptor was deregistered while the op was outstanding.
-    Aborted,
 }
 
 /// The tasks waiting on one direction (H20).
@@ -111,68 +99,39 @@ impl Waiters {
         }
     }
 
-    /// The op is gone (cancelled by one waiter): the others, if any, must wake to submit again.
-    /// A lone waiter is the one that cancelled, and is not woken.
-    fn take_others_of_cancel(&mut self) -> Vec<Waker> {
-        self.first = None;
-        std::mem::take(&mut self.others)
+    /// The op is gone (cancelled by one waiter): the others must wake to submit again. A lone
+    /// waker is the canceller's own (or its task's) and is dropped; with several, which one
+    /// belongs to the canceller is unknown, so all are woken (one spurious wake at most).
+    fn take_for_cancel(&mut self, to_wake: &mut Vec<Waker>) {
+        if self.others.is_empty() {
+            self.first = None;
+        } else {
+            self.take_all(to_wake);
+        }
     }
 }
 
-/// One direction of a registered descriptor.
-pub(crate) struct Lane {
-    state: LaneState,
-    waiters: Waiters,
-}
-
-impl Lane {
-    const IDLE: Lane = Lane {
-        state: LaneState::Idle,
-        waiters: Waiters::NONE,
-    };
-
-    #[inline]
-    fn set_waker(&mut self, cx: &Context<'_>) {
-        self.waiters.add(cx);
-    }
-}
-
-/// One registered descriptor.
-pub(crate) struct Source {
+/// What the driver keeps per registered descriptor: the fd and who waits in each direction.
+/// Indexed by the token's slot; the core says whether a token is current.
+pub(crate) struct Entry {
     fd: RawFd,
-    token: Option<Token>,
-    lanes: [Lane; 2],
-    /// What the level-triggered poller currently watches.
-    watched: Interest,
-    /// Queued in `dirty` for an interest update.
-    dirty: bool,
+    waiters: [Waiters; 2],
 }
 
-impl Source {
-    const VACANT: Source = Source {
+impl Entry {
+    const VACANT: Entry = Entry {
         fd: -1,
-        token: None,
-        lanes: [Lane::IDLE, Lane::IDLE],
-        watched: Interest::NONE,
-        dirty: false,
+        waiters: [Waiters::NONE, Waiters::NONE],
     };
-}
-
-fn source_of(sources: &mut [Source], token: Token) -> Option<&mut Source> {
-    let s = sources.get_mut(token.index() as usize)?;
-    (s.token == Some(token)).then_some(s)
 }
 
 /// The driver. Owned by the runtime thread (inside a `RefCell`).
 pub(crate) struct Driver {
     reactor: Reactor<Vec<Slot>>,
-    sources: Vec<Source>,
-    /// fd → token, to refuse a second registration of the same descriptor.
-    by_fd: Vec<Option<Token>>,
+    entries: Vec<Entry>,
     poller: Poller,
     edge: bool,
     events: Vec<Event>,
-    dirty: Vec<Token>,
     pub(crate) timers: TimerTable,
     clock: Clock,
     shut_down: bool,
@@ -188,24 +147,23 @@ impl Driver {
     pub(crate) fn new(config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
         let (poller, waker) = Poller::new(config.backend, config.max_io)?;
         let storage = vec![Slot::VACANT; config.max_io];
+        let edge = poller.edge_triggered();
         let reactor = Reactor::new(
             storage,
             Config {
                 inline_budget: config.inline_budget.min(u8::MAX as u32) as u8,
+                interest_feed: !edge,
             },
         );
-        let mut sources = Vec::with_capacity(config.max_io);
-        sources.resize_with(config.max_io, || Source::VACANT);
-        let edge = poller.edge_triggered();
+        let mut entries = Vec::with_capacity(config.max_io);
+        entries.resize_with(config.max_io, || Entry::VACANT);
         Ok((
             Driver {
                 reactor,
-                sources,
-                by_fd: Vec::new(),
+                entries,
                 poller,
                 edge,
                 events: vec![rill_os::EMPTY_EVENT; config.events.max(1)],
-                dirty: Vec::new(),
                 timers: TimerTable::new(config.timers),
                 clock: Clock::new(),
                 shut_down: false,
@@ -225,15 +183,14 @@ impl Driver {
         self.reactor.reset_budget();
     }
 
-    /// Registers `fd`. Refuses a descriptor already registered, a full table, a shut-down
-    /// runtime.
+    /// Registers `fd`. Refuses a descriptor already registered (the backend refuses it), a full
+    /// table, a shut-down runtime.
     pub(crate) fn register(&mut self, fd: RawFd) -> io::Result<Token> {
         if self.shut_down {
             return Err(io_error::shut_down());
         }
-        let idx = usize::try_from(fd).map_err(|_| io::Error::from_raw_os_error(libc::EBADF))?;
-        if self.by_fd.get(idx).copied().flatten().is_some() {
-            return Err(io_error::already_registered(fd));
+        if fd < 0 {
+            return Err(io::Error::from_raw_os_error(libc::EBADF));
         }
         let token = self
             .reactor
@@ -246,104 +203,61 @@ impl Driver {
         };
         if let Err(e) = self.poller.register(fd, token, interest) {
             let _ = self.reactor.deregister(token);
-            return Err(e);
+            return Err(match e.kind() {
+                io::ErrorKind::AlreadyExists => io_error::already_registered(fd),
+                _ => e,
+            });
         }
-        if self.by_fd.len() <= idx {
-            self.by_fd.resize(idx + 1, None);
-        }
-        self.by_fd[idx] = Some(token);
-        let source = &mut self.sources[token.index() as usize];
-        *source = Source::VACANT;
-        source.fd = fd;
-        source.token = Some(token);
-        source.watched = interest;
+        self.entries[token.index() as usize] = Entry {
+            fd,
+            waiters: [Waiters::NONE, Waiters::NONE],
+        };
         Ok(token)
     }
 
-    /// Deregisters `token` (its fd is about to be closed). Outstanding ops complete as aborted;
-    /// their tasks are woken through `to_wake` and see an error.
+    /// Deregisters `token` (its fd is about to be closed). Outstanding ops complete as aborted
+    /// in the core; their tasks are woken through `to_wake` and see an error.
     pub(crate) fn deregister(&mut self, token: Token, to_wake: &mut Vec<Waker>) {
-        let Some(source) = self.source_mut(token) else {
+        if self.reactor.deregister(token).is_err() {
             return;
-        };
-        let fd = source.fd;
-        for lane in &mut source.lanes {
-            if !matches!(lane.state, LaneState::Idle) {
-                lane.state = LaneState::Aborted;
-            }
-            lane.waiters.take_all(to_wake);
         }
-        source.token = None;
-        source.fd = -1;
-        let _ = self.reactor.deregister(token);
+        let entry = std::mem::replace(&mut self.entries[token.index() as usize], Entry::VACANT);
+        let [mut read, mut write] = entry.waiters;
+        read.take_all(to_wake);
+        write.take_all(to_wake);
         if !self.shut_down {
-            let _ = self.poller.deregister(fd);
-        }
-        if let Some(slot) = usize::try_from(fd).ok().and_then(|i| self.by_fd.get_mut(i)) {
-            if *slot == Some(token) {
-                *slot = None;
-            }
+            let _ = self.poller.deregister(entry.fd);
         }
     }
 
-    fn source_mut(&mut self, token: Token) -> Option<&mut Source> {
-        source_of(&mut self.sources, token)
-    }
-
-    fn mark_dirty(&mut self, token: Token) {
-        if self.edge {
-            return;
-        }
-        if let Some(s) = self.source_mut(token) {
-            if !s.dirty {
-                s.dirty = true;
-                self.dirty.push(token);
-            }
-        }
-    }
-
-    /// Polls one op in `dir` of `token`: submits it if none is outstanding, performs the
-    /// syscall `io` when the core grants an attempt, parks on WouldBlock. `io` is only called
+    /// Polls one op in `dir` of `token`: asks the core what to do ([`Reactor::resume`]),
+    /// performs the syscall `io` when it says attempt, parks on WouldBlock. `io` is only called
     /// when the core asked for it, so a cancelled or queued op never consumes bytes.
     /// `drains(&r)` says whether a successful result showed the direction empty or full (a
     /// short stream transfer): the core then parks the next op without a speculative syscall.
+    /// While the op waits, `ticket` holds its id (for [`Driver::cancel_op`]).
+    #[inline]
     pub(crate) fn poll_op<R>(
         &mut self,
         token: Token,
         dir: Direction,
         cx: &mut Context<'_>,
+        ticket: &mut Option<OpId>,
         io: &mut impl FnMut() -> io::Result<R>,
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
+        *ticket = None;
         if self.shut_down {
             return Poll::Ready(Err(io_error::shut_down()));
         }
-        let Some(source) = source_of(&mut self.sources, token) else {
-            return Poll::Ready(Err(io_error::aborted()));
-        };
-        let lane = &mut source.lanes[dir.index()];
-        let op = match lane.state {
-            LaneState::Idle => match self.reactor.submit(token, dir) {
-                Ok(SubmitAction::Attempt(op)) => op,
-                Ok(SubmitAction::Parked(op) | SubmitAction::Queued(op)) => {
-                    lane.state = LaneState::Waiting(op);
-                    lane.set_waker(cx);
-                    self.mark_dirty(token);
-                    return Poll::Pending;
-                }
-                Err(SubmitError::StaleToken) => return Poll::Ready(Err(io_error::aborted())),
-                Err(SubmitError::Busy) => {
-                    return Poll::Ready(Err(io_error::internal("submit on a busy lane")))
-                }
-            },
-            LaneState::Attempt(op) => op,
-            LaneState::Waiting(_) | LaneState::Detached(_) => {
-                lane.set_waker(cx);
-                return Poll::Pending;
-            }
-            LaneState::Aborted => {
-                lane.state = LaneState::Idle;
-                return Poll::Ready(Err(io_error::aborted()));
+        let op = match self.reactor.resume(token, dir) {
+            Ok(ResumeAction::Attempt(op)) => op,
+            Ok(ResumeAction::Wait(op)) => return self.wait(op, cx, ticket),
+            Err(SubmitError::StaleToken) => return Poll::Ready(Err(io_error::aborted())),
+            Err(SubmitError::Busy) => {
+                return Poll::Ready(Err(io_error::internal(
+                    "an op polled during its own attempt",
+                )))
             }
         };
         loop {
@@ -353,138 +267,72 @@ impl Driver {
                 Ok(r) if drains(r) => Outcome::Drained,
                 _ => Outcome::Done,
             };
-            let action = self.reactor.finish_attempt(op, outcome);
-            let Some(source) = source_of(&mut self.sources, token) else {
-                return Poll::Ready(Err(io_error::aborted()));
-            };
-            let lane = &mut source.lanes[dir.index()];
-            match action {
-                Ok(FinishAction::Complete(c)) => {
-                    lane.state = LaneState::Idle;
-                    return Poll::Ready(match c.kind {
-                        CompletionKind::Done => result,
-                        CompletionKind::Cancelled | CompletionKind::Aborted => {
-                            Err(io_error::aborted())
-                        }
-                    });
-                }
-                Ok(FinishAction::Deferred) => {
-                    // The budget ran out during the syscall. The result is in hand (bytes
-                    // already in the caller's buffer), so it is returned now; the lane stays
-                    // busy until the core dispatches the deferred completion, and the next op
-                    // in this direction waits for it.
-                    lane.state = LaneState::Detached(op);
-                    return Poll::Ready(result);
-                }
+            return match self.reactor.finish_attempt(op, outcome) {
+                Ok(FinishAction::Complete(c)) => Poll::Ready(match c.kind {
+                    CompletionKind::Done => result,
+                    CompletionKind::Cancelled | CompletionKind::Aborted => Err(io_error::aborted()),
+                }),
+                // The budget ran out during the syscall. The result is in hand (bytes already
+                // in the caller's buffer), so it is returned now; the core keeps the lane busy
+                // until it dispatches the deferred completion, and the next op here waits.
+                Ok(FinishAction::Deferred) => Poll::Ready(result),
                 Ok(FinishAction::Retry) => continue,
-                Ok(FinishAction::Parked) => {
-                    lane.state = LaneState::Waiting(op);
-                    lane.set_waker(cx);
-                    self.mark_dirty(token);
-                    return Poll::Pending;
-                }
-                Err(_) => {
-                    lane.state = LaneState::Idle;
-                    return Poll::Ready(Err(io_error::internal("finish_attempt refused")));
-                }
-            }
+                Ok(FinishAction::Parked) => self.wait(op, cx, ticket),
+                Err(_) => Poll::Ready(Err(io_error::internal("finish_attempt refused"))),
+            };
         }
     }
 
-    /// The task stopped waiting for its op in `dir` (its future was dropped): cancel the op.
-    /// Nothing is lost: a waiting op did no I/O; an attempt granted but not performed is
-    /// finished as WouldBlock (no syscall happened), which the core resolves as cancelled.
-    /// Returns the wakers of other tasks that waited in `dir`: the caller wakes them (after
-    /// releasing the driver) so one submits a new op.
-    pub(crate) fn cancel_op(&mut self, token: Token, dir: Direction) -> Vec<Waker> {
-        let Some(source) = self.source_mut(token) else {
-            return Vec::new();
-        };
-        let lane = &mut source.lanes[dir.index()];
-        let op = match lane.state {
-            LaneState::Waiting(op) | LaneState::Attempt(op) => op,
-            LaneState::Idle | LaneState::Detached(_) => return Vec::new(),
-            LaneState::Aborted => {
-                lane.state = LaneState::Idle;
-                return Vec::new();
-            }
-        };
-        let others = lane.waiters.take_others_of_cancel();
-        lane.state = LaneState::Idle;
-        match self.reactor.cancel(op) {
-            Ok(CancelAction::Requested) => {
-                let _ = self.reactor.finish_attempt(op, Outcome::WouldBlock);
-            }
-            Ok(CancelAction::Cancelled(_)) | Ok(CancelAction::TooLate) | Err(_) => {}
+    /// The op waits: keep the task's waker in its direction.
+    #[inline]
+    fn wait<R>(
+        &mut self,
+        op: OpId,
+        cx: &mut Context<'_>,
+        ticket: &mut Option<OpId>,
+    ) -> Poll<io::Result<R>> {
+        self.entries[op.token().index() as usize].waiters[op.direction().index()].add(cx);
+        *ticket = Some(op);
+        Poll::Pending
+    }
+
+    /// The task stopped waiting for `op` (its future was dropped): cancel it. Nothing is lost:
+    /// a parked, queued or granted op did no I/O, and the core completes it as cancelled. Other
+    /// tasks waiting in the same direction are handed back in `to_wake` (the caller wakes them
+    /// after releasing the driver) so one submits a new op. A cancel that lost the race (the
+    /// op completed, or its result is already delivered) changes nothing.
+    pub(crate) fn cancel_op(&mut self, op: OpId, to_wake: &mut Vec<Waker>) {
+        if let Ok(CancelAction::Cancelled(_)) = self.reactor.cancel(op) {
+            self.entries[op.token().index() as usize].waiters[op.direction().index()]
+                .take_for_cancel(to_wake);
         }
-        self.mark_dirty(token);
-        others
     }
 
-    /// True when an op is outstanding (waiting or granted) in `dir` of `token`.
-    pub(crate) fn op_pending(&mut self, token: Token, dir: Direction) -> bool {
-        self.source_mut(token).is_some_and(|s| {
-            matches!(
-                s.lanes[dir.index()].state,
-                LaneState::Waiting(_) | LaneState::Attempt(_)
-            )
-        })
+    /// True when an op is outstanding in `dir` of `token`.
+    pub(crate) fn op_pending(&self, token: Token, dir: Direction) -> bool {
+        self.reactor
+            .op_state(token, dir)
+            .is_ok_and(|s| s != rill_core::OpState::Idle)
     }
 
-    /// Drains the core's ready queue: granted attempts and deferred completions wake their task.
+    /// Drains the core's ready queue: a granted attempt or a deferred completion wakes the
+    /// tasks waiting in its direction.
     fn dispatch_ready(&mut self, to_wake: &mut Vec<Waker>) {
         while let Some(ready) = self.reactor.poll_ready() {
-            let (op, granted) = match ready {
-                Ready::Attempt(op) => (op, true),
-                Ready::Complete(c) => (c.op, false),
+            let op = match ready {
+                Ready::Attempt(op) => op,
+                Ready::Complete(c) => c.op,
             };
-            let token = op.token();
-            let dir = op.direction();
-            let edge = self.edge;
-            let Some(source) = self.source_mut(token) else {
-                continue;
-            };
-            let lane = &mut source.lanes[dir.index()];
-            match (lane.state, granted) {
-                (LaneState::Waiting(w), true) if w == op => {
-                    lane.state = LaneState::Attempt(op);
-                    lane.waiters.take_all(to_wake);
-                    if !edge {
-                        self.mark_dirty(token);
-                    }
-                }
-                (LaneState::Detached(d), false) if d == op => {
-                    lane.state = LaneState::Idle;
-                    lane.waiters.take_all(to_wake);
-                }
-                (_, true) => {
-                    // Nobody owns this attempt (should not happen): resolve it as cancelled so
-                    // the lane is free again.
-                    if let Ok(CancelAction::Requested) = self.reactor.cancel(op) {
-                        let _ = self.reactor.finish_attempt(op, Outcome::WouldBlock);
-                    }
-                }
-                (_, false) => {}
-            }
+            self.entries[op.token().index() as usize].waiters[op.direction().index()]
+                .take_all(to_wake);
         }
     }
 
-    /// Pushes interest changes to a level-triggered poller.
+    /// Pushes the core's interest changes to a level-triggered poller.
     fn flush_interest(&mut self) -> io::Result<()> {
-        while let Some(token) = self.dirty.pop() {
-            let interest = match self.reactor.interest(token) {
-                Ok(i) => i,
-                Err(_) => continue,
-            };
-            let Some(source) = self.source_mut(token) else {
-                continue;
-            };
-            source.dirty = false;
-            if source.watched != interest {
-                source.watched = interest;
-                let fd = source.fd;
-                self.poller.reregister(fd, token, interest)?;
-            }
+        while let Some((token, interest)) = self.reactor.poll_interest() {
+            let fd = self.entries[token.index() as usize].fd;
+            self.poller.reregister(fd, token, interest)?;
         }
         Ok(())
     }
@@ -530,7 +378,7 @@ impl Driver {
 
     /// The runtime is going away: deregister everything, wake whoever waits.
     pub(crate) fn shutdown(&mut self, to_wake: &mut Vec<Waker>) {
-        let tokens: Vec<Token> = self.sources.iter().filter_map(|s| s.token).collect();
+        let tokens: Vec<Token> = self.reactor.tokens().collect();
         for token in tokens {
             self.deregister(token, to_wake);
         }

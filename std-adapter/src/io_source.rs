@@ -18,7 +18,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use rill_core::{Direction, Token};
+use rill_core::{Direction, OpId, Token};
 
 use crate::context;
 use crate::executor::Local;
@@ -63,14 +63,18 @@ impl<T: AsRawFd> IoSource<T> {
         self.fd
     }
 
-    /// Polls one op in `dir`; `f` performs the syscall when the core grants an attempt.
+    /// Polls one op in `dir`; `f` performs the syscall when the core grants an attempt. While
+    /// the op waits, `ticket` holds its id: pass it to [`IoSource::cancel`] if the caller stops
+    /// waiting (a dropped future).
+    #[inline]
     pub(crate) fn poll_op<R>(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        ticket: &mut Option<OpId>,
         f: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_op_drains(cx, dir, f, &|_| false)
+        self.poll_op_drains(cx, dir, ticket, f, &|_| false)
     }
 
     /// [`IoSource::poll_op`] where `drains(&r)` tells the core that a result showed the
@@ -80,17 +84,21 @@ impl<T: AsRawFd> IoSource<T> {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
+        ticket: &mut Option<OpId>,
         mut f: impl FnMut(&T) -> io::Result<R>,
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
-        let r = self
-            .local
-            .driver
-            .borrow_mut()
-            .poll_op(self.token, dir, cx, &mut || f(io), drains);
+        let r = self.local.driver.borrow_mut().poll_op(
+            self.token,
+            dir,
+            cx,
+            ticket,
+            &mut || f(io),
+            drains,
+        );
         if r.is_pending() && !self.driven_here() {
-            self.cancel(dir);
+            self.cancel(ticket.take());
             return Poll::Ready(Err(io_error::foreign_runtime()));
         }
         r
@@ -101,26 +109,33 @@ impl<T: AsRawFd> IoSource<T> {
         context::is_current(&self.local)
     }
 
-    /// Polls one stream transfer in `dir`; `f` performs the syscall when the core grants an
-    /// attempt, and its [`Transfer`] says whether a short count proves the direction drained
-    /// (read) or full (write), which lets the core skip the next speculative syscall.
+    /// Polls one stream transfer in `dir` for a caller that keeps no ticket (the `poll_*`
+    /// methods and `AsyncRead` / `AsyncWrite`: they never cancel; a later poll, from any caller,
+    /// takes the op up). `f` performs the syscall when the core grants an attempt, and its
+    /// [`Transfer`] says whether a short count proves the direction drained (read) or full
+    /// (write), which lets the core skip the next speculative syscall.
+    #[inline]
     pub(crate) fn poll_transfer(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
         mut f: impl FnMut() -> io::Result<Transfer>,
     ) -> Poll<io::Result<usize>> {
-        self.poll_op_drains(cx, dir, |_| f(), &|t: &Transfer| t.drained)
+        self.poll_op_drains(cx, dir, &mut None, |_| f(), &|t: &Transfer| t.drained)
             .map_ok(|t| t.n)
     }
 
-    /// Cancels the op outstanding in `dir`, if any (its future was dropped). Other tasks that
-    /// wait in the same direction are woken, so one of them submits a new op.
-    pub(crate) fn cancel(&self, dir: Direction) {
-        let others = match self.local.driver.try_borrow_mut() {
-            Ok(mut driver) => driver.cancel_op(self.token, dir),
-            Err(_) => return,
+    /// Cancels the op a dropped future waited on (`ticket`), if it is still outstanding. Other
+    /// tasks that wait in the same direction are woken, so one of them submits a new op.
+    pub(crate) fn cancel(&self, ticket: Option<OpId>) {
+        let Some(op) = ticket else {
+            return;
         };
+        let mut others = Vec::new();
+        match self.local.driver.try_borrow_mut() {
+            Ok(mut driver) => driver.cancel_op(op, &mut others),
+            Err(_) => return,
+        }
         for w in others {
             w.wake();
         }
@@ -128,7 +143,7 @@ impl<T: AsRawFd> IoSource<T> {
 
     /// True when an op is outstanding in `dir`.
     pub(crate) fn op_pending(&self, dir: Direction) -> bool {
-        self.local.driver.borrow_mut().op_pending(self.token, dir)
+        self.local.driver.borrow().op_pending(self.token, dir)
     }
 
     /// Deregisters and hands the std object back.
@@ -162,7 +177,8 @@ pub(crate) struct Op<'a, T: AsRawFd, F, D> {
     dir: Direction,
     f: F,
     drains: D,
-    pending: bool,
+    /// The op this future waits on, if it waits.
+    ticket: Option<OpId>,
 }
 
 impl<'a, T: AsRawFd, F> Op<'a, T, F, ()> {
@@ -180,7 +196,7 @@ impl<'a, T: AsRawFd, F> Op<'a, T, F, ()> {
             dir,
             f,
             drains: |_| false,
-            pending: false,
+            ticket: None,
         }
     }
 
@@ -198,7 +214,7 @@ impl<'a, T: AsRawFd, F> Op<'a, T, F, ()> {
             dir,
             f,
             drains: |t| t.drained,
-            pending: false,
+            ticket: None,
         }
     }
 }
@@ -213,18 +229,13 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
         let this = self.get_mut();
-        let r = this
-            .source
-            .poll_op_drains(cx, this.dir, &mut this.f, &this.drains);
-        this.pending = r.is_pending();
-        r
+        this.source
+            .poll_op_drains(cx, this.dir, &mut this.ticket, &mut this.f, &this.drains)
     }
 }
 
 impl<T: AsRawFd, F, D> Drop for Op<'_, T, F, D> {
     fn drop(&mut self) {
-        if self.pending {
-            self.source.cancel(self.dir);
-        }
+        self.source.cancel(self.ticket.take());
     }
 }

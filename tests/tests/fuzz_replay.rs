@@ -123,7 +123,13 @@ fn core_model_edge_while_deferred_then_dispatch() {
 /// is remembered, and the next read on that descriptor is attempted.
 #[test]
 fn edge_while_deferred_does_not_gate_the_next_op() {
-    let mut r = Reactor::new([Slot::VACANT; 2], Config { inline_budget: 1 });
+    let mut r = Reactor::new(
+        [Slot::VACANT; 2],
+        Config {
+            inline_budget: 1,
+            ..Config::default()
+        },
+    );
     let a = r.register().unwrap();
     let b = r.register().unwrap();
     let SubmitAction::Attempt(op_a) = r.submit(a, Direction::Read).unwrap() else {

@@ -189,11 +189,88 @@ fn runnable_edge_changes_nothing() {
     );
 }
 
+const GRANTED: OpState = OpState::Granted {
+    interruption: Interruption::None,
+};
+const GRANTED_EDGE: OpState = OpState::Granted {
+    interruption: Interruption::Edge,
+};
+
 #[test]
-fn runnable_dispatch_attempts() {
+fn runnable_dispatch_grants() {
     assert_eq!(
         transition(OpState::Runnable, Input::Dispatch),
+        (GRANTED, Effect::Grant)
+    );
+}
+
+#[test]
+fn granted_start_attempts() {
+    for g in [GRANTED, GRANTED_EDGE] {
+        assert_eq!(transition(g, Input::Start), (DISP, Effect::Attempt));
+    }
+    for s in [
+        OpState::Idle,
+        OpState::Parked,
+        OpState::Runnable,
+        OpState::Deferred,
+        DISP,
+    ] {
+        assert_eq!(transition(s, Input::Start), (s, Effect::Invalid));
+    }
+}
+
+#[test]
+fn granted_cancel_completes_without_io() {
+    for g in [GRANTED, GRANTED_EDGE] {
+        assert_eq!(
+            transition(g, Input::Cancel),
+            (OpState::Idle, complete(CompletionKind::Cancelled, false))
+        );
+    }
+}
+
+#[test]
+fn granted_edge_is_remembered_once() {
+    assert_eq!(
+        transition(GRANTED, Input::Edge),
+        (GRANTED_EDGE, Effect::Nothing)
+    );
+    assert_eq!(
+        transition(GRANTED_EDGE, Input::Edge),
+        (GRANTED_EDGE, Effect::Nothing)
+    );
+}
+
+#[test]
+fn granted_finish_acts_as_a_dispatched_attempt() {
+    assert_eq!(
+        transition(GRANTED, finish(Outcome::Done, false)),
+        (OpState::Idle, complete(CompletionKind::Done, false))
+    );
+    assert_eq!(
+        transition(GRANTED, finish(Outcome::WouldBlock, true)),
+        (OpState::Parked, Effect::Park)
+    );
+    assert_eq!(
+        transition(GRANTED_EDGE, finish(Outcome::WouldBlock, true)),
         (DISP, Effect::Attempt)
+    );
+}
+
+#[test]
+fn granted_abort_and_invalid_inputs() {
+    assert_eq!(
+        transition(GRANTED, Input::Abort),
+        (OpState::Idle, complete(CompletionKind::Aborted, false))
+    );
+    assert_eq!(
+        transition(GRANTED, Input::Dispatch),
+        (GRANTED, Effect::Invalid)
+    );
+    assert_eq!(
+        transition(GRANTED, submit(false, true)),
+        (GRANTED, Effect::Invalid)
     );
 }
 
@@ -279,38 +356,4 @@ fn drained_finishes_like_done() {
         transition(DISP, finish(Outcome::Drained, true)),
         (OpState::Idle, complete(CompletionKind::Done, false))
     );
-}
-
-#[test]
-fn knowledge_after_each_outcome() {
-    use crate::Knowledge as K;
-    use Interruption as I;
-    let quiet = K::Unknown; // no edge during the attempt
-    assert_eq!(knowledge_after(Outcome::Done, I::None, quiet), K::Unknown);
-    assert_eq!(
-        knowledge_after(Outcome::Drained, I::None, quiet),
-        K::NotReady
-    );
-    assert_eq!(
-        knowledge_after(Outcome::WouldBlock, I::None, quiet),
-        K::NotReady
-    );
-    assert_eq!(
-        knowledge_after(Outcome::Drained, I::Cancel, quiet),
-        K::NotReady
-    );
-    assert_eq!(
-        knowledge_after(Outcome::WouldBlock, I::Cancel, quiet),
-        K::Unknown,
-        "a cancelled attempt's WouldBlock is no evidence"
-    );
-    for i in [I::None, I::Edge, I::Cancel] {
-        for outcome in [Outcome::Done, Outcome::Drained, Outcome::WouldBlock] {
-            assert_eq!(
-                knowledge_after(outcome, i, K::Ready),
-                K::Ready,
-                "an edge wins"
-            );
-        }
-    }
 }

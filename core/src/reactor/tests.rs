@@ -11,7 +11,27 @@ fn core() -> Core {
 }
 
 fn core_with_budget(inline_budget: u8) -> Core {
-    Reactor::new([Slot::VACANT; 8], Config { inline_budget })
+    Reactor::new(
+        [Slot::VACANT; 8],
+        Config {
+            inline_budget,
+            ..Config::default()
+        },
+    )
+}
+
+fn core_with_feed() -> Core {
+    Reactor::new(
+        [Slot::VACANT; 8],
+        Config {
+            interest_feed: true,
+            ..Config::default()
+        },
+    )
+}
+
+fn feed(r: &mut Core) -> heapless::Vec<(Token, Interest), 16> {
+    core::iter::from_fn(|| r.poll_interest()).collect()
 }
 
 fn ev(token: Token, readiness: Readiness) -> Event {
@@ -547,10 +567,15 @@ fn h01_cancelled_grant_keeps_the_edge_it_consumed() {
     let op = park(&mut r, t, Read);
     r.handle_event(ev(t, Readiness::READABLE)).unwrap();
     assert_eq!(r.poll_ready(), Some(Ready::Attempt(op)));
-    // the task that owned the op went away before making the syscall: it resolves the grant
-    // as WouldBlock without any I/O
-    assert_eq!(r.cancel(op).unwrap(), CancelAction::Requested);
-    let _ = r.finish_attempt(op, Outcome::WouldBlock).unwrap();
+    // the task that owned the op went away before making the syscall: the cancel completes
+    // the grant at once, with no I/O and nothing to undo by hand
+    assert!(
+        matches!(r.cancel(op).unwrap(), CancelAction::Cancelled(c) if c.kind == Kind::Cancelled)
+    );
+    assert_eq!(
+        r.finish_attempt(op, Outcome::WouldBlock),
+        Err(OpError::NotCurrent)
+    );
     // the data that edge announced is still unread: the next read must try, not park forever
     assert!(matches!(
         r.submit(t, Read).unwrap(),
@@ -589,6 +614,7 @@ fn h02_cancel_racing_a_deferred_completion_loses() {
         panic!()
     };
     let _ = r.poll_ready();
+    r.start(op).unwrap();
     // cancel arrives while the dispatched attempt is in flight; the attempt read data
     assert_eq!(r.cancel(op).unwrap(), CancelAction::Requested);
     assert_eq!(r.finish_attempt(op, Outcome::Done).unwrap(), done(op));
@@ -867,4 +893,180 @@ fn ready_queue_holds_every_lane_at_once() {
         n += 1;
     }
     assert_eq!(n, 128);
+}
+
+// ---- resume: the futures adapter's one call ----
+
+#[test]
+fn resume_on_an_idle_lane_submits() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let ResumeAction::Attempt(op) = r.resume(t, Read).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        r.finish_attempt(op, Outcome::WouldBlock).unwrap(),
+        FinishAction::Parked
+    );
+    // gated now: the next resume waits without a syscall, for the same op
+    assert_eq!(r.resume(t, Read).unwrap(), ResumeAction::Wait(op));
+}
+
+#[test]
+fn resume_takes_a_grant_and_starts_it() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Read);
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap();
+    assert_eq!(
+        r.resume(t, Read).unwrap(),
+        ResumeAction::Wait(op),
+        "runnable: not granted yet"
+    );
+    assert_eq!(r.poll_ready(), Some(Ready::Attempt(op)));
+    assert!(matches!(r.op_state(t, Read).unwrap(), S::Granted { .. }));
+    assert_eq!(r.resume(t, Read).unwrap(), ResumeAction::Attempt(op));
+    assert!(matches!(r.op_state(t, Read).unwrap(), S::Attempting { .. }));
+    // started: a cancel now waits for the outcome, and the bytes win
+    assert_eq!(r.cancel(op).unwrap(), CancelAction::Requested);
+    assert_eq!(r.finish_attempt(op, Outcome::Done).unwrap(), done(op));
+    // a re-entrant resume during an attempt is refused, not mistaken for a new op
+    let ResumeAction::Attempt(next) = r.resume(t, Read).unwrap() else {
+        panic!()
+    };
+    assert_eq!(r.resume(t, Read), Err(SubmitError::Busy));
+    let _ = r.finish_attempt(next, Outcome::Done).unwrap();
+}
+
+#[test]
+fn resume_waits_behind_a_deferred_completion() {
+    let mut r = core_with_budget(1);
+    let (a, t) = (r.register().unwrap(), r.register().unwrap());
+    let op_a = attempt(&mut r, a, Read);
+    let ResumeAction::Attempt(b) = r.resume(t, Read).unwrap() else {
+        panic!()
+    };
+    let _ = r.finish_attempt(op_a, Outcome::Done).unwrap(); // spends the budget
+    assert_eq!(
+        r.finish_attempt(b, Outcome::Done).unwrap(),
+        FinishAction::Deferred
+    );
+    // the result was handed over; the next op in this lane waits for the deferred completion
+    assert_eq!(r.resume(t, Read).unwrap(), ResumeAction::Wait(b));
+    assert_eq!(
+        r.poll_ready(),
+        Some(Ready::Complete(Completion {
+            op: b,
+            kind: Kind::Done
+        }))
+    );
+    assert!(matches!(r.resume(t, Read).unwrap(), ResumeAction::Attempt(c) if c != b));
+}
+
+#[test]
+fn h01_edge_during_a_grant_retries_a_would_block_reported_without_start() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Read);
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap();
+    assert_eq!(r.poll_ready(), Some(Ready::Attempt(op)));
+    // an embedder's syscall runs without `start`; an edge lands meanwhile
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap();
+    assert_eq!(
+        r.finish_attempt(op, Outcome::WouldBlock).unwrap(),
+        FinishAction::Retry
+    );
+}
+
+#[test]
+fn start_is_only_for_granted_ops() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Read);
+    assert_eq!(r.start(op), Err(OpError::NotAttempting));
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap();
+    let _ = r.poll_ready();
+    r.start(op).unwrap();
+    assert_eq!(r.start(op), Err(OpError::NotAttempting));
+}
+
+// ---- the interest feed (level-triggered backends) ----
+
+#[test]
+fn feed_reports_each_park_and_unpark_once() {
+    let mut r = core_with_feed();
+    let t = r.register().unwrap();
+    assert!(
+        feed(&mut r).is_empty(),
+        "a fresh registration watches nothing"
+    );
+    let op = park(&mut r, t, Read);
+    let _w = park(&mut r, t, Write);
+    assert_eq!(
+        feed(&mut r),
+        [(t, Interest::BOTH)],
+        "one entry per descriptor"
+    );
+    assert!(feed(&mut r).is_empty());
+    r.handle_event(ev(t, Readiness::READABLE)).unwrap();
+    assert_eq!(
+        feed(&mut r),
+        [(t, Interest::WRITE)],
+        "runnable is not watched (H9)"
+    );
+    assert_eq!(r.poll_ready(), Some(Ready::Attempt(op)));
+    assert_eq!(
+        r.finish_attempt(op, Outcome::WouldBlock).unwrap(),
+        FinishAction::Parked
+    );
+    assert_eq!(feed(&mut r)[..], [(t, Interest::BOTH)]);
+}
+
+#[test]
+fn feed_skips_changes_that_cancel_out() {
+    let mut r = core_with_feed();
+    let t = r.register().unwrap();
+    let op = park(&mut r, t, Read);
+    assert!(matches!(r.cancel(op).unwrap(), CancelAction::Cancelled(_)));
+    // parked then idle again before anyone looked: the backend needs no change
+    assert!(feed(&mut r).is_empty());
+    interest_matches_the_feed(&mut r, t);
+}
+
+fn interest_matches_the_feed(r: &mut Core, t: Token) {
+    let _ = feed(r);
+    assert_eq!(r.interest(t).unwrap(), Interest::NONE);
+}
+
+#[test]
+fn feed_survives_deregistration_and_reuse() {
+    let mut r = core_with_feed();
+    let t = r.register().unwrap();
+    let _op = park(&mut r, t, Read);
+    let _ = r.deregister(t).unwrap();
+    assert!(feed(&mut r).is_empty(), "a gone descriptor is skipped");
+    let u = r.register().unwrap();
+    assert_eq!(u.index(), t.index());
+    let _op = park(&mut r, u, Write);
+    assert_eq!(feed(&mut r)[..], [(u, Interest::WRITE)]);
+}
+
+#[test]
+fn feed_is_off_by_default() {
+    let mut r = core();
+    let t = r.register().unwrap();
+    let _op = park(&mut r, t, Read);
+    assert_eq!(r.poll_interest(), None);
+    assert_eq!(r.interest(t).unwrap(), Interest::READ);
+}
+
+#[test]
+fn tokens_lists_the_registered_descriptors() {
+    let mut r = core();
+    let a = r.register().unwrap();
+    let b = r.register().unwrap();
+    let c = r.register().unwrap();
+    let _ = r.deregister(b).unwrap();
+    let listed: heapless::Vec<Token, 8> = r.tokens().collect();
+    assert_eq!(listed[..], [a, c]);
 }

@@ -20,7 +20,7 @@ use std::os::fd::AsRawFd;
 use std::task::{Context, Poll};
 use std::time::Duration;
 
-use rill_core::Direction;
+use rill_core::{Direction, OpId};
 
 use crate::io_source::IoSource;
 use crate::time::sleep::TimerHandle;
@@ -117,6 +117,7 @@ impl Backoff {
         &self,
         cx: &mut Context<'_>,
         source: &IoSource<L>,
+        ticket: &mut Option<OpId>,
         mut accept: impl FnMut(&L) -> io::Result<C>,
         mut take: impl FnMut(C) -> Taken<S>,
     ) -> Poll<io::Result<S>> {
@@ -127,7 +128,7 @@ impl Backoff {
                     return Poll::Pending;
                 }
             }
-            match source.poll_op(cx, Direction::Read, &mut accept) {
+            match source.poll_op(cx, Direction::Read, ticket, &mut accept) {
                 Poll::Pending => return Poll::Pending,
                 Poll::Ready(Ok(conn)) => match take(conn) {
                     Taken::Stream(s) => {

@@ -115,16 +115,27 @@ impl TcpListener {
     pub fn accept(&self) -> Accept<'_> {
         Accept {
             listener: self,
-            pending: false,
+            ticket: None,
         }
     }
 
     /// Polls for one connection (the `accept` future, without the future); the same errors as
     /// [`TcpListener::accept`] (`ConnectionAborted` is transient).
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
+        self.poll_accept_ticket(cx, &mut None)
+    }
+
+    /// `poll_accept` for the [`accept`](Self::accept) future, which keeps the op's ticket to
+    /// cancel it when dropped.
+    fn poll_accept_ticket(
+        &self,
+        cx: &mut Context<'_>,
+        ticket: &mut Option<rill_core::OpId>,
+    ) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.backoff.poll_accept(
             cx,
             &self.source,
+            ticket,
             |l| sys::accept(l.as_raw_fd()),
             |(fd, addr)| {
                 let std = std::net::TcpStream::from(fd);
@@ -147,23 +158,21 @@ impl TcpListener {
 /// The future of [`TcpListener::accept`].
 pub struct Accept<'a> {
     listener: &'a TcpListener,
-    pending: bool,
+    /// The accept op this future waits on, if it waits.
+    ticket: Option<rill_core::OpId>,
 }
 
 impl Future for Accept<'_> {
     type Output = io::Result<(TcpStream, SocketAddr)>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let r = self.listener.poll_accept(cx);
-        self.pending = r.is_pending();
-        r
+        let this = &mut *self;
+        this.listener.poll_accept_ticket(cx, &mut this.ticket)
     }
 }
 
 impl Drop for Accept<'_> {
     fn drop(&mut self) {
-        if self.pending {
-            self.listener.source.cancel(Direction::Read);
-        }
+        self.listener.source.cancel(self.ticket.take());
     }
 }
 

@@ -111,7 +111,7 @@ impl UdpSocket {
         buf: &mut [u8],
     ) -> Poll<io::Result<(usize, SocketAddr)>> {
         self.source
-            .poll_op(cx, Direction::Read, |s| s.recv_from(buf))
+            .poll_op(cx, Direction::Read, &mut None, |s| s.recv_from(buf))
     }
 
     /// Polls to send one datagram (`send_to` without the future).
@@ -122,7 +122,7 @@ impl UdpSocket {
         target: SocketAddr,
     ) -> Poll<io::Result<usize>> {
         self.source
-            .poll_op(cx, Direction::Write, |s| s.send_to(buf, target))
+            .poll_op(cx, Direction::Write, &mut None, |s| s.send_to(buf, target))
     }
 
     /// The local address.

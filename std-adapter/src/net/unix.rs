@@ -98,9 +98,20 @@ impl UnixListener {
 
     /// Polls for one connection; the same errors as [`UnixListener::accept`].
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
+        self.poll_accept_ticket(cx, &mut None)
+    }
+
+    /// `poll_accept` for the [`accept`](Self::accept) future, which keeps the op's ticket to
+    /// cancel it when dropped.
+    fn poll_accept_ticket(
+        &self,
+        cx: &mut Context<'_>,
+        ticket: &mut Option<rill_core::OpId>,
+    ) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         self.backoff.poll_accept(
             cx,
             &self.source,
+            ticket,
             |l| l.accept(),
             |(s, addr)| match UnixStream::from_std(s) {
                 Ok(s) => Taken::Stream((s, addr)),
@@ -120,7 +131,7 @@ impl UnixListener {
     pub fn accept(&self) -> UnixAccept<'_> {
         UnixAccept {
             listener: self,
-            pending: false,
+            ticket: None,
         }
     }
 }
@@ -128,23 +139,21 @@ impl UnixListener {
 /// The future of [`UnixListener::accept`].
 pub struct UnixAccept<'a> {
     listener: &'a UnixListener,
-    pending: bool,
+    /// The accept op this future waits on, if it waits.
+    ticket: Option<rill_core::OpId>,
 }
 
 impl Future for UnixAccept<'_> {
     type Output = io::Result<(UnixStream, SocketAddr)>;
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let r = self.listener.poll_accept(cx);
-        self.pending = r.is_pending();
-        r
+        let this = &mut *self;
+        this.listener.poll_accept_ticket(cx, &mut this.ticket)
     }
 }
 
 impl Drop for UnixAccept<'_> {
     fn drop(&mut self) {
-        if self.pending {
-            self.listener.source.cancel(Direction::Read);
-        }
+        self.listener.source.cancel(self.ticket.take());
     }
 }
 
