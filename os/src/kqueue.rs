@@ -218,8 +218,8 @@ mod imp {
     use rill_core::{Event, Interest, Token};
 
     use super::{kqueue_from_interest, readiness_from_kqueue, Change, EVFILT_READ, PROBE_FLAGS};
-    use crate::error::{Errno, Error};
-    use crate::sys::{cvt, errno, set_cloexec, split_timeout, OwnedFd, RawFd};
+    use crate::error::Error;
+    use crate::sys::{cvt, errno, set_cloexec, split_timeout, Errno, OwnedFd, RawFd};
     use crate::{Wait, Waker};
 
     /// How many raw `kevent`s one `wait` reads at most. Events beyond it stay queued in the

@@ -79,12 +79,12 @@ use rill_core::{Event, Interest, Readiness, Token};
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use epoll::Epoll;
-pub use error::{Errno, Error};
+pub use error::Error;
 #[cfg(rill_kqueue)]
 pub use kqueue::Kqueue;
 pub use poll::{Poll, PollFd, PollSlot, PollStorage};
 pub use select::Select;
-pub use sys::{timeout_ms, RawFd};
+pub use sys::{timeout_ms, Errno, RawFd};
 pub use waker::Waker;
 
 /// What one `wait` did.

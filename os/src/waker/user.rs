@@ -7,10 +7,10 @@
 //! ([`USER_TRIGGER_FLAGS`](crate::kqueue::USER_TRIGGER_FLAGS)), so no kernel can drop the flag
 //! and leave the event permanently active (a busy loop, H11). Nothing to drain.
 
-use crate::error::Errno;
 use crate::kqueue::{
     kev, submit, EVFILT_USER, USER_REGISTER_FLAGS, USER_TRIGGER_FFLAGS, USER_TRIGGER_FLAGS,
 };
+use crate::sys::Errno;
 use crate::sys::{OwnedFd, RawFd};
 
 /// The waker's ident. `EVFILT_USER` idents are their own namespace, apart from descriptors.
