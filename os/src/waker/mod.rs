@@ -1,7 +1,7 @@
 //! Wakers: interrupt a blocked `wait` from any thread.
 //!
-//! One small file per mechanism: [`eventfd`] (epoll), [`user`] (kqueue's `EVFILT_USER`) and
-//! [`pipe`] (select, poll, and kqueue where `EVFILT_USER` is not used). Every mechanism is
+//! One small file per mechanism: `eventfd` (epoll), `user` (kqueue's `EVFILT_USER`) and
+//! `pipe` (select, poll, and kqueue where `EVFILT_USER` is not used). Every mechanism is
 //! coalesced (many wakes before a wait are one wake-up) and never loses a wake (a wake after the
 //! wait has looked is seen by the next wait); the wait path resets it, and reports it as
 //! [`Wait::woken`](crate::Wait::woken), never as an event with a fake token.
