@@ -11,8 +11,8 @@ use core::time::Duration;
 
 use rill_core::{Event, Interest, Readiness, Token};
 
-use crate::error::{Errno, Error};
-use crate::sys::{cvt, errno, timeout_ms, OwnedFd, RawFd};
+use crate::error::Error;
+use crate::sys::{cvt, errno, timeout_ms, Errno, OwnedFd, RawFd};
 use crate::waker::eventfd::EventFd;
 use crate::{Wait, Waker};
 

@@ -6,42 +6,7 @@
 
 use core::fmt;
 
-use crate::sys::RawFd;
-
-/// An OS error number (`errno`).
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub struct Errno(pub i32);
-
-impl Errno {
-    /// The raw number, for `std::io::Error::from_raw_os_error`.
-    pub const fn raw(self) -> i32 {
-        self.0
-    }
-}
-
-impl fmt::Display for Errno {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let name = match self.0 {
-            libc::EBADF => "EBADF",
-            libc::EINVAL => "EINVAL",
-            libc::ENOMEM => "ENOMEM",
-            libc::EMFILE => "EMFILE",
-            libc::ENFILE => "ENFILE",
-            libc::EPERM => "EPERM",
-            libc::ENOENT => "ENOENT",
-            libc::EEXIST => "EEXIST",
-            libc::EINTR => "EINTR",
-            libc::EAGAIN => "EAGAIN",
-            libc::ENOSYS => "ENOSYS",
-            _ => "",
-        };
-        if name.is_empty() {
-            write!(f, "OS error {}", self.0)
-        } else {
-            write!(f, "OS error {} ({name})", self.0)
-        }
-    }
-}
+use crate::sys::{Errno, RawFd};
 
 /// Why a backend call failed.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]

@@ -9,8 +9,12 @@
 //! - Every change list uses `EV_RECEIPT`, so each change reports its own errno and no pending
 //!   event is consumed by a registration call.
 //! - The waker is an `EVFILT_USER` event whose every trigger carries `EV_CLEAR` again (a trigger
-//!   without it can leave the event level-triggered: a busy loop, H11). Where `EVFILT_USER` is
-//!   not used (OpenBSD, NetBSD, DragonFly) it is a self-pipe watched with `EVFILT_READ`.
+//!   without it can leave the event level-triggered: a busy loop, H11). This file owns that
+//!   event (`setup_user_event` in `new`, `trigger_user_event`, recognising it in `wait`);
+//!   `waker/user.rs` only holds a duplicate descriptor and calls the trigger, so the dependency
+//!   runs one way, as in mio. Where `EVFILT_USER` is not used (OpenBSD, NetBSD, DragonFly:
+//!   `cfg(not(rill_evfilt_user))`, set by `build.rs`) it is a self-pipe watched with
+//!   `EVFILT_READ`.
 //! - Timers are the `kevent` timeout (a `timespec`, nanosecond precision).
 //! - Closing a descriptor removes its knotes, so nothing is left behind (H14).
 //! - Double registration: kqueue's `EV_ADD` silently modifies an existing knote, so `register`
@@ -218,8 +222,10 @@ mod imp {
     use rill_core::{Event, Interest, Token};
 
     use super::{kqueue_from_interest, readiness_from_kqueue, Change, EVFILT_READ, PROBE_FLAGS};
-    use crate::error::{Errno, Error};
-    use crate::sys::{cvt, errno, set_cloexec, split_timeout, OwnedFd, RawFd};
+    #[cfg(rill_evfilt_user)]
+    use super::{EVFILT_USER, USER_REGISTER_FLAGS, USER_TRIGGER_FFLAGS, USER_TRIGGER_FLAGS};
+    use crate::error::Error;
+    use crate::sys::{cvt, errno, set_cloexec, split_timeout, Errno, OwnedFd, RawFd};
     use crate::{Wait, Waker};
 
     /// How many raw `kevent`s one `wait` reads at most. Events beyond it stay queued in the
@@ -228,13 +234,7 @@ mod imp {
 
     /// Builds one change-list entry.
     #[allow(clippy::unnecessary_cast)]
-    pub(crate) fn kev(
-        ident: usize,
-        filter: i32,
-        flags: u32,
-        fflags: u32,
-        udata: usize,
-    ) -> libc::kevent {
+    fn kev(ident: usize, filter: i32, flags: u32, fflags: u32, udata: usize) -> libc::kevent {
         // SAFETY: `struct kevent` is integers and one pointer; all-zero is a valid value of it.
         let mut k: libc::kevent = unsafe { core::mem::zeroed() };
         k.ident = ident as _;
@@ -247,11 +247,7 @@ mod imp {
 
     /// Applies `changes` (each with `EV_RECEIPT`) and writes each one's errno (0: success) into
     /// `results`, in order. Waits for nothing and consumes no pending event.
-    pub(crate) fn submit(
-        kq: RawFd,
-        changes: &mut [libc::kevent],
-        results: &mut [i64],
-    ) -> Result<(), Errno> {
+    fn submit(kq: RawFd, changes: &mut [libc::kevent], results: &mut [i64]) -> Result<(), Errno> {
         let zero = libc::timespec {
             tv_sec: 0,
             tv_nsec: 0,
@@ -297,18 +293,53 @@ mod imp {
         Ok(())
     }
 
+    /// Applies one change (with `EV_RECEIPT`) and answers its own errno.
+    fn submit_one(kq: RawFd, change: libc::kevent) -> Result<(), Errno> {
+        let mut changes = [change];
+        let mut results = [0i64; 1];
+        submit(kq, &mut changes, &mut results)?;
+        match results[0] {
+            0 => Ok(()),
+            e => Err(Errno(e as i32)),
+        }
+    }
+
+    /// The ident of the kqueue's one `EVFILT_USER` event, the waker's. User idents are their own
+    /// namespace, apart from descriptors.
+    #[cfg(rill_evfilt_user)]
+    const USER_IDENT: usize = 0;
+
+    /// Creates the waker's `EVFILT_USER` event in `kq`. It is `EV_CLEAR`: retrieving it resets
+    /// it, so many triggers before one wait are one wake-up (coalesced) and a trigger after the
+    /// wait's retrieval is a new one (never lost). Nothing to drain.
+    #[cfg(rill_evfilt_user)]
+    fn setup_user_event(kq: RawFd) -> Result<(), Errno> {
+        submit_one(kq, kev(USER_IDENT, EVFILT_USER, USER_REGISTER_FLAGS, 0, 0))
+    }
+
+    /// Triggers the user event of the kqueue `kq`, through any descriptor of it (a waker holds a
+    /// duplicate). Every trigger carries `EV_CLEAR` again ([`USER_TRIGGER_FLAGS`]), so no kernel
+    /// can drop the flag and leave the event permanently active (a busy loop, H11). `EINTR` is
+    /// retried.
+    #[cfg(rill_evfilt_user)]
+    pub(crate) fn trigger_user_event(kq: RawFd) -> Result<(), Errno> {
+        submit_one(
+            kq,
+            kev(
+                USER_IDENT,
+                EVFILT_USER,
+                USER_TRIGGER_FLAGS,
+                USER_TRIGGER_FFLAGS,
+                0,
+            ),
+        )
+    }
+
     /// A kqueue with its waker.
     pub struct Kqueue {
         kq: OwnedFd,
         /// The self-pipe, where `EVFILT_USER` is not used.
-        #[cfg(not(any(
-            target_os = "freebsd",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "visionos"
-        )))]
+        #[cfg(not(rill_evfilt_user))]
         wake: crate::waker::pipe::Pipe,
         raw: [libc::kevent; RAW_EVENTS],
     }
@@ -331,118 +362,46 @@ mod imp {
             // SAFETY: kqueue takes no arguments and returns a new descriptor or -1.
             let kq = OwnedFd::from_raw(cvt(unsafe { libc::kqueue() })?);
             set_cloexec(kq.raw())?;
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
-            {
-                crate::waker::user::register(kq.raw())?;
-                Ok(Kqueue {
-                    kq,
-                    raw: [kev(0, 0, 0, 0, 0); RAW_EVENTS],
-                })
-            }
-            #[cfg(not(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            )))]
-            {
-                let wake = Self::new_pipe(&kq)?;
-                Ok(Kqueue {
-                    kq,
-                    wake,
-                    raw: [kev(0, 0, 0, 0, 0); RAW_EVENTS],
-                })
-            }
+            #[cfg(rill_evfilt_user)]
+            setup_user_event(kq.raw())?;
+            #[cfg(not(rill_evfilt_user))]
+            let wake = Self::new_pipe(&kq)?;
+            Ok(Kqueue {
+                kq,
+                #[cfg(not(rill_evfilt_user))]
+                wake,
+                raw: [kev(0, 0, 0, 0, 0); RAW_EVENTS],
+            })
         }
 
-        #[cfg(not(any(
-            target_os = "freebsd",
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "tvos",
-            target_os = "watchos",
-            target_os = "visionos"
-        )))]
+        #[cfg(not(rill_evfilt_user))]
         fn new_pipe(kq: &OwnedFd) -> Result<crate::waker::pipe::Pipe, Error> {
             let pipe = crate::waker::pipe::Pipe::new()?;
-            let mut changes = [kev(
-                pipe.read_fd() as usize,
-                EVFILT_READ,
-                super::EV_ADD | super::EV_CLEAR | super::EV_RECEIPT,
-                0,
-                0,
-            )];
-            let mut results = [0i64; 1];
-            submit(kq.raw(), &mut changes, &mut results)?;
-            if results[0] != 0 {
-                return Err(Error::Os(Errno(results[0] as i32)));
-            }
+            let flags = super::EV_ADD | super::EV_CLEAR | super::EV_RECEIPT;
+            submit_one(
+                kq.raw(),
+                kev(pipe.read_fd() as usize, EVFILT_READ, flags, 0, 0),
+            )?;
             Ok(pipe)
         }
 
         /// A [`Waker`] for this kqueue, usable from any thread.
         pub fn waker(&self) -> Result<Waker, Error> {
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
-            return Ok(Waker::from_user(crate::waker::user::UserWaker::new(
-                &self.kq,
-            )?));
-            #[cfg(not(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            )))]
+            #[cfg(rill_evfilt_user)]
+            return Ok(Waker::from_kqueue(&self.kq)?);
+            #[cfg(not(rill_evfilt_user))]
             return Ok(Waker::from_pipe(self.wake.waker()?));
         }
 
         fn is_waker(&self, ev: &libc::kevent) -> bool {
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
-            return ev.filter as i32 == super::EVFILT_USER && ev.ident == crate::waker::user::IDENT;
-            #[cfg(not(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            )))]
+            #[cfg(rill_evfilt_user)]
+            return ev.filter as i32 == EVFILT_USER && ev.ident == USER_IDENT;
+            #[cfg(not(rill_evfilt_user))]
             return ev.filter as i32 == EVFILT_READ && ev.ident == self.wake.read_fd() as usize;
         }
 
         fn drain_waker(&self) {
-            #[cfg(not(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            )))]
+            #[cfg(not(rill_evfilt_user))]
             self.wake.drain();
         }
 
@@ -608,15 +567,8 @@ mod imp {
         }
     }
 }
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos"
-))]
-pub(crate) use imp::{kev, submit};
+#[cfg(rill_evfilt_user)]
+pub(crate) use imp::trigger_user_event;
 #[cfg(rill_kqueue)]
 pub use imp::{Kqueue, RAW_EVENTS};
 

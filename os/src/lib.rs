@@ -2,7 +2,8 @@
 //!
 //! Each backend owns one kernel object, registers descriptors under core [`Token`]s, waits, and
 //! translates what the kernel reports into core [`Event`]s. Nothing more: no policy, no
-//! op state, no allocation on the wait path. `#![no_std]`; the only dependency is `libc`.
+//! op state, no allocation on the wait path. `#![no_std]`; the only dependency is `libc`. The
+//! `std` feature adds one thing: [`UnknownBackend`] converts into `std::io::Error`.
 //!
 //! | backend | file | platforms | style | waker |
 //! |---|---|---|---|---|
@@ -64,6 +65,11 @@
 )]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
+// Only for `From<UnknownBackend> for std::io::Error`; nothing else in the crate uses std.
+#[cfg(feature = "std")]
+extern crate std;
+
+mod backend;
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub mod epoll;
 mod error;
@@ -77,14 +83,15 @@ use core::time::Duration;
 
 use rill_core::{Event, Interest, Readiness, Token};
 
+pub use backend::{Backend, UnknownBackend};
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub use epoll::Epoll;
-pub use error::{Errno, Error};
+pub use error::Error;
 #[cfg(rill_kqueue)]
 pub use kqueue::Kqueue;
 pub use poll::{Poll, PollFd, PollSlot, PollStorage};
 pub use select::Select;
-pub use sys::{timeout_ms, RawFd};
+pub use sys::{timeout_ms, Errno, RawFd};
 pub use waker::Waker;
 
 /// What one `wait` did.
@@ -103,77 +110,6 @@ impl Wait {
         events: 0,
         woken: false,
     };
-}
-
-/// The backends, by name.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
-pub enum Backend {
-    /// epoll (Linux, Android).
-    Epoll,
-    /// kqueue (macOS, iOS, the BSDs).
-    Kqueue,
-    /// select (any Unix; descriptors below `FD_SETSIZE` only).
-    Select,
-    /// poll (any Unix).
-    Poll,
-}
-
-impl Backend {
-    /// Every backend, in order of preference.
-    pub const ALL: [Backend; 4] = [
-        Backend::Epoll,
-        Backend::Kqueue,
-        Backend::Poll,
-        Backend::Select,
-    ];
-
-    /// epoll on Linux and Android, kqueue on macOS, iOS and the BSDs, poll elsewhere.
-    pub const fn platform_default() -> Backend {
-        if cfg!(any(target_os = "linux", target_os = "android")) {
-            Backend::Epoll
-        } else if cfg!(rill_kqueue) {
-            Backend::Kqueue
-        } else {
-            Backend::Poll
-        }
-    }
-
-    /// The backends that exist on this platform, in order of preference.
-    pub fn available() -> impl Iterator<Item = Backend> {
-        Backend::ALL.into_iter().filter(|b| b.is_available())
-    }
-
-    /// True when this backend exists on this platform.
-    pub const fn is_available(self) -> bool {
-        match self {
-            Backend::Epoll => cfg!(any(target_os = "linux", target_os = "android")),
-            Backend::Kqueue => cfg!(rill_kqueue),
-            Backend::Select | Backend::Poll => true,
-        }
-    }
-
-    /// True for select and poll: the runtime must keep each registration's interest equal to
-    /// the directions with a parked op (`reregister`). False for epoll and kqueue, registered
-    /// once with [`Interest::BOTH`].
-    pub const fn is_level_triggered(self) -> bool {
-        matches!(self, Backend::Select | Backend::Poll)
-    }
-
-    /// The name, lower case.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Backend::Epoll => "epoll",
-            Backend::Kqueue => "kqueue",
-            Backend::Select => "select",
-            Backend::Poll => "poll",
-        }
-    }
-}
-
-impl core::fmt::Display for Backend {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.write_str(self.name())
-    }
 }
 
 /// One backend chosen at run time. `S` is the poll backend's storage; pass `()` when the

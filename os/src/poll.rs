@@ -29,8 +29,8 @@ use core::time::Duration;
 
 use rill_core::{Event, Interest, Readiness, Token};
 
-use crate::error::{Errno, Error};
-use crate::sys::{errno, timeout_ms, Fingerprint, RawFd};
+use crate::error::Error;
+use crate::sys::{errno, timeout_ms, Errno, Fingerprint, RawFd};
 use crate::waker::pipe::Pipe;
 use crate::{Wait, Waker};
 

@@ -24,8 +24,8 @@ use core::time::Duration;
 
 use rill_core::{Event, Interest, Readiness, Token};
 
-use crate::error::{Errno, Error};
-use crate::sys::{errno, is_open, split_timeout, Fingerprint, RawFd};
+use crate::error::Error;
+use crate::sys::{errno, is_open, split_timeout, Errno, Fingerprint, RawFd};
 use crate::waker::pipe::Pipe;
 use crate::{Wait, Waker};
 

@@ -1,15 +1,49 @@
-//! Syscall plumbing shared by every backend: `errno`, return-value checks, owned descriptors,
-//! and the few helpers (duplicate, non-blocking, timeouts in milliseconds) more than one backend
-//! needs.
+//! Syscall plumbing shared by every backend: `errno` (the [`Errno`] number and the calling
+//! thread's value), return-value checks, owned descriptors, and the few helpers (duplicate,
+//! non-blocking, timeouts in milliseconds) more than one backend needs.
 //!
 //! Everything here is a thin wrapper: one libc call, its error turned into an [`Errno`].
 
+use core::fmt;
 use core::time::Duration;
-
-use crate::error::Errno;
 
 /// A raw file descriptor number, as the OS uses it.
 pub type RawFd = libc::c_int;
+
+/// An OS error number (`errno`).
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Debug)]
+pub struct Errno(pub i32);
+
+impl Errno {
+    /// The raw number, for `std::io::Error::from_raw_os_error`.
+    pub const fn raw(self) -> i32 {
+        self.0
+    }
+}
+
+impl fmt::Display for Errno {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let name = match self.0 {
+            libc::EBADF => "EBADF",
+            libc::EINVAL => "EINVAL",
+            libc::ENOMEM => "ENOMEM",
+            libc::EMFILE => "EMFILE",
+            libc::ENFILE => "ENFILE",
+            libc::EPERM => "EPERM",
+            libc::ENOENT => "ENOENT",
+            libc::EEXIST => "EEXIST",
+            libc::EINTR => "EINTR",
+            libc::EAGAIN => "EAGAIN",
+            libc::ENOSYS => "ENOSYS",
+            _ => "",
+        };
+        if name.is_empty() {
+            write!(f, "OS error {}", self.0)
+        } else {
+            write!(f, "OS error {} ({name})", self.0)
+        }
+    }
+}
 
 /// The calling thread's `errno`.
 pub(crate) fn errno() -> Errno {

@@ -123,6 +123,7 @@
 //! Registering a descriptor twice is `AlreadyExists`; a full descriptor table is `OutOfMemory`
 //! (raise [`Builder::max_io`]); a backend this platform lacks is `Unsupported`.
 #![warn(missing_docs)]
+#![deny(clippy::undocumented_unsafe_blocks)]
 
 mod blocking;
 mod clock;

@@ -7,9 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rill_core::{Event, Interest, Token};
-use rill_os::{PollFd, PollSlot, Selector};
-
-use crate::Backend;
+use rill_os::{Backend, PollFd, PollSlot, Selector};
 
 /// Interrupts a blocked wait from any thread.
 pub(crate) struct OsWaker {
@@ -44,27 +42,17 @@ pub(crate) fn os_error(e: rill_os::Error) -> io::Error {
     }
 }
 
-fn os_backend(b: Backend) -> rill_os::Backend {
-    match b {
-        Backend::Epoll => rill_os::Backend::Epoll,
-        Backend::Poll => rill_os::Backend::Poll,
-        Backend::Select => rill_os::Backend::Select,
-        Backend::Kqueue => rill_os::Backend::Kqueue,
-    }
-}
-
 impl Poller {
     /// Creates the `backend` selector (room for `max_io` descriptors with poll) and its waker.
     pub(crate) fn new(backend: Backend, max_io: usize) -> io::Result<(Poller, OsWaker)> {
-        let os = os_backend(backend);
-        if !os.is_available() {
+        if !backend.is_available() {
             return Err(io::Error::new(
                 io::ErrorKind::Unsupported,
                 format!("the {backend} backend is not available on this platform"),
             ));
         }
         // The poll table keeps entry 0 for its waker.
-        let storage = if os == rill_os::Backend::Poll {
+        let storage = if backend == Backend::Poll {
             (
                 vec![PollFd::EMPTY; max_io + 1],
                 vec![PollSlot::EMPTY; max_io + 1],
@@ -72,12 +60,12 @@ impl Poller {
         } else {
             (Vec::new(), Vec::new())
         };
-        let selector = Box::new(Selector::new(os, storage).map_err(os_error)?);
+        let selector = Box::new(Selector::new(backend, storage).map_err(os_error)?);
         let waker = selector.waker().map_err(os_error)?;
         Ok((
             Poller {
                 selector,
-                level: os.is_level_triggered(),
+                level: backend.is_level_triggered(),
             },
             OsWaker {
                 inner: Arc::new(waker),

@@ -5,7 +5,6 @@ use std::fmt;
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
-use std::str::FromStr;
 use std::sync::Arc;
 
 use crate::context;
@@ -14,100 +13,9 @@ use crate::executor::{Local, Shared};
 use crate::multi::{self, PoolInner, RuntimePool};
 use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn};
 
-/// An OS readiness backend.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Backend {
-    /// Linux `epoll`, edge-triggered (the default on Linux).
-    Epoll,
-    /// POSIX `poll`, with edges emulated by watching an fd only while an op waits.
-    Poll,
-    /// POSIX `select` (descriptors must be below `FD_SETSIZE`).
-    Select,
-    /// BSD / macOS `kqueue` (the default there).
-    Kqueue,
-}
-
-impl Backend {
-    /// Every backend, in a fixed order.
-    pub const ALL: [Backend; 4] = [
-        Backend::Epoll,
-        Backend::Poll,
-        Backend::Select,
-        Backend::Kqueue,
-    ];
-
-    /// The lowercase name (`"epoll"`, `"poll"`, `"select"`, `"kqueue"`).
-    pub const fn name(self) -> &'static str {
-        match self {
-            Backend::Epoll => "epoll",
-            Backend::Poll => "poll",
-            Backend::Select => "select",
-            Backend::Kqueue => "kqueue",
-        }
-    }
-
-    /// The platform default: epoll on Linux and Android, kqueue on the BSDs and Apple systems,
-    /// poll elsewhere.
-    pub const fn platform_default() -> Backend {
-        if cfg!(any(target_os = "linux", target_os = "android")) {
-            Backend::Epoll
-        } else if cfg!(any(
-            target_os = "macos",
-            target_os = "ios",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        )) {
-            Backend::Kqueue
-        } else {
-            Backend::Poll
-        }
-    }
-}
-
-impl fmt::Display for Backend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-/// A backend name that is not one of `epoll`, `poll`, `select`, `kqueue`, `default`.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct UnknownBackend(pub String);
-
-impl fmt::Display for UnknownBackend {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(
-            f,
-            "unknown backend {:?} (expected epoll, poll, select, kqueue or default)",
-            self.0
-        )
-    }
-}
-
-impl std::error::Error for UnknownBackend {}
-
-impl From<UnknownBackend> for io::Error {
-    fn from(e: UnknownBackend) -> io::Error {
-        io::Error::new(io::ErrorKind::InvalidInput, e)
-    }
-}
-
-impl FromStr for Backend {
-    type Err = UnknownBackend;
-    /// Parses a backend name, case-insensitively; `default` gives [`Backend::platform_default`].
-    fn from_str(s: &str) -> Result<Backend, UnknownBackend> {
-        match s.to_ascii_lowercase().as_str() {
-            "epoll" => Ok(Backend::Epoll),
-            "poll" => Ok(Backend::Poll),
-            "select" => Ok(Backend::Select),
-            "kqueue" => Ok(Backend::Kqueue),
-            "default" => Ok(Backend::platform_default()),
-            _ => Err(UnknownBackend(s.to_string())),
-        }
-    }
-}
+// The one backend enum and its parse error are rill-os's: `rill::Backend` is
+// `rill_os::Backend`, so there is nothing to map between the runtime and the shims.
+pub use rill_os::{Backend, UnknownBackend};
 
 /// Configures and builds a [`Runtime`].
 ///

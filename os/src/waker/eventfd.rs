@@ -9,8 +9,7 @@
 //! `EAGAIN` and would be no edge. The waker then resets the counter with a read and writes again,
 //! so even the 2^64th wake is reported (H11).
 
-use crate::error::Errno;
-use crate::sys::{cvt, cvt_size, errno, OwnedFd, RawFd};
+use crate::sys::{cvt, cvt_size, errno, Errno, OwnedFd, RawFd};
 
 /// The selector's end: owns the eventfd it registers.
 #[derive(Debug)]

@@ -1,7 +1,7 @@
 //! Wakers: interrupt a blocked `wait` from any thread.
 //!
-//! One small file per mechanism: [`eventfd`] (epoll), [`user`] (kqueue's `EVFILT_USER`) and
-//! [`pipe`] (select, poll, and kqueue where `EVFILT_USER` is not used). Every mechanism is
+//! One small file per mechanism: `eventfd` (epoll), `user` (kqueue's `EVFILT_USER`) and
+//! `pipe` (select, poll, and kqueue where `EVFILT_USER` is not used). Every mechanism is
 //! coalesced (many wakes before a wait are one wake-up) and never loses a wake (a wake after the
 //! wait has looked is seen by the next wait); the wait path resets it, and reports it as
 //! [`Wait::woken`](crate::Wait::woken), never as an event with a fake token.
@@ -12,18 +12,13 @@
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) mod eventfd;
 pub(crate) mod pipe;
-#[cfg(any(
-    target_os = "freebsd",
-    target_os = "macos",
-    target_os = "ios",
-    target_os = "tvos",
-    target_os = "watchos",
-    target_os = "visionos"
-))]
+#[cfg(rill_evfilt_user)]
 pub(crate) mod user;
 
 use crate::error::Error;
 use crate::sys::RawFd;
+#[cfg(rill_evfilt_user)]
+use crate::sys::{Errno, OwnedFd};
 
 /// Wakes a selector's `wait` from any thread. `Send + Sync`: share it (`Arc<Waker>`) with every
 /// thread that needs to interrupt the loop.
@@ -37,14 +32,7 @@ enum Inner {
     #[cfg(any(target_os = "linux", target_os = "android"))]
     EventFd(eventfd::EventFdWaker),
     Pipe(pipe::PipeWaker),
-    #[cfg(any(
-        target_os = "freebsd",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "watchos",
-        target_os = "visionos"
-    ))]
+    #[cfg(rill_evfilt_user)]
     User(user::UserWaker),
 }
 
@@ -62,18 +50,12 @@ impl Waker {
         }
     }
 
-    #[cfg(any(
-        target_os = "freebsd",
-        target_os = "macos",
-        target_os = "ios",
-        target_os = "tvos",
-        target_os = "watchos",
-        target_os = "visionos"
-    ))]
-    pub(crate) fn from_user(w: user::UserWaker) -> Waker {
-        Waker {
-            inner: Inner::User(w),
-        }
+    /// A waker that triggers the user event of the kqueue `kq` (through a duplicate of it).
+    #[cfg(rill_evfilt_user)]
+    pub(crate) fn from_kqueue(kq: &OwnedFd) -> Result<Waker, Errno> {
+        Ok(Waker {
+            inner: Inner::User(user::UserWaker::new(kq)?),
+        })
     }
 
     /// Makes the selector's current or next `wait` return with `woken` set. Never blocks;
@@ -83,14 +65,7 @@ impl Waker {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Inner::EventFd(w) => w.wake(),
             Inner::Pipe(w) => w.wake(),
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
+            #[cfg(rill_evfilt_user)]
             Inner::User(w) => w.wake(),
         };
         r.map_err(Error::Os)
@@ -103,14 +78,7 @@ impl Waker {
             #[cfg(any(target_os = "linux", target_os = "android"))]
             Inner::EventFd(w) => w.raw(),
             Inner::Pipe(w) => w.raw(),
-            #[cfg(any(
-                target_os = "freebsd",
-                target_os = "macos",
-                target_os = "ios",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
+            #[cfg(rill_evfilt_user)]
             Inner::User(w) => w.raw(),
         }
     }

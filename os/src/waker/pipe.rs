@@ -8,8 +8,7 @@
 //! [`Waker`](crate::Waker) is dropped. Each waker keeps a read end open too, so a wake after the
 //! selector is gone finds a full pipe at worst, never a broken one (no `EPIPE`, no `SIGPIPE`).
 
-use crate::error::Errno;
-use crate::sys::{cvt, cvt_size, errno, OwnedFd, RawFd};
+use crate::sys::{cvt, cvt_size, errno, Errno, OwnedFd, RawFd};
 
 /// The selector's end: the read end it watches and drains, plus a write end kept to make
 /// wakers from.
