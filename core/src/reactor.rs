@@ -298,14 +298,20 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// Starts an op in `dir`. See [`SubmitAction`] for what to do next.
     pub fn submit(&mut self, token: Token, dir: Direction) -> Result<SubmitAction, SubmitError> {
         let slot = self.slot(token)?;
-        let (lane, known_not_ready) = (*slot.lane(dir), slot.gated(dir));
-        let budget = self.budget.allows(dir);
-        if lane.state != OpState::Idle {
+        if slot.lane(dir).state != OpState::Idle {
             return Err(SubmitError::Busy);
         }
-        let seq = lane.seq.wrapping_add(1);
-        self.slot_mut(token)?.lane_mut(dir).seq = seq;
-        let op = OpId::new(token, dir, seq);
+        let known_not_ready = slot.gated(dir);
+        Ok(self.submit_idle(token, dir, known_not_ready))
+    }
+
+    /// `submit` on a lane already checked to be idle (one table lookup on the hot path).
+    #[inline(always)]
+    fn submit_idle(&mut self, token: Token, dir: Direction, known_not_ready: bool) -> SubmitAction {
+        let budget = self.budget.allows(dir);
+        let lane = self.slots.as_mut()[token.index() as usize].lane_mut(dir);
+        lane.seq = lane.seq.wrapping_add(1);
+        let op = OpId::new(token, dir, lane.seq);
         let (effect, _) = self.apply(
             token,
             dir,
@@ -314,7 +320,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 budget,
             },
         );
-        Ok(match effect {
+        match effect {
             Effect::Park => {
                 self.stats.gated_parks += 1;
                 SubmitAction::Parked(op)
@@ -324,25 +330,32 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 SubmitAction::Queued(op)
             }
             _ => SubmitAction::Attempt(op),
-        })
+        }
     }
 
     /// The owner of `dir` is polled (a futures adapter's read or write future): what should it
     /// do? On an idle lane this submits a new op (see [`Reactor::submit`]); on a granted one it
-    /// starts the attempt; otherwise the op keeps waiting. One call replaces the caller's own
+    /// answers "attempt" (the owner then performs the syscall at once, in the same poll, and
+    /// reports it with `finish_attempt`; if anything could reach the reactor in between, call
+    /// [`Reactor::start`] first); otherwise the op keeps waiting. One call replaces the caller's own
     /// copy of the lane's state: the answer depends only on the core's.
+    #[inline]
     pub fn resume(&mut self, token: Token, dir: Direction) -> Result<ResumeAction, SubmitError> {
-        let lane = *self.slot(token)?.lane(dir);
+        let slot = self.slot(token)?;
+        let lane = slot.lane(dir);
         let op = OpId::new(token, dir, lane.seq);
         match lane.state {
-            OpState::Idle => Ok(match self.submit(token, dir)? {
-                SubmitAction::Attempt(op) => ResumeAction::Attempt(op),
-                SubmitAction::Parked(op) | SubmitAction::Queued(op) => ResumeAction::Wait(op),
-            }),
-            OpState::Granted { .. } => {
-                let _ = self.apply(token, dir, Input::Start);
-                Ok(ResumeAction::Attempt(op))
+            OpState::Idle => {
+                let known_not_ready = slot.gated(dir);
+                Ok(match self.submit_idle(token, dir, known_not_ready) {
+                    SubmitAction::Attempt(op) => ResumeAction::Attempt(op),
+                    SubmitAction::Parked(op) | SubmitAction::Queued(op) => ResumeAction::Wait(op),
+                })
             }
+            // The owner makes the syscall within this poll, before the reactor sees any other
+            // input, so the grant needs no `start`: its outcome goes to `finish_attempt`, which
+            // takes it straight from `granted` (an owner on another thread calls `start`).
+            OpState::Granted { .. } => Ok(ResumeAction::Attempt(op)),
             OpState::Parked | OpState::Runnable | OpState::Deferred => Ok(ResumeAction::Wait(op)),
             OpState::Attempting { .. } => Err(SubmitError::Busy),
         }
@@ -363,10 +376,15 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     }
 
     /// Reports what the syscall of an attempting op did. See [`FinishAction`].
+    #[inline]
     pub fn finish_attempt(&mut self, op: OpId, outcome: Outcome) -> Result<FinishAction, OpError> {
         let (token, dir) = (op.token(), op.direction());
-        self.current(op)?;
-        let outcome = self.slot(token)?.trusted(dir, outcome);
+        let slot = self.slot(token)?;
+        let lane = slot.lane(dir);
+        if lane.seq != op.seq() || lane.state == OpState::Idle {
+            return Err(OpError::NotCurrent);
+        }
+        let outcome = slot.trusted(dir, outcome);
         let budget = self.budget.allows(dir);
         let (effect, completion) = self.apply(token, dir, Input::Finish { outcome, budget });
         Ok(match (effect, completion) {

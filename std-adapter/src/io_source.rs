@@ -127,10 +127,15 @@ impl<T: AsRawFd> IoSource<T> {
 
     /// Cancels the op a dropped future waited on (`ticket`), if it is still outstanding. Other
     /// tasks that wait in the same direction are woken, so one of them submits a new op.
+    #[inline]
     pub(crate) fn cancel(&self, ticket: Option<OpId>) {
-        let Some(op) = ticket else {
-            return;
-        };
+        if let Some(op) = ticket {
+            self.cancel_op(op);
+        }
+    }
+
+    #[cold]
+    fn cancel_op(&self, op: OpId) {
         let mut others = Vec::new();
         match self.local.driver.try_borrow_mut() {
             Ok(mut driver) => driver.cancel_op(op, &mut others),
