@@ -42,6 +42,7 @@
 //! | [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`], [`UnixStream`] | sockets |
 //! | [`sleep`], [`sleep_until`], [`timeout`], [`interval`] | timers |
 //! | [`Builder::worker_threads`], [`LoopGroup`], [`worker_index`] | several threads (below) |
+//! | [`AsyncFd`], [`pipe()`] | any descriptor, pipes |
 //!
 //! Sockets belong to the runtime that was current when they were made (they are `!Send`); use
 //! [`Handle::spawn_with`] to start socket work from another thread. Their byte-stream methods
@@ -129,10 +130,12 @@ mod clock;
 mod context;
 mod driver;
 mod executor;
+pub mod fd;
 mod io_error;
 mod io_source;
 pub mod multi;
 mod net;
+pub mod pipe;
 mod poller;
 mod runtime;
 mod sys;
@@ -142,11 +145,13 @@ mod time;
 mod timers;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
+pub use fd::AsyncFd;
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
 pub use net::tcp::{Accept, TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
 pub use net::unix::{UnixAccept, UnixListener, UnixStream};
+pub use pipe::{pipe, PipeReader, PipeWriter};
 pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
 pub use task::{JoinError, JoinHandle};
 pub use time::interval::{interval, Interval};
