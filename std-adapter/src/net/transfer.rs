@@ -14,6 +14,11 @@
 //! | a Unix stream read saw no ancillary-data boundary (`MSG_CTRUNC` clear) | a Unix stream read stops after a segment that carried descriptors or, with `SO_PASSCRED`, credentials, with more bytes queued behind it |
 //! | (in the core) the last event had no closed or error bit of the direction, and for reads no `PRIORITY` | data and EOF share an edge; a TCP read stops at the urgent mark with in-band bytes queued behind it (see `rill_core`'s `Slot::trusted`) |
 //!
+//! Pipes (`rill::pipe`, a child's stdio) follow the same rules with `read` / `readv` / `write` /
+//! `writev`: a pipe has no ancillary data, urgent mark or message boundary, so only the count
+//! rule applies, except that a Linux packet-mode pipe (`O_DIRECT`) stops each read at a packet
+//! and never reports drained.
+//!
 //! `SO_RCVLOWAT` needs no rule: a non-blocking read still returns every queued byte. Whatever
 //! slips past these rules costs at most one extra syscall, never a hang: an untrusted short
 //! transfer leaves the direction "unknown", so the next op tries its syscall, and a
