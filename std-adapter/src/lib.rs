@@ -42,6 +42,7 @@
 //! | [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`], [`UnixStream`] | sockets |
 //! | [`sleep`], [`sleep_until`], [`timeout`], [`interval`] | timers |
 //! | [`Builder::worker_threads`], [`LoopGroup`], [`worker_index`] | several threads (below) |
+//! | [`AsyncFd`], [`pipe()`], [`process`], [`signal`] | any descriptor, pipes, child processes, signals (below) |
 //!
 //! Sockets belong to the runtime that was current when they were made (they are `!Send`); use
 //! [`Handle::spawn_with`] to start socket work from another thread. Their byte-stream methods
@@ -122,6 +123,41 @@
 //! `ENFILE` backs off with a timer instead of spinning ([`TcpListener::accept_backoffs`]).
 //! Registering a descriptor twice is `AlreadyExists`; a full descriptor table is `OutOfMemory`
 //! (raise [`Builder::max_io`]); a backend this platform lacks is `Unsupported`.
+//!
+//! ## Files, pipes, processes and signals
+//!
+//! - **Any descriptor**: [`AsyncFd`] registers an fd rill did not make (an eventfd, a tty, a
+//!   socket from another library) and runs your own syscalls as ops ([`AsyncFd::async_io`]), or
+//!   waits for readiness ([`AsyncFd::readable`], [`AsyncFd::writable`]) on every backend. See
+//!   [`fd`] for what a readiness guard does and does not promise here.
+//! - **Pipes**: [`pipe()`] gives a [`PipeWriter`] and a [`PipeReader`] (`read` / `write`, not
+//!   `recv` / `send`, plus `AsyncRead` / `AsyncWrite`). A write whose reader is gone is
+//!   `BrokenPipe`, never SIGPIPE, and the process's SIGPIPE disposition is not touched.
+//! - **Processes**: [`process::Command`] spawns a child whose piped stdin / stdout / stderr are
+//!   pipes; [`process::Child::wait`] waits on a pidfd where Linux has one and on SIGCHLD
+//!   elsewhere; a dropped `Child` is reaped in the background, never left a zombie.
+//! - **Signals**: [`signal::ctrl_c`] and [`signal::signal`] (any catchable signal, several
+//!   listeners each, several runtimes per process) through signal-hook-registry and a
+//!   self-pipe per listener.
+//! - **Regular files** cannot be watched for readiness (epoll refuses them; their reads never
+//!   say `WouldBlock`), so [`AsyncFd::new`] refuses them with `InvalidInput`. Do file I/O on
+//!   the blocking pool, which keeps the loop thread free:
+//!
+//! ```
+//! let rt = rill::Runtime::new()?;
+//! let path = std::env::temp_dir().join(format!("rill-doc-{}", std::process::id()));
+//! let contents = rt.block_on(async {
+//!     let p = path.clone();
+//!     rill::spawn_blocking(move || {
+//!         std::fs::write(&p, b"on the blocking pool")?;
+//!         std::fs::read(&p)
+//!     })
+//!     .await?
+//! })?;
+//! assert_eq!(contents, b"on the blocking pool");
+//! # std::fs::remove_file(&path)?;
+//! # std::io::Result::Ok(())
+//! ```
 #![warn(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -130,12 +166,16 @@ mod clock;
 mod context;
 mod driver;
 mod executor;
+pub mod fd;
 mod io_error;
 mod io_source;
 pub mod multi;
 mod net;
+pub mod pipe;
 mod poller;
+pub mod process;
 mod runtime;
+pub mod signal;
 mod sys;
 mod task;
 pub mod thread_bound;
@@ -143,11 +183,13 @@ mod time;
 mod timers;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
+pub use fd::AsyncFd;
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
 pub use net::tcp::{Accept, TcpListener, TcpStream};
 pub use net::udp::UdpSocket;
 pub use net::unix::{UnixAccept, UnixListener, UnixStream};
+pub use pipe::{pipe, PipeReader, PipeWriter};
 pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
 pub use task::{JoinError, JoinHandle};
 pub use time::interval::{interval, Interval};

@@ -14,6 +14,11 @@
 //! | a Unix stream read saw no ancillary-data boundary (`MSG_CTRUNC` clear) | a Unix stream read stops after a segment that carried descriptors or, with `SO_PASSCRED`, credentials, with more bytes queued behind it |
 //! | (in the core) the last event had no closed or error bit of the direction, and for reads no `PRIORITY` | data and EOF share an edge; a TCP read stops at the urgent mark with in-band bytes queued behind it (see `rill_core`'s `Slot::trusted`) |
 //!
+//! Pipes (`rill::pipe`, a child's stdio) follow the same rules with `read` / `readv` / `write` /
+//! `writev`: a pipe has no ancillary data, urgent mark or message boundary, so only the count
+//! rule applies, except that a Linux packet-mode pipe (`O_DIRECT`) stops each read at a packet
+//! and never reports drained.
+//!
 //! `SO_RCVLOWAT` needs no rule: a non-blocking read still returns every queued byte. Whatever
 //! slips past these rules costs at most one extra syscall, never a hang: an untrusted short
 //! transfer leaves the direction "unknown", so the next op tries its syscall, and a
@@ -100,6 +105,40 @@ pub(crate) fn write(fd: RawFd, buf: &[u8]) -> io::Result<Transfer> {
 pub(crate) fn write_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<Transfer> {
     let len = offered(bufs);
     sys::send_vectored(fd, bufs).map(|n| Transfer::of(n, len))
+}
+
+/// A pipe read (`read(2)`): a pipe has no ancillary data, urgent mark or message boundary, and
+/// the kernel stops a read short only when the pipe is empty, so a short count is trusted.
+/// `trusted` is false for a Linux packet-mode pipe (`O_DIRECT`), whose reads stop at each
+/// packet.
+#[inline]
+pub(crate) fn read_pipe(fd: RawFd, buf: &mut [u8], trusted: bool) -> io::Result<Transfer> {
+    let len = buf.len();
+    crate::fd::sys::read(fd, buf).map(|n| Transfer::of(n, if trusted { len } else { usize::MAX }))
+}
+
+/// A vectored pipe read (see [`read_pipe`]).
+pub(crate) fn read_vectored_pipe(
+    fd: RawFd,
+    bufs: &mut [IoSliceMut<'_>],
+    trusted: bool,
+) -> io::Result<Transfer> {
+    let len = if trusted { offered(bufs) } else { usize::MAX };
+    crate::fd::sys::read_vectored(fd, bufs).map(|n| Transfer::of(n, len))
+}
+
+/// A pipe write (`write(2)`, SIGPIPE held back): a non-blocking pipe write stops short only when
+/// the pipe is full (writes of at most `PIPE_BUF` are all-or-`EAGAIN`), so a short count is
+/// trusted.
+#[inline]
+pub(crate) fn write_pipe(fd: RawFd, buf: &[u8]) -> io::Result<Transfer> {
+    crate::fd::sys::write(fd, buf).map(|n| Transfer::of(n, buf.len()))
+}
+
+/// A vectored pipe write (see [`write_pipe`]).
+pub(crate) fn write_vectored_pipe(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<Transfer> {
+    let len = offered(bufs);
+    crate::fd::sys::write_vectored(fd, bufs).map(|n| Transfer::of(n, len))
 }
 
 #[cfg(test)]

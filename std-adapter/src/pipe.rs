@@ -1,0 +1,397 @@
+//! Anonymous pipes: [`pipe()`] gives a connected [`PipeWriter`] and [`PipeReader`], byte
+//! streams with `async` `read` / `write` and the `futures-io` `AsyncRead` / `AsyncWrite`
+//! traits. A child process's piped stdin / stdout / stderr ([`crate::process`]) are these types.
+//!
+//! ```
+//! let rt = rill::Runtime::new()?;
+//! rt.block_on(async {
+//!     let (tx, rx) = rill::pipe()?;
+//!     tx.write_all(b"through the pipe").await?;
+//!     drop(tx); // the reader sees EOF once every writer is gone
+//!     let mut got = Vec::new();
+//!     let mut buf = [0u8; 64];
+//!     loop {
+//!         match rx.read(&mut buf).await? {
+//!             0 => break,
+//!             n => got.extend_from_slice(&buf[..n]),
+//!         }
+//!     }
+//!     assert_eq!(got, b"through the pipe");
+//!     std::io::Result::Ok(())
+//! })?;
+//! # std::io::Result::Ok(())
+//! ```
+//!
+//! # Behaviour
+//!
+//! - Both ends are made with `pipe2(O_NONBLOCK | O_CLOEXEC)` (`pipe` + `fcntl` on Apple
+//!   systems). I/O is `read` / `readv` / `write` / `writev`: a pipe is not a socket.
+//! - **EOF**: `read` returns `Ok(0)` once every write end is closed and the pipe is empty.
+//! - **No SIGPIPE**: a write once every read end is closed is `BrokenPipe`, never a signal, whatever
+//!   the process's SIGPIPE disposition and without changing it (the write holds SIGPIPE back in
+//!   its own thread; see `fd/sys.rs`). rill does not set SIGPIPE to "ignore" process-wide: that
+//!   would change how every other part of the program, and its child processes, react to a
+//!   closed pipe.
+//! - **Atomic writes**: a write of at most `PIPE_BUF` bytes (4096 on Linux) is never interleaved
+//!   with other writers' and never split.
+//! - Like the sockets, these are `!Send` (they belong to the loop that made them), their
+//!   methods take `&self`, and one reader (writer) at a time waits per end. Dropping a read or
+//!   write future before it completes moves no bytes. [`PipeWriter`]'s `poll_close` does
+//!   nothing: drop the writer to send EOF.
+//! - A short read proves the pipe empty and a short write proves it full, so the next op parks
+//!   without a wasted syscall (`net/transfer.rs`; a Linux packet-mode pipe, `O_DIRECT`, is
+//!   read without that shortcut).
+
+use std::fmt;
+use std::io::{self, IoSlice, IoSliceMut};
+use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use rill_core::Direction;
+
+use crate::fd::sys;
+use crate::io_source::{IoSource, Op};
+use crate::net::transfer;
+
+/// A new anonymous pipe registered with the current runtime: `(writer, reader)`.
+///
+/// Errors: no runtime on this thread, the descriptor limit (`EMFILE`), a full table.
+pub fn pipe() -> io::Result<(PipeWriter, PipeReader)> {
+    let (rx, tx) = sys::pipe()?;
+    Ok((PipeWriter::new(tx)?, PipeReader::new(rx, true)?))
+}
+
+/// Checks that `fd` is a pipe or FIFO and makes it non-blocking.
+fn adopt(fd: &OwnedFd) -> io::Result<()> {
+    let raw = fd.as_raw_fd();
+    if sys::file_type(raw)? != libc::S_IFIFO {
+        crate::fd::check_watchable(raw)?;
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!("descriptor {raw} is not a pipe or FIFO (use rill::fd::AsyncFd for it)"),
+        ));
+    }
+    sys::set_nonblocking(raw)
+}
+
+/// Whether a short read on `fd` proves the pipe empty: not for a Linux packet-mode pipe.
+fn reads_trusted(fd: RawFd) -> bool {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        // SAFETY: fcntl with integer arguments on a descriptor the caller holds.
+        let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
+        fl >= 0 && fl & libc::O_DIRECT == 0
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    {
+        let _ = fd;
+        true
+    }
+}
+
+/// The reading end of a pipe (or FIFO).
+pub struct PipeReader {
+    source: IoSource<OwnedFd>,
+    /// A short read proves the pipe empty (see [`reads_trusted`]).
+    trusted: bool,
+}
+
+impl PipeReader {
+    fn new(fd: OwnedFd, trusted: bool) -> io::Result<PipeReader> {
+        Ok(PipeReader {
+            source: IoSource::new(fd)?,
+            trusted,
+        })
+    }
+
+    /// Takes over the read end of a pipe or FIFO (made non-blocking here). Anything else is
+    /// `InvalidInput`.
+    pub fn from_owned_fd(fd: OwnedFd) -> io::Result<PipeReader> {
+        adopt(&fd)?;
+        let trusted = reads_trusted(fd.as_raw_fd());
+        PipeReader::new(fd, trusted)
+    }
+
+    /// Deregisters and gives the descriptor back (still non-blocking).
+    pub fn into_owned_fd(self) -> OwnedFd {
+        self.source.into_inner()
+    }
+
+    /// Reads into `buf`, waiting until at least one byte is available. `Ok(0)` is EOF (every
+    /// writer closed) or an empty `buf`. Dropped before it completes, it read nothing.
+    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let (fd, trusted) = (self.source.fd(), self.trusted);
+        Op::transfer(&self.source, Direction::Read, move |_: &OwnedFd| {
+            transfer::read_pipe(fd, buf, trusted)
+        })
+        .await
+        .map(|t| t.n)
+    }
+
+    /// Reads into several buffers at once (`readv`). Same guarantees as `read`.
+    pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Ok(0);
+        }
+        let (fd, trusted) = (self.source.fd(), self.trusted);
+        Op::transfer(&self.source, Direction::Read, move |_: &OwnedFd| {
+            transfer::read_vectored_pipe(fd, bufs, trusted)
+        })
+        .await
+        .map(|t| t.n)
+    }
+
+    /// Reads exactly `buf.len()` bytes; an early EOF is `UnexpectedEof`.
+    pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.read(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "early EOF in read_exact",
+                    ))
+                }
+                n => buf = &mut buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    /// Reads until EOF, appending to `out`; returns how many bytes were appended.
+    pub async fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
+        let start = out.len();
+        let mut buf = [0u8; 8192];
+        loop {
+            match self.read(&mut buf).await? {
+                0 => return Ok(out.len() - start),
+                n => out.extend_from_slice(&buf[..n]),
+            }
+        }
+    }
+
+    fn poll_read_impl(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let (fd, trusted) = (self.source.fd(), self.trusted);
+        self.source.poll_transfer(cx, Direction::Read, || {
+            transfer::read_pipe(fd, buf, trusted)
+        })
+    }
+
+    fn poll_read_vectored_impl(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &mut [IoSliceMut<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Poll::Ready(Ok(0));
+        }
+        let (fd, trusted) = (self.source.fd(), self.trusted);
+        self.source.poll_transfer(cx, Direction::Read, || {
+            transfer::read_vectored_pipe(fd, bufs, trusted)
+        })
+    }
+}
+
+/// The writing end of a pipe (or FIFO).
+pub struct PipeWriter {
+    source: IoSource<OwnedFd>,
+}
+
+impl PipeWriter {
+    fn new(fd: OwnedFd) -> io::Result<PipeWriter> {
+        sys::set_nosigpipe(fd.as_raw_fd())?;
+        Ok(PipeWriter {
+            source: IoSource::new(fd)?,
+        })
+    }
+
+    /// Takes over the write end of a pipe or FIFO (made non-blocking here). Anything else is
+    /// `InvalidInput`.
+    pub fn from_owned_fd(fd: OwnedFd) -> io::Result<PipeWriter> {
+        adopt(&fd)?;
+        PipeWriter::new(fd)
+    }
+
+    /// Deregisters and gives the descriptor back (still non-blocking).
+    pub fn into_owned_fd(self) -> OwnedFd {
+        self.source.into_inner()
+    }
+
+    /// Writes some of `buf`, waiting until the pipe accepts at least one byte; returns how many
+    /// were written. Every reader gone is `BrokenPipe` (never SIGPIPE). Dropped before it
+    /// completes, it wrote nothing.
+    pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let fd = self.source.fd();
+        Op::transfer(&self.source, Direction::Write, move |_: &OwnedFd| {
+            transfer::write_pipe(fd, buf)
+        })
+        .await
+        .map(|t| t.n)
+    }
+
+    /// Writes from several buffers at once (`writev`). Same guarantees as `write`.
+    pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Ok(0);
+        }
+        let fd = self.source.fd();
+        Op::transfer(&self.source, Direction::Write, move |_: &OwnedFd| {
+            transfer::write_vectored_pipe(fd, bufs)
+        })
+        .await
+        .map(|t| t.n)
+    }
+
+    /// Writes all of `buf`. Dropped midway, a prefix of `buf` was written.
+    pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
+        while !buf.is_empty() {
+            match self.write(buf).await? {
+                0 => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "write accepted 0 bytes",
+                    ))
+                }
+                n => buf = &buf[n..],
+            }
+        }
+        Ok(())
+    }
+
+    fn poll_write_impl(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        if buf.is_empty() {
+            return Poll::Ready(Ok(0));
+        }
+        let fd = self.source.fd();
+        self.source
+            .poll_transfer(cx, Direction::Write, || transfer::write_pipe(fd, buf))
+    }
+
+    fn poll_write_vectored_impl(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        if bufs.iter().all(|b| b.is_empty()) {
+            return Poll::Ready(Ok(0));
+        }
+        let fd = self.source.fd();
+        self.source.poll_transfer(cx, Direction::Write, || {
+            transfer::write_vectored_pipe(fd, bufs)
+        })
+    }
+}
+
+macro_rules! async_read {
+    ($($ty:tt)+) => {
+        impl futures_io::AsyncRead for $($ty)+ {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_read_impl(cx, buf)
+            }
+
+            fn poll_read_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &mut [IoSliceMut<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_read_vectored_impl(cx, bufs)
+            }
+        }
+    };
+}
+
+macro_rules! async_write {
+    ($($ty:tt)+) => {
+        impl futures_io::AsyncWrite for $($ty)+ {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_impl(cx, buf)
+            }
+
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.poll_write_vectored_impl(cx, bufs)
+            }
+
+            fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // Writes go straight to the kernel: nothing is buffered here.
+                Poll::Ready(Ok(()))
+            }
+
+            fn poll_close(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+                // A pipe has no half-close: dropping the writer is what sends EOF.
+                Poll::Ready(Ok(()))
+            }
+        }
+    };
+}
+
+async_read!(PipeReader);
+async_read!(&PipeReader);
+async_write!(PipeWriter);
+async_write!(&PipeWriter);
+
+macro_rules! fd_impls {
+    ($ty:ident) => {
+        impl AsRawFd for $ty {
+            fn as_raw_fd(&self) -> RawFd {
+                self.source.fd()
+            }
+        }
+
+        impl AsFd for $ty {
+            fn as_fd(&self) -> BorrowedFd<'_> {
+                self.source.get_ref().as_fd()
+            }
+        }
+
+        impl From<$ty> for OwnedFd {
+            fn from(p: $ty) -> OwnedFd {
+                p.into_owned_fd()
+            }
+        }
+
+        impl IntoRawFd for $ty {
+            fn into_raw_fd(self) -> RawFd {
+                self.into_owned_fd().into_raw_fd()
+            }
+        }
+
+        impl TryFrom<OwnedFd> for $ty {
+            type Error = io::Error;
+            fn try_from(fd: OwnedFd) -> io::Result<$ty> {
+                $ty::from_owned_fd(fd)
+            }
+        }
+
+        impl fmt::Debug for $ty {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.debug_struct(stringify!($ty))
+                    .field("fd", &self.source.fd())
+                    .finish()
+            }
+        }
+    };
+}
+
+fd_impls!(PipeReader);
+fd_impls!(PipeWriter);
