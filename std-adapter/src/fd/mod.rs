@@ -192,7 +192,7 @@ impl<T: AsFd> AsyncFd<T> {
     fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<()>> {
         let fd = self.source.fd();
         self.source
-            .poll_op(cx, dir, |_| ready_or_would_block(fd, dir))
+            .poll_op(cx, dir, &mut None, |_| ready_or_would_block(fd, dir))
     }
 
     /// Runs `f` as one op in `interest`'s direction: `f` makes the syscall; `Err(WouldBlock)`
