@@ -93,7 +93,11 @@ impl<Q, L: WithLock<Inner = Inbox<Q>>> Remote<L> {
         if let Some(item) = refused {
             return PushAction::Refused(item);
         }
-        self.pending.store(true, Ordering::Release);
+        // A swap, not a store: the same in the C11 model (the loop's swap reads the latest
+        // write either way), but loom 0.7 lets a plain store land between the read and the
+        // write of the loop's swap (tokio-rs/loom#254) and then reports a lost push that
+        // cannot happen. With every write an RMW the model checks what the hardware does.
+        let _ = self.pending.swap(true, Ordering::Release);
         match signal.notify() {
             NotifyAction::Interrupt => PushAction::Interrupt,
             NotifyAction::Coalesced => PushAction::Coalesced,
