@@ -19,6 +19,7 @@
 //! | [`timer`] | `timer.rs` | bounded deadline heap over caller ticks |
 //! | [`scheduler`] | `scheduler.rs` | outstanding work, stop/restart, run modes |
 //! | [`hazards`] | `hazards.rs` | the hazard catalogue H1–H22 and where each is handled |
+//! | `sync` (feature `sync`) | `sync/` | the pieces shared between threads, loom-checked: the remote queue handshake, a task's state word, the join cell, the poller's wake signal (the `rill` runtime's cross-thread protocol), plus multi-threaded reactor pieces |
 //!
 //! ## The op lifecycle
 //!

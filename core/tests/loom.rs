@@ -15,8 +15,10 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Arc, Notify};
 use loom::thread;
 use rill_core::sync::{
-    BlockAction, CancelAction, Claim, ClaimAction, Claimant, CloseAction, DispatchAction,
-    NotifyAction, ParkAction, PublishAction, Release, SharedDescriptor, Signal, WorkCount,
+    BlockAction, CancelAction, Claim, ClaimAction, Claimant, CloseAction, CompleteAction,
+    DetachAction, DispatchAction, FinishAction, Inbox, JoinCell, JoinPoll, JoinSlot, Lock,
+    NotifyAction, ParkAction, PublishAction, PushAction, Release, Remote, ScheduleAction,
+    SharedDescriptor, Signal, StartPollAction, TaskState, WorkCount,
 };
 use rill_core::{Direction, Readiness};
 
@@ -326,5 +328,319 @@ fn e_work_finishing_on_threads_stops_once() {
         }
         assert_eq!(stops.load(Ordering::Relaxed), 1, "stop count != 1");
         assert_eq!(count.outstanding(), 0);
+    });
+}
+
+/// The remote queue as the `rill` runtime builds it (`executor::Shared`), with the core's lock
+/// in place of its `std::sync::Mutex`.
+type RemoteQueue = Remote<Lock<Inbox<Vec<u32>>>>;
+
+fn remote_queue() -> RemoteQueue {
+    Remote::new(Lock::new(Inbox::new(Vec::new())))
+}
+
+/// (f) The remote queue handshake (`rill`: `Shared::push_wake` / `push_spawn`,
+/// `Local::take_remote` and the block decision in `Local::block_on`): two threads push and
+/// notify while the loop takes, decides to block, and blocks in the "OS".
+/// Property: the loop never sleeps through a push (loom reports a deadlock otherwise), receives
+/// each item exactly once, and at most one interrupt is sent per blocking wait.
+#[test]
+fn f_remote_pushes_race_take_and_block_never_lost() {
+    loom::model(|| {
+        let remote = Arc::new(remote_queue());
+        let signal = Arc::new(Signal::new());
+        let os_waker = Arc::new(Notify::new());
+        let interrupts = Arc::new(AtomicUsize::new(0));
+
+        let producers: Vec<_> = (1..=2)
+            .map(|item| {
+                let (remote, signal, os_waker, interrupts) = (
+                    remote.clone(),
+                    signal.clone(),
+                    os_waker.clone(),
+                    interrupts.clone(),
+                );
+                thread::spawn(move || match remote.push(&signal, item, Vec::push) {
+                    PushAction::Interrupt => {
+                        interrupts.fetch_add(1, Ordering::Relaxed);
+                        os_waker.notify(); // eventfd write
+                    }
+                    PushAction::Coalesced => {}
+                    PushAction::Refused(_) => panic!("never closed here"),
+                })
+            })
+            .collect();
+
+        // The loop: take remote work; block only if nothing was posted since.
+        let mut received = Vec::new();
+        let mut blocks = 0;
+        while received.len() < 2 {
+            if let Some(items) = remote.take(core::mem::take) {
+                received.extend(items);
+                continue;
+            }
+            match signal.prepare_to_block() {
+                BlockAction::DontBlock => {}
+                BlockAction::Block => {
+                    blocks += 1;
+                    os_waker.wait(); // epoll_wait with no timeout
+                    let _ = signal.finish_block();
+                }
+            }
+        }
+        for p in producers {
+            p.join().unwrap();
+        }
+        received.sort_unstable();
+        assert_eq!(received, [1, 2], "an item lost or taken twice");
+        assert!(
+            interrupts.load(Ordering::Relaxed) <= blocks,
+            "more interrupts than blocking waits"
+        );
+    });
+}
+
+/// (g) A task's state word (`rill`: `task::Header`, the waker): a wake from one thread and an
+/// abort from another race the loop polling the task. The task finishes when it sees the event
+/// the waker published, or when it is aborted.
+/// Property: the task is never in the queue twice, no wake is lost (the task always ends),
+/// it ends exactly once, a finished task is never polled, and queue entries left behind by
+/// wakes during the last poll are exactly the one `finish` reported.
+#[test]
+fn g_task_wake_abort_and_poll_exactly_once() {
+    loom::model(|| {
+        let state = Arc::new(TaskState::new_scheduled());
+        let queued = Arc::new(AtomicUsize::new(1)); // spawned: queued once
+        let event = Arc::new(AtomicBool::new(false));
+        let aborter_saw = Arc::new(AtomicUsize::new(0)); // 1 = recorded, 2 = too late
+
+        let enqueue = |queued: &AtomicUsize| {
+            assert_eq!(queued.fetch_add(1, Ordering::Relaxed), 0, "queued twice");
+        };
+
+        let waker = {
+            let (state, queued, event) = (state.clone(), queued.clone(), event.clone());
+            thread::spawn(move || {
+                event.store(true, Ordering::Relaxed); // the readiness the task waits for
+                match state.wake() {
+                    ScheduleAction::Enqueue => enqueue(&queued),
+                    ScheduleAction::AlreadyScheduled | ScheduleAction::Finished => {}
+                }
+            })
+        };
+        let aborter = {
+            let (state, queued, aborter_saw) = (state.clone(), queued.clone(), aborter_saw.clone());
+            thread::spawn(move || match state.abort() {
+                ScheduleAction::Enqueue => {
+                    aborter_saw.store(1, Ordering::Relaxed);
+                    enqueue(&queued);
+                }
+                ScheduleAction::AlreadyScheduled => aborter_saw.store(1, Ordering::Relaxed),
+                ScheduleAction::Finished => aborter_saw.store(2, Ordering::Relaxed),
+            })
+        };
+
+        // The loop: pop, start_poll, poll, finish on Ready.
+        let (mut completed, mut cancelled, mut stale, mut reported_stale) = (0, 0, 0, 0);
+        let mut run = |queued: &AtomicUsize| {
+            while queued
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                let ended = match state.start_poll() {
+                    StartPollAction::Finished => {
+                        stale += 1;
+                        false
+                    }
+                    StartPollAction::Abort => {
+                        cancelled += 1;
+                        true
+                    }
+                    StartPollAction::Poll => {
+                        assert_eq!(completed + cancelled, 0, "a finished task was polled");
+                        if event.load(Ordering::Relaxed) {
+                            completed += 1;
+                            true
+                        } else {
+                            false // Pending
+                        }
+                    }
+                };
+                if ended {
+                    match state.finish() {
+                        FinishAction::Finished { stale_entry } => {
+                            reported_stale += usize::from(stale_entry)
+                        }
+                        FinishAction::AlreadyFinished => panic!("finished twice"),
+                    }
+                }
+            }
+        };
+        run(&queued);
+        waker.join().unwrap();
+        aborter.join().unwrap();
+        run(&queued);
+
+        assert_eq!(
+            completed + cancelled,
+            1,
+            "the task did not end exactly once"
+        );
+        assert_eq!(stale, reported_stale, "a finished task was queued again");
+        if aborter_saw.load(Ordering::Relaxed) == 2 {
+            assert_eq!(
+                completed, 1,
+                "abort was too late, yet the task was cancelled"
+            );
+        }
+    });
+}
+
+type Join = JoinCell<Lock<JoinSlot<u32, usize>>>;
+
+/// (h) The join cell (`rill`: `task::JoinCell`, behind `JoinHandle`): the loop completes the
+/// task (twice: the body's result, then a late guard's) while the joiner polls, waits to be
+/// woken, and polls again.
+/// Property: the joiner never sleeps through the completion (loom reports a deadlock
+/// otherwise), gets the first result exactly once, is woken at most once and only with the
+/// waker it registered, and the second completion is refused.
+#[test]
+fn h_join_complete_races_joiner_poll() {
+    loom::model(|| {
+        let cell = Arc::new(Join::new(Lock::new(JoinSlot::new())));
+        let woken = Arc::new(Notify::new());
+        let wakes = Arc::new(AtomicUsize::new(0));
+
+        let task = {
+            let (cell, woken, wakes) = (cell.clone(), woken.clone(), wakes.clone());
+            thread::spawn(move || {
+                match cell.complete(7) {
+                    CompleteAction::Wake(waker) => {
+                        assert_eq!(waker, 1, "woke a waker the joiner did not register");
+                        wakes.fetch_add(1, Ordering::Relaxed);
+                        woken.notify();
+                    }
+                    CompleteAction::Stored => {}
+                    other => panic!("first completion not stored: {other:?}"),
+                }
+                assert_eq!(cell.complete(8), CompleteAction::Refused(8));
+            })
+        };
+
+        // The joiner: poll; if pending, sleep until woken and poll again.
+        let got = loop {
+            match cell.poll(|_| 1) {
+                JoinPoll::Ready(v) => break v,
+                JoinPoll::Pending => woken.wait(),
+                JoinPoll::Gone => panic!("result handed out twice"),
+            }
+        };
+        task.join().unwrap();
+        assert_eq!(got, 7, "not the first result");
+        assert!(wakes.load(Ordering::Relaxed) <= 1, "joiner woken twice");
+        assert_eq!(cell.poll(|_| 1), JoinPoll::Gone);
+    });
+}
+
+/// (i) The join cell with a joiner that goes away (`rill`: `JoinHandle`'s `Drop`): the loop
+/// completes the task while the joiner polls once and then detaches.
+/// Property: the result is handed out exactly once (to the joiner's poll, to its detach, or
+/// back to the task side to drop), and the waker the joiner registered is handed back exactly
+/// once (woken by the completion, or returned to the detach).
+#[test]
+fn i_join_complete_races_joiner_drop() {
+    loom::model(|| {
+        let cell = Arc::new(Join::new(Lock::new(JoinSlot::new())));
+        let results = Arc::new(AtomicUsize::new(0));
+        let wakers_back = Arc::new(AtomicUsize::new(0));
+
+        let task = {
+            let (cell, results, wakers_back) = (cell.clone(), results.clone(), wakers_back.clone());
+            thread::spawn(move || match cell.complete(7) {
+                CompleteAction::Wake(_) => {
+                    wakers_back.fetch_add(1, Ordering::Relaxed);
+                }
+                CompleteAction::Stored => {}
+                CompleteAction::Discard(v) => {
+                    assert_eq!(v, 7);
+                    results.fetch_add(1, Ordering::Relaxed);
+                }
+                CompleteAction::Refused(_) => panic!("first completion refused"),
+            })
+        };
+
+        let registered = match cell.poll(|_| 1) {
+            JoinPoll::Ready(v) => {
+                assert_eq!(v, 7);
+                results.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+            JoinPoll::Pending => true,
+            JoinPoll::Gone => panic!("nothing was handed out yet"),
+        };
+        match cell.detach() {
+            DetachAction::Waiting(waker) => {
+                wakers_back.fetch_add(usize::from(waker.is_some()), Ordering::Relaxed);
+            }
+            DetachAction::Discard(v) => {
+                assert_eq!(v, 7);
+                results.fetch_add(1, Ordering::Relaxed);
+            }
+            DetachAction::Nothing => {}
+        }
+        task.join().unwrap();
+        assert_eq!(
+            results.load(Ordering::Relaxed),
+            1,
+            "result not handed out once"
+        );
+        assert_eq!(
+            wakers_back.load(Ordering::Relaxed),
+            usize::from(registered),
+            "registered waker not handed back once"
+        );
+    });
+}
+
+/// (j) Close races a push (`rill`: `Shared::close`, called by the loop's shutdown or its
+/// thread's exit guard, against `push_spawn` from another thread), with the loop taking once
+/// meanwhile.
+/// Property: the item is accounted for exactly once: refused to the producer, taken by the
+/// loop, or drained by the close; and once the close returned, a push is refused.
+#[test]
+fn j_close_races_push_every_item_accounted() {
+    loom::model(|| {
+        let remote = Arc::new(remote_queue());
+        let signal = Arc::new(Signal::new());
+        let accounted = Arc::new(AtomicUsize::new(0));
+
+        let producer = {
+            let (remote, signal, accounted) = (remote.clone(), signal.clone(), accounted.clone());
+            thread::spawn(move || match remote.push(&signal, 1, Vec::push) {
+                PushAction::Refused(item) => {
+                    assert_eq!(item, 1);
+                    accounted.fetch_add(1, Ordering::Relaxed);
+                }
+                PushAction::Interrupt | PushAction::Coalesced => {}
+            })
+        };
+        let closer = {
+            let (remote, accounted) = (remote.clone(), accounted.clone());
+            thread::spawn(move || {
+                let drained = remote.close(core::mem::take);
+                accounted.fetch_add(drained.len(), Ordering::Relaxed);
+                assert!(remote.is_closed());
+            })
+        };
+
+        // The loop takes once while the others run; after the close it takes no more.
+        if let Some(items) = remote.take(core::mem::take) {
+            accounted.fetch_add(items.len(), Ordering::Relaxed);
+        }
+        producer.join().unwrap();
+        closer.join().unwrap();
+
+        assert_eq!(accounted.load(Ordering::Relaxed), 1, "item lost or doubled");
+        assert_eq!(remote.push(&signal, 2, Vec::push), PushAction::Refused(2));
     });
 }

@@ -25,11 +25,10 @@ use std::io;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::pin;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use rill_core::sync::{BlockAction, NotifyAction, Signal};
+use rill_core::sync::{BlockAction, Inbox, NotifyAction, PushAction, Remote, Signal, WithLock};
 
 use crate::context;
 use crate::driver::{Driver, OsWaker};
@@ -37,30 +36,48 @@ use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
 
 /// Runtime state that other threads may touch.
 pub(crate) struct Shared {
-    remote: Mutex<Remote>,
-    /// True when `remote` may hold something: lets the loop skip the lock.
-    remote_pending: AtomicBool,
-    /// Set once, when the runtime is dropped.
-    shut_down: AtomicBool,
+    /// Wakes and spawns from other threads: the queue behind a std mutex, the handshake
+    /// (pending flag, notify, close) from `rill_core::sync::Remote`.
+    remote: Remote<StdLock<Inbox<RemoteQueue>>>,
     /// Coalesces interrupts: other threads fire `os_waker` only when the loop is (about to be)
     /// blocked in the OS wait, at most once per wait (`rill_core::sync::Signal`).
     signal: Signal,
     os_waker: OsWaker,
 }
 
+/// What other threads queue for the loop.
 #[derive(Default)]
-struct Remote {
-    shut_down: bool,
+struct RemoteQueue {
     wakes: Vec<u64>,
     spawns: Vec<(Arc<Header>, RemoteSpawn)>,
+}
+
+/// A `std::sync::Mutex` as the lock of a `rill_core::sync` piece. A poisoned lock is taken
+/// anyway: its critical sections only move values in and out, so the state is consistent.
+pub(crate) struct StdLock<T>(Mutex<T>);
+
+impl<T> StdLock<T> {
+    pub(crate) fn new(value: T) -> StdLock<T> {
+        StdLock(Mutex::new(value))
+    }
+}
+
+impl<T> WithLock for StdLock<T> {
+    type Inner = T;
+
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        let mut guard = match self.0.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        f(&mut guard)
+    }
 }
 
 impl Shared {
     pub(crate) fn new(os_waker: OsWaker) -> Shared {
         Shared {
-            remote: Mutex::new(Remote::default()),
-            remote_pending: AtomicBool::new(false),
-            shut_down: AtomicBool::new(false),
+            remote: Remote::new(StdLock::new(Inbox::new(RemoteQueue::default()))),
             signal: Signal::new(),
             os_waker,
         }
@@ -74,24 +91,14 @@ impl Shared {
         }
     }
 
-    fn lock(&self) -> MutexGuard<'_, Remote> {
-        match self.remote.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        }
-    }
-
-    /// A wake from a thread other than the runtime's.
+    /// A wake from a thread other than the runtime's. Dropped once the runtime has shut down.
     pub(crate) fn push_wake(&self, key: u64) {
-        {
-            let mut remote = self.lock();
-            if remote.shut_down {
-                return;
-            }
-            remote.wakes.push(key);
+        let pushed = self
+            .remote
+            .push(&self.signal, key, |q, key| q.wakes.push(key));
+        if let PushAction::Interrupt = pushed {
+            self.os_waker.wake();
         }
-        self.remote_pending.store(true, Ordering::Release);
-        self.interrupt();
     }
 
     /// A spawn from another thread. Gives the spawn back when the runtime has shut down.
@@ -100,15 +107,14 @@ impl Shared {
         header: Arc<Header>,
         spawn: RemoteSpawn,
     ) -> Result<(), RemoteSpawn> {
-        {
-            let mut remote = self.lock();
-            if remote.shut_down {
-                return Err(spawn);
-            }
-            remote.spawns.push((header, spawn));
+        let pushed = self
+            .remote
+            .push(&self.signal, (header, spawn), |q, s| q.spawns.push(s));
+        match pushed {
+            PushAction::Interrupt => self.os_waker.wake(),
+            PushAction::Coalesced => {}
+            PushAction::Refused((_, spawn)) => return Err(spawn),
         }
-        self.remote_pending.store(true, Ordering::Release);
-        self.interrupt();
         Ok(())
     }
 
@@ -119,18 +125,17 @@ impl Shared {
 
     /// True once the runtime was dropped (or its loop thread ended).
     pub(crate) fn is_shut_down(&self) -> bool {
-        self.shut_down.load(Ordering::Acquire)
+        self.remote.is_closed()
     }
 
     /// Refuses every later spawn and wake (spawns answer "shut down") and hands back the spawns
     /// not yet taken in. Idempotent. Called by the loop's shutdown, and by a loop thread's exit
     /// guard however the thread ends, so spawns never wait forever on a loop that is gone.
     pub(crate) fn close(&self) -> Vec<(Arc<Header>, RemoteSpawn)> {
-        self.shut_down.store(true, Ordering::Release);
-        let mut remote = self.lock();
-        remote.shut_down = true;
-        remote.wakes.clear();
-        std::mem::take(&mut remote.spawns)
+        self.remote.close(|q| {
+            q.wakes.clear();
+            std::mem::take(&mut q.spawns)
+        })
     }
 }
 
@@ -350,14 +355,13 @@ impl Local {
 
     /// Moves remote wakes and spawns into the local structures.
     fn take_remote(&self) {
-        if !self.shared.remote_pending.swap(false, Ordering::AcqRel) {
+        // Nothing pending: no lock taken (`Remote::take`).
+        let Some((mut wakes, spawns)) = self.shared.remote.take(|q| {
+            let mut wakes = self.spare_wakes.take();
+            std::mem::swap(&mut q.wakes, &mut wakes);
+            (wakes, std::mem::take(&mut q.spawns))
+        }) else {
             return;
-        }
-        let mut wakes = self.spare_wakes.take();
-        let spawns = {
-            let mut remote = self.shared.lock();
-            std::mem::swap(&mut remote.wakes, &mut wakes);
-            std::mem::take(&mut remote.spawns)
         };
         self.run_queue.borrow_mut().extend(wakes.drain(..));
         *self.spare_wakes.borrow_mut() = wakes;

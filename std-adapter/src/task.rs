@@ -2,12 +2,14 @@
 //!
 //! A task's future lives in the runtime's table ([`TaskTable`]), owned by the runtime thread, so
 //! it may be `!Send`. What crosses threads is only the [`Header`]: an `Arc` holding the task's
-//! key in the table, its "scheduled" flag and its "abort requested" flag. The header *is* the
-//! waker (`std::task::Wake`): waking pushes the key onto the runtime's local run queue when the
-//! wake happens on the runtime thread, or onto the shared remote queue (plus an OS wake-up)
-//! from any other thread. The scheduled flag coalesces wakes: a task sits in a queue at most once.
+//! key in the table and its state word (`rill_core::sync::TaskState`: scheduled, abort
+//! requested, finished). The header *is* the waker (`std::task::Wake`): waking pushes the key
+//! onto the runtime's local run queue when the wake happens on the runtime thread, or onto the
+//! shared remote queue (plus an OS wake-up) from any other thread. The state word coalesces
+//! wakes: a task sits in a queue at most once, and a finished task is never queued again.
 //!
-//! A task's output travels through a [`JoinCell`] shared with its [`JoinHandle`]. The spawned
+//! A task's output travels through a [`JoinCell`] (`rill_core::sync::JoinCell` behind a std
+//! mutex) shared with its [`JoinHandle`]. The spawned
 //! future is wrapped ([`TaskBody`]) so that, whatever ends it (completion, panic, abort, runtime
 //! shutdown), the cell receives exactly one result and the joiner is woken.
 //!
@@ -38,12 +40,16 @@ use std::fmt;
 use std::future::Future;
 use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
 
+use rill_core::sync::{
+    self, CompleteAction, DetachAction, JoinPoll, JoinSlot, ScheduleAction, TaskState,
+};
+
 use crate::context;
-use crate::executor::Shared;
+use crate::executor::{Shared, StdLock};
 
 /// The key of the `block_on` future: it is not in the task table.
 pub(crate) const MAIN_KEY: u64 = u64::MAX;
@@ -61,10 +67,9 @@ pub(crate) type RemoteSpawn = Box<dyn FnOnce() -> LocalTask + Send>;
 pub(crate) struct Header {
     /// Slot index (low 32 bits) and generation (high 32 bits) in the task table.
     key: AtomicU64,
-    /// True while the task sits in a run queue (or is finished): further wakes are no-ops.
-    scheduled: AtomicBool,
-    /// Set by [`JoinHandle::abort`]; the runtime drops the future at its next turn.
-    abort: AtomicBool,
+    /// Scheduled / abort requested / finished (`rill_core::sync::TaskState`): a task sits in a
+    /// run queue at most once, and a finished one is never queued again.
+    state: TaskState,
     /// The runtime the task belongs to.
     shared: Arc<Shared>,
 }
@@ -74,8 +79,7 @@ impl Header {
     pub(crate) fn new(shared: Arc<Shared>, key: Option<u64>) -> Arc<Header> {
         Arc::new(Header {
             key: AtomicU64::new(key.unwrap_or(UNASSIGNED)),
-            scheduled: AtomicBool::new(true),
-            abort: AtomicBool::new(false),
+            state: TaskState::new_scheduled(),
             shared,
         })
     }
@@ -91,24 +95,39 @@ impl Header {
     }
 
     /// Called by the runtime right before polling: wakes from now on queue the task again.
+    /// The task is polled whatever the answer: an aborted body sees the abort itself
+    /// ([`Header::abort_requested`]) and ends, and a finished task is not in the table.
     pub(crate) fn clear_scheduled(&self) {
-        self.scheduled.store(false, Ordering::Release);
+        let _ = self.state.start_poll();
     }
 
     /// Called when the task is gone: every later wake is a no-op.
     pub(crate) fn mark_finished(&self) {
-        self.scheduled.store(true, Ordering::Release);
+        let _ = self.state.finish();
     }
 
-    /// True when an abort was requested.
+    /// True when an abort was requested (before the task finished).
     pub(crate) fn abort_requested(&self) -> bool {
-        self.abort.load(Ordering::Acquire)
+        self.state.is_aborted()
+    }
+
+    /// Requests that the task end, and queues it so the runtime notices; a finished task
+    /// ignores it.
+    fn abort(self: &Arc<Self>) {
+        if let ScheduleAction::Enqueue = self.state.abort() {
+            self.enqueue();
+        }
     }
 
     fn schedule(self: &Arc<Self>) {
-        if self.scheduled.swap(true, Ordering::AcqRel) {
-            return;
+        if let ScheduleAction::Enqueue = self.state.wake() {
+            self.enqueue();
         }
+    }
+
+    /// Pushes the task on its runtime's local run queue (on the runtime thread) or its remote
+    /// queue (from any other thread). Called once per `ScheduleAction::Enqueue`.
+    fn enqueue(self: &Arc<Self>) {
         let key = self.key();
         let local = context::with_current(|local| {
             if Arc::ptr_eq(local.shared(), &self.shared) {
@@ -198,40 +217,31 @@ impl From<JoinError> for std::io::Error {
     }
 }
 
-/// The result slot shared by a task and its [`JoinHandle`].
+/// The result slot shared by a task and its [`JoinHandle`]: `rill_core::sync::JoinCell` (first
+/// result wins, the joiner woken once) behind a std mutex.
 struct JoinCell<T> {
-    inner: Mutex<JoinInner<T>>,
-}
-
-enum JoinInner<T> {
-    /// Still running; the joiner's waker, if it polled.
-    Running(Option<Waker>),
-    /// Finished; the result has not been taken yet.
-    Done(Result<T, JoinError>),
-    /// The result was handed to the joiner.
-    Taken,
+    inner: sync::JoinCell<StdLock<JoinSlot<Result<T, JoinError>, Waker>>>,
 }
 
 impl<T> JoinCell<T> {
+    fn new(slot: JoinSlot<Result<T, JoinError>, Waker>) -> JoinCell<T> {
+        JoinCell {
+            inner: sync::JoinCell::new(StdLock::new(slot)),
+        }
+    }
+
     /// Publishes `result` (the first one wins) and wakes the joiner. Runs on the loop thread:
-    /// the joiner's waker and a refused result are user code, run contained ([`discard`]).
+    /// the joiner's waker and a refused or unwanted result are user code, run contained
+    /// ([`discard`]).
     fn complete(&self, result: Result<T, JoinError>) {
-        let (waker, refused) = {
-            let mut inner = match self.inner.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
-            match std::mem::replace(&mut *inner, JoinInner::Done(result)) {
-                JoinInner::Running(w) => (w, None),
-                // Already completed: keep the first result (exactly one completion).
-                other => (None, Some(std::mem::replace(&mut *inner, other))),
+        match self.inner.complete(result) {
+            CompleteAction::Wake(w) => {
+                if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| w.wake())) {
+                    discard(payload);
+                }
             }
-        };
-        discard(refused);
-        if let Some(w) = waker {
-            if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| w.wake())) {
-                discard(payload);
-            }
+            CompleteAction::Stored => {}
+            CompleteAction::Discard(result) | CompleteAction::Refused(result) => discard(result),
         }
     }
 }
@@ -262,18 +272,12 @@ impl<T> JoinHandle<T> {
     /// finished, this does nothing: awaiting the handle still yields its output. If the future
     /// panics while being dropped, awaiting yields that panic ([`JoinError::is_panic`]).
     pub fn abort(&self) {
-        self.header.abort.store(true, Ordering::Release);
-        // Queue the task so the runtime notices; a finished task ignores wakes.
-        self.header.schedule();
+        self.header.abort();
     }
 
     /// True once the task has finished (by completion, panic, abort or shutdown).
     pub fn is_finished(&self) -> bool {
-        let inner = match self.cell.inner.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        !matches!(*inner, JoinInner::Running(_))
+        self.cell.inner.is_finished()
     }
 }
 
@@ -281,23 +285,28 @@ impl<T> Future for JoinHandle<T> {
     type Output = Result<T, JoinError>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let mut inner = match self.cell.inner.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
-        match std::mem::replace(&mut *inner, JoinInner::Taken) {
-            JoinInner::Done(result) => Poll::Ready(result),
-            JoinInner::Running(w) => {
-                let w = match w {
-                    Some(w) if w.will_wake(cx.waker()) => w,
-                    _ => cx.waker().clone(),
-                };
-                *inner = JoinInner::Running(Some(w));
-                Poll::Pending
-            }
-            JoinInner::Taken => Poll::Ready(Err(JoinError {
+        let polled = self.cell.inner.poll(|w| match w {
+            Some(w) if w.will_wake(cx.waker()) => w,
+            _ => cx.waker().clone(),
+        });
+        match polled {
+            JoinPoll::Ready(result) => Poll::Ready(result),
+            JoinPoll::Pending => Poll::Pending,
+            JoinPoll::Gone => Poll::Ready(Err(JoinError {
                 repr: JoinErrorRepr::Cancelled,
             })),
+        }
+    }
+}
+
+impl<T> Drop for JoinHandle<T> {
+    /// Detaches: the task keeps running, and its output is dropped (on the loop thread,
+    /// contained) when it ends. The registered waker, or an output not taken, is dropped here.
+    fn drop(&mut self) {
+        match self.cell.inner.detach() {
+            DetachAction::Waiting(waker) => drop(waker),
+            DetachAction::Discard(result) => drop(result),
+            DetachAction::Nothing => {}
         }
     }
 }
@@ -358,9 +367,7 @@ impl<T> CompletionGuard<T> {
 /// Makes the result slot of a new task: the guard goes into the task body, the handle to the
 /// caller.
 pub(crate) fn join_pair<T>(header: Arc<Header>) -> (CompletionGuard<T>, JoinHandle<T>) {
-    let cell = Arc::new(JoinCell {
-        inner: Mutex::new(JoinInner::Running(None)),
-    });
+    let cell = Arc::new(JoinCell::new(JoinSlot::new()));
     let guard = CompletionGuard {
         cell: Some(cell.clone()),
         header: header.clone(),
@@ -496,11 +503,9 @@ impl<M: FnOnce() -> F, F: Future> Future for Lazy<M, F> {
 /// A join handle for a task that could not be spawned because the runtime had shut down.
 pub(crate) fn shutdown_handle<T>(header: Arc<Header>) -> JoinHandle<T> {
     header.mark_finished();
-    let cell = Arc::new(JoinCell {
-        inner: Mutex::new(JoinInner::Done(Err(JoinError {
-            repr: JoinErrorRepr::Shutdown,
-        }))),
-    });
+    let cell = Arc::new(JoinCell::new(JoinSlot::done(Err(JoinError {
+        repr: JoinErrorRepr::Shutdown,
+    }))));
     JoinHandle { header, cell }
 }
 

@@ -1,22 +1,37 @@
-//! Shared (multi-threaded) reactor state, model-checked under [loom].
+//! Shared (multi-threaded) executor and reactor state, model-checked under [loom].
 //!
 //! The rest of the core is single-owner: one thread drives one state machine. An executor where
-//! one thread waits in the OS while others run handlers, park ops and cancel them needs a few
-//! pieces that are shared between threads. This module holds exactly those pieces, each small,
-//! each returning an action enum that tells the caller what to do next (the core still performs
-//! no I/O: "wake the OS poller" is a value you act on, not a syscall made here):
+//! other threads wake tasks, spawn work and abort tasks while one thread polls them and waits in
+//! the OS needs a few pieces shared between threads. This module holds exactly those pieces,
+//! each small, each returning an action enum that tells the caller what to do next (the core
+//! still performs no I/O: "wake the OS poller" is a value you act on, not a syscall made here).
+//!
+//! The runtime's own cross-thread protocol (the `rill` crate calls these on every wake, spawn,
+//! abort and join):
+//!
+//! | piece | file | what it guarantees | production caller |
+//! |---|---|---|---|
+//! | [`Signal`] | `signal.rs` | coalesced wake of the poller: any number of [`Signal::notify`] calls cost at most one interrupt of the OS wait, and a notify racing [`Signal::prepare_to_block`] is never lost (H11) | `rill`: `executor::Shared` (through [`Remote::push`]), `Local::block_on` |
+//! | [`Remote`] | `remote.rs` | the remote queue handshake: a push from another thread is drained before the loop blocks or interrupts its wait; after a close no push is accepted and every accepted one was drained | `rill`: `executor::Shared::{push_wake, push_spawn, close}`, `Local::take_remote` |
+//! | [`TaskState`] | `task_state.rs` | a task's scheduled / abort / finished word: queued at most once, a wake racing a poll is never lost, a finished task is never queued again | `rill`: `task::Header` (the waker) |
+//! | [`JoinCell`] | `join.rs` | first result wins, the joiner is woken exactly once if it waits, every result and registered waker is handed back once | `rill`: `task::JoinCell` behind `JoinHandle` |
+//! | [`WorkCount`] | `work.rs` | outstanding-work counter whose drop to zero reports "stop" exactly once (H18) | `rill`: `multi::{pool, loops}` |
+//!
+//! Pieces for a multi-threaded reactor that no production path uses yet (a later issue gives
+//! them their caller; their loom models are kept):
 //!
 //! | piece | file | what it guarantees | hazard |
 //! |---|---|---|---|
 //! | [`SharedDescriptor`] | `descriptor.rs` | per-descriptor lock around the two op slots, the readiness the reactor publishes and the "already enqueued" state; parking after `EAGAIN` checks published readiness under the lock | H1, H15 |
-//! | [`Signal`] | `signal.rs` | coalesced wake of the poller: any number of [`Signal::notify`] calls cost at most one interrupt of the OS wait, and a notify racing [`Signal::prepare_to_block`] is never lost | H11 |
 //! | [`Claim`] | `claim.rs` | exactly one of completion, cancel and abort wins per op | H2 |
-//! | [`WorkCount`] | `work.rs` | outstanding-work counter whose drop to zero reports "stop" exactly once | H18 |
 //! | [`IdleWorkers`] | `work.rs` | idle workers waiting for work vs. the thread blocked in the OS: whom a post must wake | |
 //!
 //! All of it is `no_std`, allocation-free and free of `unsafe`. The lock is [`spin::Mutex`]
 //! (behind [`Lock`]); atomics are `core::sync::atomic`, word-sized at most (`thumbv7em` has no
-//! 64-bit atomics).
+//! 64-bit atomics). [`Remote`] and [`JoinCell`] take the lock as a parameter ([`WithLock`]): the
+//! `rill` runtime passes a `std::sync::Mutex` (its critical sections may allocate or drop user
+//! values, so it should park rather than spin), the loom models pass [`Lock`], and the protocol
+//! code around the lock is the same.
 //!
 //! # Model checking: `--cfg loom`
 //!
@@ -100,22 +115,28 @@ extern crate std;
 
 mod claim;
 mod descriptor;
+mod join;
+mod remote;
 mod signal;
+mod task_state;
 mod work;
 
 pub use claim::{Claim, ClaimAction, Claimant};
 pub use descriptor::{
     CancelAction, CloseAction, DispatchAction, ParkAction, PublishAction, Release, SharedDescriptor,
 };
+pub use join::{CompleteAction, DetachAction, JoinCell, JoinPoll, JoinSlot};
+pub use remote::{Inbox, PushAction, Remote};
 pub use signal::{BlockAction, NotifyAction, Signal, WakeReason};
+pub use task_state::{FinishAction, ScheduleAction, StartPollAction, TaskState};
 pub use work::{IdleWorkers, PostAction, WaitAction, WorkCount, WorkUnderflow};
 
 /// The atomics this module uses: `core`'s normally, loom's under `cfg(loom)`.
 mod atomic {
     #[cfg(not(loom))]
-    pub(crate) use core::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+    pub(crate) use core::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
     #[cfg(loom)]
-    pub(crate) use loom::sync::atomic::{AtomicU8, AtomicUsize, Ordering};
+    pub(crate) use loom::sync::atomic::{AtomicBool, AtomicU8, AtomicUsize, Ordering};
 }
 
 /// A mutual-exclusion lock: [`spin::Mutex`] normally, `loom::sync::Mutex` under `cfg(loom)`.
@@ -153,6 +174,27 @@ impl<T> Lock<T> {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         f(&mut guard)
+    }
+}
+
+/// A lock the caller provides to [`Remote`] and [`JoinCell`]: anything that runs a closure with
+/// exclusive access to its value. [`Lock`] is one; the `rill` runtime wraps `std::sync::Mutex`.
+///
+/// The pieces call [`with`](WithLock::with) for short critical sections and act on what it
+/// returns only after it returned (the lock released).
+pub trait WithLock {
+    /// The value behind the lock.
+    type Inner;
+
+    /// Runs `f` with exclusive access to the value and returns its result.
+    fn with<R>(&self, f: impl FnOnce(&mut Self::Inner) -> R) -> R;
+}
+
+impl<T> WithLock for Lock<T> {
+    type Inner = T;
+
+    fn with<R>(&self, f: impl FnOnce(&mut T) -> R) -> R {
+        Lock::with(self, f)
     }
 }
 
