@@ -461,7 +461,21 @@ impl Run {
 
     /// Decides what the driver does next. See the module docs for the rule.
     pub fn next_step(&mut self, scheduler: &Scheduler, input: StepInput) -> Step {
-        let step = self.decide(scheduler, input);
+        self.next_step_lazy(scheduler, input.ready_items, input.next_timer, || input.now)
+    }
+
+    /// [`Run::next_step`] with a lazy clock: `now` is called only when the decision needs the
+    /// time (a deadline to check, or a timer to bound the wait), so a driver with neither reads
+    /// no clock at all.
+    #[inline]
+    pub fn next_step_lazy(
+        &mut self,
+        scheduler: &Scheduler,
+        ready_items: bool,
+        next_timer: Option<Ticks>,
+        now: impl FnOnce() -> Ticks,
+    ) -> Step {
+        let step = self.decide(scheduler, ready_items, next_timer, now);
         let to = match step {
             Step::RunReady => RunPhase::Dispatching,
             Step::PollOs { .. } => RunPhase::Polled,
@@ -472,6 +486,7 @@ impl Run {
     }
 
     /// Counts the handler that the last [`Step::RunReady`] ran.
+    #[inline]
     pub fn handled(&mut self) -> Result<(), HandledError> {
         if self.phase != RunPhase::Dispatching {
             return Err(HandledError::NoRunReady);
@@ -482,8 +497,16 @@ impl Run {
         Ok(())
     }
 
-    /// The decision itself: a pure function of the run, the scheduler and the input.
-    fn decide(&self, scheduler: &Scheduler, input: StepInput) -> Step {
+    /// The decision itself: a pure function of the run, the scheduler and the input (`now` is
+    /// read at most once, and only when the rule needs it).
+    #[inline]
+    fn decide(
+        &self,
+        scheduler: &Scheduler,
+        ready_items: bool,
+        next_timer: Option<Ticks>,
+        now: impl FnOnce() -> Ticks,
+    ) -> Step {
         if let RunPhase::Finished(reason) = self.phase {
             return Step::Finished(reason);
         }
@@ -499,13 +522,16 @@ impl Run {
             }
             SchedulerState::Running => {}
         }
-        if self.deadline.is_some_and(|deadline| deadline <= input.now) {
+        let mut clock = Some(now);
+        let mut now = None;
+        let mut read_now = || *now.get_or_insert_with(|| clock.take().map_or(0, |f| f()));
+        if self.deadline.is_some_and(|deadline| deadline <= read_now()) {
             return Step::Finished(Reason::DeadlineElapsed);
         }
         if scheduler.outstanding() == 0 {
             return Step::Finished(Reason::OutOfWork);
         }
-        if input.ready_items {
+        if ready_items {
             if self.consecutive >= scheduler.poll_interval() {
                 return Step::PollOs { timeout: Some(0) };
             }
@@ -517,8 +543,12 @@ impl Run {
             }
             return Step::PollOs { timeout: Some(0) };
         }
-        let timer = input.next_timer.map(|at| at.saturating_sub(input.now));
-        let deadline = self.deadline.map(|at| at.saturating_sub(input.now));
+        if next_timer.is_none() && self.deadline.is_none() {
+            return Step::PollOs { timeout: None };
+        }
+        let now = read_now();
+        let timer = next_timer.map(|at| at.saturating_sub(now));
+        let deadline = self.deadline.map(|at| at.saturating_sub(now));
         let timeout = match (timer, deadline) {
             (Some(a), Some(b)) => Some(a.min(b)),
             (a, b) => a.or(b),
@@ -527,6 +557,7 @@ impl Run {
     }
 
     /// The one place the phase changes; an OS poll starts a new fairness interval.
+    #[inline]
     fn transition(&mut self, to: RunPhase) {
         if to == RunPhase::Polled {
             self.consecutive = 0;

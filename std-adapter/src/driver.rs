@@ -1,16 +1,16 @@
 //! The driver: the reactor core, the OS poller, the timers, and one turn of the loop.
 //!
-//! A turn (`Driver::turn`) is the whole adapter in the spirit of quinn's `ConnectionDriver`:
+//! What the loop does next is decided by `rill_core::scheduler` in the executor's `block_on`
+//! (run ready work; poll the OS without blocking after every `poll_interval` handlers; block,
+//! until the next timer at most, only when nothing is ready). One OS poll
+//! ([`Driver::poll_os`]) is:
 //!
-//! 1. drain the core's ready queue (ops queued because the inline budget was spent); if that
-//!    woke a task, the turn ends here: work the core queued needs no OS poll (at most 61 turns
-//!    in a row, so readiness still gets in);
-//! 2. for level-triggered backends (poll, select), push the core's interest changes
+//! 1. for level-triggered backends (poll, select), push the core's interest changes
 //!    ([`Reactor::poll_interest`]) to the poller, so an fd is watched only while an op is parked
 //!    on it (edge emulation, H9);
-//! 3. wait once: with a zero timeout when a task is runnable, else until the next timer (or
-//!    forever);
-//! 4. feed every event to `reactor.handle_event`, drain the ready queue again, expire timers.
+//! 2. wait once, for as long as the scheduler allowed;
+//! 3. feed every event to `reactor.handle_event`, drain the core's ready queue (waking the
+//!    tasks whose ops were granted or whose deferred results completed), expire timers.
 //!
 //! Wakers are never called with the driver borrowed: they are collected in `to_wake`, and the
 //! executor wakes them after the turn.
@@ -135,13 +135,7 @@ pub(crate) struct Driver {
     pub(crate) timers: TimerTable,
     clock: Clock,
     shut_down: bool,
-    /// Turns since the OS was last polled (see [`Driver::turn`]).
-    turns_since_poll: u32,
 }
-
-/// At most this many turns in a row may skip the OS poll because the core's ready queue had
-/// work, so new readiness always gets in (the same interval as `rill_core::scheduler`).
-const MAX_TURNS_WITHOUT_POLL: u32 = rill_core::scheduler::DEFAULT_POLL_INTERVAL;
 
 impl Driver {
     pub(crate) fn new(config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
@@ -167,7 +161,6 @@ impl Driver {
                 timers: TimerTable::new(config.timers),
                 clock: Clock::new(),
                 shut_down: false,
-                turns_since_poll: 0,
             },
             waker,
         ))
@@ -317,7 +310,7 @@ impl Driver {
 
     /// Drains the core's ready queue: a granted attempt or a deferred completion wakes the
     /// tasks waiting in its direction.
-    fn dispatch_ready(&mut self, to_wake: &mut Vec<Waker>) {
+    pub(crate) fn dispatch_ready(&mut self, to_wake: &mut Vec<Waker>) {
         while let Some(ready) = self.reactor.poll_ready() {
             let op = match ready {
                 Ready::Attempt(op) => op,
@@ -337,28 +330,26 @@ impl Driver {
         Ok(())
     }
 
-    /// One turn: see the module docs. Blocks only when `may_block` and nothing became runnable.
-    pub(crate) fn turn(&mut self, may_block: bool, to_wake: &mut Vec<Waker>) -> io::Result<()> {
+    /// True when the core's ready queue has work (granted attempts, deferred completions)
+    /// that no OS poll is needed for.
+    pub(crate) fn has_ready(&self) -> bool {
+        self.reactor.ready_len() > 0
+    }
+
+    /// One OS poll, as the scheduler decided (`timeout` in ticks: `Some(0)` never blocks,
+    /// `None` blocks until an event): push interest changes (level-triggered backends), wait,
+    /// feed the events to the core, hand out what became ready, expire due timers.
+    pub(crate) fn poll_os(
+        &mut self,
+        timeout: Option<Ticks>,
+        to_wake: &mut Vec<Waker>,
+    ) -> io::Result<()> {
         self.dispatch_ready(to_wake);
-        // Work the core queued itself (budget-deferred ops and completions) needs no OS poll:
-        // hand it out first, polling the OS at least every MAX_TURNS_WITHOUT_POLL turns.
-        if !to_wake.is_empty() && self.turns_since_poll < MAX_TURNS_WITHOUT_POLL {
-            self.turns_since_poll += 1;
-            self.expire_timers(to_wake);
-            return Ok(());
-        }
-        self.turns_since_poll = 0;
         self.flush_interest()?;
-        // The clock is read only while a timer is armed: a turn without timers costs no
-        // clock_gettime.
-        let now = self.expire_timers(to_wake);
-        let timeout = if !may_block || !to_wake.is_empty() {
-            Some(Duration::ZERO)
-        } else {
-            (self.timers.next_deadline().zip(now))
-                .map(|(deadline, now)| Duration::from_nanos(deadline.saturating_sub(now)))
-        };
-        let n = self.poller.wait(&mut self.events, timeout)?;
+        let timeout = if to_wake.is_empty() { timeout } else { Some(0) };
+        let n = self
+            .poller
+            .wait(&mut self.events, timeout.map(Duration::from_nanos))?;
         for i in 0..n {
             let event = self.events[i];
             let _ = self.reactor.handle_event(event);

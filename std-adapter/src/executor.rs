@@ -28,10 +28,12 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
+use rill_core::scheduler::{Run, RunMode, Scheduler, Step};
 use rill_core::sync::{BlockAction, Inbox, NotifyAction, PushAction, Remote, Signal, WithLock};
 
 use crate::context;
 use crate::driver::{Driver, OsWaker};
+use crate::io_error;
 use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
 
 /// Runtime state that other threads may touch.
@@ -386,42 +388,75 @@ impl Local {
         let main_waker = Waker::from(main.clone());
         let mut future = pin!(future);
         self.schedule_local(MAIN_KEY);
+        // The loop's policy is `rill_core::scheduler`'s: run ready work, poll the OS without
+        // blocking after every `poll_interval` handlers in a row (so readiness still gets in),
+        // and block, until the next timer at most, only when nothing is ready. The main future
+        // is the one unit of outstanding work: the run lasts until it completes.
+        let mut scheduler = Scheduler::new();
+        let _ = scheduler.work_started();
+        let mut run = Run::new(RunMode::Run, None);
         loop {
-            let batch = self.run_queue.borrow().len();
-            for _ in 0..batch {
-                let Some(key) = self.run_queue.borrow_mut().pop_front() else {
-                    break;
-                };
-                if key == MAIN_KEY {
-                    main.clear_scheduled();
-                    self.driver.borrow_mut().begin_dispatch();
-                    let mut cx = Context::from_waker(&main_waker);
-                    if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
-                        main.mark_finished();
-                        return Ok(v);
+            let step = {
+                let driver = self.driver.borrow();
+                let ready = !self.run_queue.borrow().is_empty() || driver.has_ready();
+                run.next_step_lazy(&scheduler, ready, driver.timers.next_deadline(), || {
+                    driver.clock().now()
+                })
+            };
+            match step {
+                Step::RunReady => {
+                    let key = self.run_queue.borrow_mut().pop_front();
+                    match key {
+                        Some(MAIN_KEY) => {
+                            main.clear_scheduled();
+                            self.driver.borrow_mut().begin_dispatch();
+                            let mut cx = Context::from_waker(&main_waker);
+                            if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+                                main.mark_finished();
+                                return Ok(v);
+                            }
+                        }
+                        Some(key) => self.run_task(key),
+                        // Only the core's own queue (ops the inline budget deferred) had work.
+                        None => {
+                            self.driver
+                                .borrow_mut()
+                                .dispatch_ready(&mut self.to_wake.borrow_mut());
+                            self.wake_collected();
+                        }
                     }
-                } else {
-                    self.run_task(key);
+                    let _ = run.handled();
+                }
+                Step::PollOs { timeout } => {
+                    self.take_remote();
+                    // Block only if no task became runnable and no other thread posted work
+                    // since we last looked (a notify racing this decision makes it
+                    // `DontBlock`, never lost).
+                    let may_block = timeout != Some(0)
+                        && self.run_queue.borrow().is_empty()
+                        && self.shared.signal.prepare_to_block() == BlockAction::Block;
+                    let polled = {
+                        let mut to_wake = self.to_wake.borrow_mut();
+                        let timeout = if may_block { timeout } else { Some(0) };
+                        self.driver.borrow_mut().poll_os(timeout, &mut to_wake)
+                    };
+                    if may_block {
+                        let _ = self.shared.signal.finish_block();
+                    }
+                    self.wake_collected();
+                    if let Err(e) = polled {
+                        main.mark_finished();
+                        return Err(e);
+                    }
+                    self.take_remote();
+                }
+                Step::Finished(reason) => {
+                    main.mark_finished();
+                    return Err(io_error::internal(&format!(
+                        "the scheduler finished ({reason}) with the block_on future pending"
+                    )));
                 }
             }
-            self.take_remote();
-            // Block only if no task is runnable and no other thread posted work since we last
-            // looked (a notify racing this decision makes it `DontBlock`, never lost).
-            let may_block = self.run_queue.borrow().is_empty()
-                && self.shared.signal.prepare_to_block() == BlockAction::Block;
-            let turn = {
-                let mut to_wake = self.to_wake.borrow_mut();
-                self.driver.borrow_mut().turn(may_block, &mut to_wake)
-            };
-            if may_block {
-                let _ = self.shared.signal.finish_block();
-            }
-            self.wake_collected();
-            if let Err(e) = turn {
-                main.mark_finished();
-                return Err(e);
-            }
-            self.take_remote();
         }
     }
 

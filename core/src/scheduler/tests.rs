@@ -645,3 +645,40 @@ fn display_names() {
         "handled without a run-ready step"
     );
 }
+
+#[test]
+fn lazy_clock_is_read_only_when_the_rule_needs_it() {
+    let mut sched = Scheduler::new();
+    sched.work_started().unwrap();
+    let reads = core::cell::Cell::new(0u32);
+    let clock = || {
+        reads.set(reads.get() + 1);
+        100
+    };
+    let mut run = Run::new(RunMode::Run, None);
+    // ready work, no deadline: no clock
+    assert_eq!(
+        run.next_step_lazy(&sched, true, Some(500), clock),
+        Step::RunReady
+    );
+    run.handled().unwrap();
+    // nothing ready, no timer: block without limit, no clock
+    assert_eq!(
+        run.next_step_lazy(&sched, false, None, clock),
+        Step::PollOs { timeout: None }
+    );
+    assert_eq!(reads.get(), 0);
+    // a timer bounds the wait: one read
+    assert_eq!(
+        run.next_step_lazy(&sched, false, Some(500), clock),
+        Step::PollOs { timeout: Some(400) }
+    );
+    assert_eq!(reads.get(), 1);
+    // a deadline is checked with one read, even with work ready
+    let mut bounded = Run::new(RunMode::Run, Some(50));
+    assert_eq!(
+        bounded.next_step_lazy(&sched, true, None, clock),
+        Step::Finished(Reason::DeadlineElapsed)
+    );
+    assert_eq!(reads.get(), 2);
+}
