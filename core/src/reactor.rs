@@ -215,6 +215,29 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         }
     }
 
+    /// Lets the caller add slots to its storage, so a table can start small and grow:
+    /// `extend` appends [`Slot::VACANT`]s (for example `|v: &mut Vec<Slot>| v.resize(n,
+    /// Slot::VACANT)`); the new slots join the free list. Storage that did not grow (or shrank,
+    /// which `extend` must never do) leaves the reactor as it was. The core allocates nothing:
+    /// the storage and its growth are the caller's.
+    pub fn grow(&mut self, extend: impl FnOnce(&mut S)) {
+        extend(&mut self.slots);
+        let len = self.slots.as_ref().len().min(Token::MAX_INDEX as usize + 1) as u32;
+        if len <= self.capacity {
+            return;
+        }
+        let slots = self.slots.as_mut();
+        for index in (self.capacity..len).rev() {
+            let slot = &mut slots[index as usize];
+            *slot = Slot::VACANT;
+            slot.occupancy = Occupancy::Vacant {
+                next_free: self.free_head,
+            };
+            self.free_head = index;
+        }
+        self.capacity = len;
+    }
+
     /// How many descriptors fit.
     pub fn capacity(&self) -> usize {
         self.capacity as usize

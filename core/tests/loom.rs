@@ -15,10 +15,10 @@ use loom::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use loom::sync::{Arc, Notify};
 use loom::thread;
 use rill_core::sync::{
-    BlockAction, CancelAction, Claim, ClaimAction, Claimant, CloseAction, CompleteAction,
-    DetachAction, DispatchAction, FinishAction, Inbox, JoinCell, JoinPoll, JoinSlot, Lock,
-    NotifyAction, ParkAction, PublishAction, PushAction, Release, Remote, ScheduleAction,
-    SharedDescriptor, Signal, StartPollAction, TaskState, WorkCount,
+    BlockAction, Claim, ClaimAction, Claimant, CloseAction, CompleteAction, DetachAction,
+    DispatchAction, Inbox, JoinCell, JoinPoll, JoinSlot, Lock, NotifyAction, ParkAction,
+    PublishAction, PushAction, Release, Remote, ScheduleAction, SharedCancelAction,
+    SharedDescriptor, Signal, StartPollAction, TaskFinishAction, TaskState, WorkCount,
 };
 use rill_core::{Direction, Readiness};
 
@@ -93,7 +93,11 @@ fn a_publish_races_park_never_loses_the_op() {
         }
         assert_eq!(completions.load(Ordering::Relaxed), 1, "op lost or doubled");
         assert!(queue.pushes.load(Ordering::Relaxed) <= 1, "enqueued twice");
-        assert_eq!(desc.cancel(READ), CancelAction::NotParked, "op left parked");
+        assert_eq!(
+            desc.cancel(READ),
+            SharedCancelAction::NotParked,
+            "op left parked"
+        );
     });
 }
 
@@ -156,7 +160,11 @@ fn b_cancel_races_completion_exactly_one() {
         reactor.join().unwrap();
         canceller.join().unwrap();
         assert_eq!(delivered.load(Ordering::Relaxed), 1, "completions != 1");
-        assert_eq!(desc.cancel(READ), CancelAction::NotParked, "op left behind");
+        assert_eq!(
+            desc.cancel(READ),
+            SharedCancelAction::NotParked,
+            "op left behind"
+        );
     });
 }
 
@@ -468,10 +476,10 @@ fn g_task_wake_abort_and_poll_exactly_once() {
                 };
                 if ended {
                     match state.finish() {
-                        FinishAction::Finished { stale_entry } => {
+                        TaskFinishAction::Finished { stale_entry } => {
                             reported_stale += usize::from(stale_entry)
                         }
-                        FinishAction::AlreadyFinished => panic!("finished twice"),
+                        TaskFinishAction::AlreadyFinished => panic!("finished twice"),
                     }
                 }
             }

@@ -60,13 +60,16 @@ pub(crate) struct DriverConfig {
 /// future dropped) wakes the rest for the same reason.
 pub(crate) struct Waiters {
     first: Option<Waker>,
-    others: Vec<Waker>,
+    /// Allocated only when a second task waits; boxed so an idle direction holds 8 bytes for
+    /// it, not a 24-byte `Vec` (every registered descriptor has two).
+    #[allow(clippy::box_collection)]
+    others: Option<Box<Vec<Waker>>>,
 }
 
 impl Waiters {
     const NONE: Waiters = Waiters {
         first: None,
-        others: Vec::new(),
+        others: None,
     };
 
     /// Adds the waker of `cx` unless an equivalent one is there.
@@ -83,8 +86,9 @@ impl Waiters {
     /// A second task waits: the rare case, kept out of line.
     #[cold]
     fn add_other(&mut self, new: &Waker) {
-        if !self.others.iter().any(|w| w.will_wake(new)) {
-            self.others.push(new.clone());
+        let others = self.others.get_or_insert_with(Box::default);
+        if !others.iter().any(|w| w.will_wake(new)) {
+            others.push(new.clone());
         }
     }
 
@@ -94,8 +98,8 @@ impl Waiters {
         if let Some(w) = self.first.take() {
             to_wake.push(w);
         }
-        if !self.others.is_empty() {
-            to_wake.append(&mut self.others);
+        if let Some(others) = &mut self.others {
+            to_wake.append(others);
         }
     }
 
@@ -103,13 +107,16 @@ impl Waiters {
     /// waker is the canceller's own (or its task's) and is dropped; with several, which one
     /// belongs to the canceller is unknown, so all are woken (one spurious wake at most).
     fn take_for_cancel(&mut self, to_wake: &mut Vec<Waker>) {
-        if self.others.is_empty() {
-            self.first = None;
-        } else {
+        if self.others.as_ref().is_some_and(|o| !o.is_empty()) {
             self.take_all(to_wake);
+        } else {
+            self.first = None;
         }
     }
 }
+
+/// How many descriptors the tables hold before they first grow.
+const INITIAL_IO: usize = 64;
 
 /// What the driver keeps per registered descriptor: the fd and who waits in each direction.
 /// Indexed by the token's slot; the core says whether a token is current.
@@ -129,6 +136,8 @@ impl Entry {
 pub(crate) struct Driver {
     reactor: Reactor<Vec<Slot>>,
     entries: Vec<Entry>,
+    /// The most descriptors the tables may grow to (`Builder::max_io`).
+    max_io: usize,
     poller: Poller,
     edge: bool,
     events: Vec<Event>,
@@ -140,7 +149,9 @@ pub(crate) struct Driver {
 impl Driver {
     pub(crate) fn new(config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
         let (poller, waker) = Poller::new(config.backend, config.max_io)?;
-        let storage = vec![Slot::VACANT; config.max_io];
+        // Tables start small and double up to `max_io` as descriptors register.
+        let initial = config.max_io.min(INITIAL_IO);
+        let storage = vec![Slot::VACANT; initial];
         let edge = poller.edge_triggered();
         let reactor = Reactor::new(
             storage,
@@ -149,12 +160,13 @@ impl Driver {
                 interest_feed: !edge,
             },
         );
-        let mut entries = Vec::with_capacity(config.max_io);
-        entries.resize_with(config.max_io, || Entry::VACANT);
+        let mut entries = Vec::with_capacity(initial);
+        entries.resize_with(initial, || Entry::VACANT);
         Ok((
             Driver {
                 reactor,
                 entries,
+                max_io: config.max_io,
                 poller,
                 edge,
                 events: vec![rill_os::EMPTY_EVENT; config.events.max(1)],
@@ -185,10 +197,18 @@ impl Driver {
         if fd < 0 {
             return Err(io::Error::from_raw_os_error(libc::EBADF));
         }
-        let token = self
-            .reactor
-            .register()
-            .map_err(|_| io_error::table_full())?;
+        let token = match self.reactor.register() {
+            Ok(token) => token,
+            Err(_) if self.reactor.capacity() < self.max_io => {
+                let grown = (self.reactor.capacity() * 2).clamp(INITIAL_IO, self.max_io);
+                self.reactor.grow(|slots| slots.resize(grown, Slot::VACANT));
+                self.entries.resize_with(grown, || Entry::VACANT);
+                self.reactor
+                    .register()
+                    .map_err(|_| io_error::table_full())?
+            }
+            Err(_) => return Err(io_error::table_full()),
+        };
         let interest = if self.edge {
             Interest::BOTH
         } else {

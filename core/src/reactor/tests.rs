@@ -1069,3 +1069,34 @@ fn tokens_lists_the_registered_descriptors() {
     let listed: heapless::Vec<Token, 8> = r.tokens().collect();
     assert_eq!(listed[..], [a, c]);
 }
+
+#[test]
+fn a_table_grows_when_the_caller_adds_storage() {
+    let mut storage = heapless::Vec::<Slot, 8>::new();
+    storage.extend([Slot::VACANT; 2]);
+    let mut r = Reactor::new(storage, Config::default());
+    let a = r.register().unwrap();
+    let b = r.register().unwrap();
+    assert_eq!(r.register(), Err(RegisterError::Full));
+    r.grow(|v| {
+        let _ = v.resize(5, Slot::VACANT);
+    });
+    assert_eq!(r.capacity(), 5);
+    let more: heapless::Vec<Token, 3> = (0..3).map(|_| r.register().unwrap()).collect();
+    assert_eq!(r.register(), Err(RegisterError::Full));
+    let mut indexes: heapless::Vec<u32, 5> =
+        [a, b].iter().chain(&more).map(|t| t.index()).collect();
+    indexes.sort_unstable();
+    assert_eq!(indexes[..], [0, 1, 2, 3, 4]);
+    // the old descriptors are untouched and a storage that does not grow changes nothing
+    let SubmitAction::Attempt(op) = r.submit(a, Read).unwrap() else {
+        panic!()
+    };
+    assert_eq!(
+        r.finish_attempt(op, Outcome::WouldBlock).unwrap(),
+        FinishAction::Parked
+    );
+    r.grow(|_| {});
+    assert_eq!(r.op_state(a, Read).unwrap(), S::Parked);
+    assert_eq!(r.len(), 5);
+}

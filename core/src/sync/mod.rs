@@ -22,7 +22,7 @@
 //!
 //! | piece | file | what it guarantees | hazard |
 //! |---|---|---|---|
-//! | [`SharedDescriptor`] | `descriptor.rs` | per-descriptor lock around the two op slots, the readiness the reactor publishes and the "already enqueued" state; parking after `EAGAIN` checks published readiness under the lock | H1, H15 |
+//! | [`SharedDescriptor`] | `shared_descriptor.rs` | per-descriptor lock around the two op slots, the readiness the reactor publishes and the "already enqueued" state; parking after `EAGAIN` checks published readiness under the lock | H1, H15 |
 //! | [`Claim`] | `claim.rs` | exactly one of completion, cancel and abort wins per op | H2 |
 //! | [`IdleWorkers`] | `work.rs` | idle workers waiting for work vs. the thread blocked in the OS: whom a post must wake | |
 //!
@@ -114,21 +114,22 @@
 extern crate std;
 
 mod claim;
-mod descriptor;
 mod join;
 mod remote;
+mod shared_descriptor;
 mod signal;
 mod task_state;
 mod work;
 
 pub use claim::{Claim, ClaimAction, Claimant};
-pub use descriptor::{
-    CancelAction, CloseAction, DispatchAction, ParkAction, PublishAction, Release, SharedDescriptor,
-};
 pub use join::{CompleteAction, DetachAction, JoinCell, JoinPoll, JoinSlot};
 pub use remote::{Inbox, PushAction, Remote};
+pub use shared_descriptor::{
+    CloseAction, DispatchAction, ParkAction, PublishAction, Release, SharedCancelAction,
+    SharedDescriptor,
+};
 pub use signal::{BlockAction, NotifyAction, Signal, WakeReason};
-pub use task_state::{FinishAction, ScheduleAction, StartPollAction, TaskState};
+pub use task_state::{ScheduleAction, StartPollAction, TaskFinishAction, TaskState};
 pub use work::{IdleWorkers, PostAction, WaitAction, WorkCount, WorkUnderflow};
 
 /// The atomics this module uses: `core`'s normally, loom's under `cfg(loom)`.

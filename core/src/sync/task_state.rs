@@ -10,7 +10,7 @@
 //! |---|---|---|---|
 //! | idle (not queued, not finished) | → scheduled, [`ScheduleAction::Enqueue`] | (not queued: not called) | → finished |
 //! | scheduled (in a run queue once) | coalesced, [`ScheduleAction::AlreadyScheduled`] | → idle, [`StartPollAction::Poll`] (or `Abort`) | → finished, `stale_entry` |
-//! | finished | [`ScheduleAction::Finished`], nothing changes | [`StartPollAction::Finished`]: skip the stale entry | [`FinishAction::AlreadyFinished`] |
+//! | finished | [`ScheduleAction::Finished`], nothing changes | [`StartPollAction::Finished`]: skip the stale entry | [`TaskFinishAction::AlreadyFinished`] |
 //!
 //! `abort()` also records the abort request (unless the task already finished); the next
 //! `start_poll` answers [`StartPollAction::Abort`] and [`TaskState::is_aborted`] reads it.
@@ -63,7 +63,7 @@ pub enum StartPollAction {
 /// What [`TaskState::finish`] found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
-pub enum FinishAction {
+pub enum TaskFinishAction {
     /// The task is now finished. `stale_entry`: a wake queued it before it finished, so one
     /// entry for it is still in a run queue (its `start_poll` answers `Finished`).
     Finished {
@@ -108,15 +108,15 @@ impl TaskState {
 
     /// The loop, when the task is gone (completed, panicked, aborted, shut down): every later
     /// wake is a no-op.
-    pub fn finish(&self) -> FinishAction {
+    pub fn finish(&self) -> TaskFinishAction {
         self.transition(|word| {
             if word & FINISHED != 0 {
-                (word, FinishAction::AlreadyFinished)
+                (word, TaskFinishAction::AlreadyFinished)
             } else {
                 let stale_entry = word & SCHEDULED != 0;
                 (
                     word | FINISHED | SCHEDULED,
-                    FinishAction::Finished { stale_entry },
+                    TaskFinishAction::Finished { stale_entry },
                 )
             }
         })
@@ -198,12 +198,15 @@ mod tests {
     fn finished_ignores_wake_and_abort() {
         let s = TaskState::new_scheduled();
         assert_eq!(s.start_poll(), StartPollAction::Poll);
-        assert_eq!(s.finish(), FinishAction::Finished { stale_entry: false });
+        assert_eq!(
+            s.finish(),
+            TaskFinishAction::Finished { stale_entry: false }
+        );
         assert!(s.is_finished());
         assert_eq!(s.wake(), ScheduleAction::Finished);
         assert_eq!(s.abort(), ScheduleAction::Finished);
         assert!(!s.is_aborted(), "an abort after finishing is not recorded");
-        assert_eq!(s.finish(), FinishAction::AlreadyFinished);
+        assert_eq!(s.finish(), TaskFinishAction::AlreadyFinished);
     }
 
     #[test]
@@ -211,7 +214,7 @@ mod tests {
         let s = TaskState::new_scheduled();
         assert_eq!(s.start_poll(), StartPollAction::Poll);
         assert_eq!(s.wake(), ScheduleAction::Enqueue);
-        assert_eq!(s.finish(), FinishAction::Finished { stale_entry: true });
+        assert_eq!(s.finish(), TaskFinishAction::Finished { stale_entry: true });
         // The loop pops the entry later: it is skipped, never polled.
         assert_eq!(s.start_poll(), StartPollAction::Finished);
     }

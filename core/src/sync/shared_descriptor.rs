@@ -23,7 +23,7 @@ use crate::{Direction, Readiness};
 
 /// The state of one direction's op slot.
 #[derive(Debug)]
-enum Slot<Op> {
+enum OpSlot<Op> {
     /// No op, and no readiness seen since the last attempt.
     Empty,
     /// Readiness arrived while no op was parked: the next park answers "retry now".
@@ -50,7 +50,7 @@ enum Status {
 
 #[derive(Debug)]
 struct State<Op> {
-    slots: [Slot<Op>; 2],
+    slots: [OpSlot<Op>; 2],
     sticky: Readiness,
     status: Status,
 }
@@ -106,7 +106,7 @@ pub enum DispatchAction<Op> {
 /// What [`SharedDescriptor::cancel`] found.
 #[derive(Debug, PartialEq, Eq)]
 #[must_use]
-pub enum CancelAction<Op> {
+pub enum SharedCancelAction<Op> {
     /// The op was parked or runnable and is now removed: complete it as cancelled.
     Cancelled(Op),
     /// No op in that direction (it completed, is mid-attempt, or never started).
@@ -142,7 +142,7 @@ impl<Op> SharedDescriptor<Op> {
     pub fn new() -> SharedDescriptor<Op> {
         SharedDescriptor {
             state: Lock::new(State {
-                slots: [Slot::Empty, Slot::Empty],
+                slots: [OpSlot::Empty, OpSlot::Empty],
                 sticky: Readiness::EMPTY,
                 status: Status::Open,
             }),
@@ -158,14 +158,14 @@ impl<Op> SharedDescriptor<Op> {
             }
             let slot = &mut s.slots[dir.index()];
             match slot {
-                Slot::Parked(_) | Slot::Runnable(_) => ParkAction::Busy(op),
+                OpSlot::Parked(_) | OpSlot::Runnable(_) => ParkAction::Busy(op),
                 _ if s.sticky.is_ready_for(dir) => ParkAction::RetryNow(op),
-                Slot::Edge => {
-                    *slot = Slot::Empty;
+                OpSlot::Edge => {
+                    *slot = OpSlot::Empty;
                     ParkAction::RetryNow(op)
                 }
-                Slot::Empty => {
-                    *slot = Slot::Parked(op);
+                OpSlot::Empty => {
+                    *slot = OpSlot::Parked(op);
                     ParkAction::Parked
                 }
             }
@@ -186,13 +186,13 @@ impl<Op> SharedDescriptor<Op> {
                     continue;
                 }
                 let slot = &mut s.slots[dir.index()];
-                *slot = match core::mem::replace(slot, Slot::Empty) {
-                    Slot::Parked(op) => {
+                *slot = match core::mem::replace(slot, OpSlot::Empty) {
+                    OpSlot::Parked(op) => {
                         woke = true;
-                        Slot::Runnable(op)
+                        OpSlot::Runnable(op)
                     }
-                    Slot::Empty | Slot::Edge => Slot::Edge,
-                    runnable @ Slot::Runnable(_) => runnable,
+                    OpSlot::Empty | OpSlot::Edge => OpSlot::Edge,
+                    runnable @ OpSlot::Runnable(_) => runnable,
                 };
             }
             match (woke, s.status) {
@@ -227,14 +227,14 @@ impl<Op> SharedDescriptor<Op> {
     }
 
     /// Any thread: remove the parked or runnable op in `dir`, to complete it as cancelled.
-    pub fn cancel(&self, dir: Direction) -> CancelAction<Op> {
+    pub fn cancel(&self, dir: Direction) -> SharedCancelAction<Op> {
         self.state.with(|s| {
             let slot = &mut s.slots[dir.index()];
-            match core::mem::replace(slot, Slot::Empty) {
-                Slot::Parked(op) | Slot::Runnable(op) => CancelAction::Cancelled(op),
+            match core::mem::replace(slot, OpSlot::Empty) {
+                OpSlot::Parked(op) | OpSlot::Runnable(op) => SharedCancelAction::Cancelled(op),
                 other => {
                     *slot = other;
-                    CancelAction::NotParked
+                    SharedCancelAction::NotParked
                 }
             }
         })
@@ -257,7 +257,8 @@ impl<Op> SharedDescriptor<Op> {
             s.sticky = Readiness::EMPTY;
             let mut aborted = [None, None];
             for (slot, out) in s.slots.iter_mut().zip(aborted.iter_mut()) {
-                if let Slot::Parked(op) | Slot::Runnable(op) = core::mem::replace(slot, Slot::Empty)
+                if let OpSlot::Parked(op) | OpSlot::Runnable(op) =
+                    core::mem::replace(slot, OpSlot::Empty)
                 {
                     *out = Some(op);
                 }
@@ -273,9 +274,9 @@ impl<Op> Default for SharedDescriptor<Op> {
     }
 }
 
-fn take_runnable<Op>(slot: &mut Slot<Op>) -> Option<Op> {
-    match core::mem::replace(slot, Slot::Empty) {
-        Slot::Runnable(op) => Some(op),
+fn take_runnable<Op>(slot: &mut OpSlot<Op>) -> Option<Op> {
+    match core::mem::replace(slot, OpSlot::Empty) {
+        OpSlot::Runnable(op) => Some(op),
         other => {
             *slot = other;
             None
@@ -322,7 +323,7 @@ mod tests {
         let d = SharedDescriptor::new();
         assert_eq!(d.park(R, 1), ParkAction::Parked);
         assert_eq!(d.publish(Readiness::WRITABLE), PublishAction::Recorded);
-        assert_eq!(d.cancel(R), CancelAction::Cancelled(1));
+        assert_eq!(d.cancel(R), SharedCancelAction::Cancelled(1));
         assert_eq!(d.park(W, 2), ParkAction::RetryNow(2));
     }
 
@@ -348,8 +349,8 @@ mod tests {
         let d = SharedDescriptor::new();
         assert_eq!(d.park(R, 1), ParkAction::Parked);
         assert_eq!(d.publish(Readiness::READABLE), PublishAction::Enqueue);
-        assert_eq!(d.cancel(R), CancelAction::Cancelled(1));
-        assert_eq!(d.cancel(R), CancelAction::NotParked);
+        assert_eq!(d.cancel(R), SharedCancelAction::Cancelled(1));
+        assert_eq!(d.cancel(R), SharedCancelAction::NotParked);
         assert_eq!(d.dispatch(), DispatchAction::Run([None, None]));
     }
 
