@@ -27,16 +27,20 @@
 //! send). An op in a lane goes through:
 //!
 //! ```text
-//!   idle ──submit──▶ attempting ──WouldBlock──▶ parked ──edge──▶ runnable ──dispatch──▶ attempting
+//!   idle ──submit──▶ attempting ──WouldBlock──▶ parked ──edge──▶ runnable ──dispatch──▶ granted
 //!    ▲                │   ▲  │                                                            │
-//!    │   Done (inline)│   └──┘ WouldBlock after an edge: retry (H1)                       │
-//!    ├────────────────┘                                                                   │
+//!    │   Done (inline)│   └──┘ WouldBlock after an edge: retry (H1)      the owner attempts│
+//!    ├────────────────┘                                           (resume / start, finish)│
 //!    ├──── deferred ◀── Done, budget spent ── attempting                                  │
 //!    └──────────────────────────────── Done ──────────────────────────────────────────────┘
 //! ```
 //!
 //! `submit` skips straight to *parked* when the direction is known not ready (gated
-//! speculation: no wasted syscall), and to *runnable* when the inline budget is spent.
+//! speculation: no wasted syscall), and to *runnable* when the inline budget is spent. A
+//! dispatched op is *granted*: it may attempt, and no syscall has started; a futures adapter wakes
+//! the op's task there, and the task takes the grant with [`Reactor::resume`] (one call that
+//! also submits on an idle lane, so the adapter keeps no copy of the lane's state). A grant
+//! cancelled before it starts completes with no I/O.
 //! Cancellation is accepted in every state and deregistration aborts every state; every op that
 //! starts completes exactly once (done, cancelled or aborted), with its [`OpId`] attached. The full
 //! diagram and the transition table are in [`op`](crate::OpState).

@@ -8,13 +8,15 @@
 //!   ┌────┴───┴┐  submit   ┌─────────┴──┐ WB    │  parked  │ cancel → completed(cancelled)
 //!   │  idle   │──────────▶│ attempting │──────▶│          │
 //!   └─────────┘           └────────────┘       └────┬─────┘
-//!        ▲   Done, budget ok │  │ ▲  WB + edge          │ edge
-//!        │   (inline)        │  │ └─(retry)             ▼
-//!        │                   │  │  Done, budget   ┌──────────┐ cancel → completed(cancelled)
-//!        ├───────────────────┘  │  spent          │ runnable │ (dequeued, no I/O: H3)
-//!        │                      ▼                 └────┬─────┘
-//!        │                ┌──────────┐  dispatch       │ dispatch
-//!        └────────────────│ deferred │  (poll_ready)   └──────▶ attempting
+//!        ▲   Done, budget ok │  │ ▲ ▲  WB + edge       │ edge
+//!        │   (inline)        │  │ │ └─(retry)          ▼
+//!        │                   │  │ │  start      ┌──────────┐ cancel → completed(cancelled)
+//!        ├───────────────────┘  │ └─────────────│ runnable │ (dequeued, no I/O: H3)
+//!        │                      │ ┌─────────┐   └────┬─────┘
+//!        │      Done, budget    │ │ granted │◀───────┘ dispatch (poll_ready)
+//!        │      spent           ▼ └────┬────┘ cancel → completed(cancelled), no I/O
+//!        │                ┌──────────┐ │ finish (the owner's syscall, without start)
+//!        └────────────────│ deferred │ └──────────▶ idle (Done) / parked (WB) / retry
 //!           completed     └──────────┘
 //! ```
 //!
