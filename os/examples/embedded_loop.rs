@@ -18,11 +18,22 @@ macro_rules! t {
     };
 }
 /// One descriptor: the core, the OS backend, the fd, and its token.
-struct Conn<'a>(Reactor<&'a mut [Slot]>, Sel, i32, rill_core::Token);
+struct Conn<'a> {
+    core: Reactor<&'a mut [Slot]>,
+    sel: Sel,
+    fd: i32,
+    token: rill_core::Token,
+}
 impl Conn<'_> {
     /// Drives one op to completion; `syscall` returns bytes, or -1 with errno set.
     fn run(&mut self, dir: Direction, mut syscall: impl FnMut() -> isize) -> Res<isize> {
-        let (Conn(core, sel, fd, token), mut result) = (self, -1);
+        let Conn {
+            core,
+            sel,
+            fd,
+            token,
+        } = self;
+        let mut result = -1;
         let mut next = match t!(core.submit(*token, dir)) {
             SubmitAction::Attempt(op) => Some(op),
             SubmitAction::Parked(_) | SubmitAction::Queued(_) => None, // the ready queue has it
@@ -43,9 +54,10 @@ impl Conn<'_> {
                 Some(Ready::Attempt(op)) => next = Some(op),
                 Some(Ready::Complete(_)) => return Ok(result),
                 None => {
-                    // Nothing runnable: tell a level-triggered backend what to watch, then block.
-                    if sel.backend().is_level_triggered() {
-                        t!(sel.reregister(*fd, *token, t!(core.interest(*token))));
+                    // Nothing runnable: push what the core says changed (a level-triggered
+                    // backend watches only directions with a parked op), then block.
+                    while let Some((changed, interest)) = core.poll_interest() {
+                        t!(sel.reregister(*fd, changed, interest));
                     }
                     let mut events = [EMPTY_EVENT; 8];
                     let wait = t!(sel.wait(&mut events, Some(Duration::from_secs(5))));
@@ -73,11 +85,27 @@ fn echo(backend: Backend) -> Res<()> {
         Ok(same)
     });
     let (fd, mut storage) = (server.as_raw_fd(), [Slot::VACANT; 4]);
-    let mut core = Reactor::new(&mut storage[..], Config::default());
+    let level = backend.is_level_triggered();
+    let config = Config {
+        interest_feed: level, // an edge-triggered backend watches both directions once
+        ..Config::default()
+    };
+    let mut core = Reactor::new(&mut storage[..], config);
     let mut sel = t!(Selector::new(backend, TABLE));
     let token = t!(core.register());
-    t!(sel.register(fd, token, Interest::BOTH));
-    let (mut conn, mut buf) = (Conn(core, sel, fd, token), [0u8; 64]);
+    let interest = if level {
+        Interest::NONE
+    } else {
+        Interest::BOTH
+    };
+    t!(sel.register(fd, token, interest));
+    let mut conn = Conn {
+        core,
+        sel,
+        fd,
+        token,
+    };
+    let mut buf = [0u8; 64];
     for _ in MESSAGES {
         // SAFETY: `buf` is valid for the length passed.
         let read = || unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) };
@@ -87,8 +115,8 @@ fn echo(backend: Backend) -> Res<()> {
         let m = conn.run(Direction::Write, write)?;
         (n > 0 && m == n).then_some(()).ok_or("short echo")?;
     }
-    t!(conn.1.deregister(fd));
-    t!(conn.0.deregister(token));
+    t!(conn.sel.deregister(fd));
+    t!(conn.core.deregister(token));
     let echoed = peer.join().map_err(|_| "peer panicked")?.unwrap_or(false);
     echoed.then_some(()).ok_or("echo mismatch")
 }
