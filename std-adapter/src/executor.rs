@@ -276,9 +276,6 @@ pub struct Local {
     shut_down: Cell<bool>,
 }
 
-/// Error text for I/O on a runtime that was dropped.
-pub(crate) const SHUT_DOWN_MSG: &str = "the rill runtime this object belongs to has shut down";
-
 impl Local {
     pub(crate) fn new(shared: Arc<Shared>, driver: Driver, task_capacity: usize) -> Local {
         Local {
@@ -302,7 +299,7 @@ impl Local {
     /// `Err` (kind `Other`, a clear message) once the runtime was dropped.
     pub(crate) fn check_alive(&self) -> io::Result<()> {
         if self.shut_down.get() {
-            Err(io::Error::other(SHUT_DOWN_MSG))
+            Err(io_error::shut_down())
         } else {
             Ok(())
         }

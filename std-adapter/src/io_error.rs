@@ -26,9 +26,12 @@ pub(crate) fn foreign_runtime() -> io::Error {
     )
 }
 
+/// What an operation on a shut-down runtime says.
+pub(crate) const SHUT_DOWN_MSG: &str = "the rill runtime this object belongs to has shut down";
+
 /// The runtime that owns the object has shut down.
 pub(crate) fn shut_down() -> io::Error {
-    io::Error::other(crate::executor::SHUT_DOWN_MSG)
+    io::Error::other(SHUT_DOWN_MSG)
 }
 
 /// The descriptor table (`Builder::max_io`) is full.
