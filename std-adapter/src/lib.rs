@@ -163,9 +163,10 @@
 
 mod blocking;
 mod clock;
-mod context;
 mod driver;
 mod executor;
+// The executor's parts, at the paths the rest of the crate uses.
+use executor::{context, task};
 pub mod fd;
 mod io_error;
 mod io_source;
@@ -177,7 +178,6 @@ pub mod process;
 mod runtime;
 pub mod signal;
 mod sys;
-mod task;
 pub mod thread_bound;
 mod time;
 mod timers;

@@ -18,6 +18,9 @@
 //! (see the `task` module), the loop ends a task by polling its body once more (abort,
 //! shutdown) instead of dropping it, and wakers collected by the driver are woken contained.
 
+pub(crate) mod context;
+pub(crate) mod task;
+
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::future::Future;
@@ -31,10 +34,9 @@ use std::task::{Context, Poll, Waker};
 use rill_core::scheduler::{Run, RunMode, Scheduler, Step};
 use rill_core::sync::{BlockAction, Inbox, NotifyAction, PushAction, Remote, Signal, WithLock};
 
-use crate::context;
 use crate::driver::{Driver, OsWaker};
 use crate::io_error;
-use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
+use task::{Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
 
 /// Runtime state that other threads may touch.
 pub(crate) struct Shared {
