@@ -11,7 +11,7 @@ use crate::context;
 use crate::driver::{Driver, DriverConfig};
 use crate::executor::{Local, Shared};
 use crate::multi::{self, PoolInner, RuntimePool};
-use crate::task::{self, Header, JoinHandle, LocalTask, RemoteSpawn};
+use crate::task::JoinHandle;
 
 // The one backend enum and its parse error are rill-os's: `rill::Backend` is
 // `rill_os::Backend`, so there is nothing to map between the runtime and the shims.
@@ -327,7 +327,7 @@ impl Handle {
         F::Output: Send + 'static,
     {
         match &self.inner {
-            HandleInner::Loop(shared) => spawn_on_loop(shared, make),
+            HandleInner::Loop(shared) => shared.spawn_with(make),
             HandleInner::Pool(p) => p.spawn_with(make),
         }
     }
@@ -365,31 +365,6 @@ impl fmt::Debug for Handle {
             .field("shut_down", &self.is_shutdown())
             .finish()
     }
-}
-
-/// Sends `make` to the loop behind `shared`, which runs it and spawns the future it returns.
-pub(crate) fn spawn_on_loop<M, F>(shared: &Arc<Shared>, make: M) -> JoinHandle<F::Output>
-where
-    M: FnOnce() -> F + Send + 'static,
-    F: Future + 'static,
-    F::Output: Send + 'static,
-{
-    let header = Header::new(shared.clone(), None);
-    if shared.is_shut_down() {
-        return task::shutdown_handle(header);
-    }
-    let (guard, handle) = task::join_pair(header.clone());
-    // The loop only builds the body from this closure; `make` itself runs inside the body's
-    // first poll, where a panic in it is caught as the task's panic (H21).
-    let spawn: RemoteSpawn = Box::new(move || -> LocalTask {
-        Box::pin(task::TaskBody::new(task::Lazy::new(make), guard))
-    });
-    if let Err(spawn) = shared.push_spawn(header, spawn) {
-        // Dropping the closure drops the guard, which records "shutdown"; `make`'s captures
-        // are user code, dropped contained.
-        task::discard(spawn);
-    }
-    handle
 }
 
 pub(crate) fn no_runtime() -> io::Error {

@@ -541,3 +541,31 @@ fn end_task(header: &Arc<Header>, body: Option<LocalTask>) {
     let _ = body.as_mut().poll(&mut cx);
     task::discard(body);
 }
+
+impl Shared {
+    /// Sends `make` to this loop, which runs it and spawns the future it returns (the cross-thread
+    /// spawn behind `Handle::spawn_with` and the multi-loop placements).
+    pub(crate) fn spawn_with<M, F>(self: &Arc<Self>, make: M) -> JoinHandle<F::Output>
+    where
+        M: FnOnce() -> F + Send + 'static,
+        F: Future + 'static,
+        F::Output: Send + 'static,
+    {
+        let header = Header::new(self.clone(), None);
+        if self.is_shut_down() {
+            return task::shutdown_handle(header);
+        }
+        let (guard, handle) = task::join_pair(header.clone());
+        // The loop only builds the body from this closure; `make` itself runs inside the body's
+        // first poll, where a panic in it is caught as the task's panic (H21).
+        let spawn: RemoteSpawn = Box::new(move || -> LocalTask {
+            Box::pin(task::TaskBody::new(task::Lazy::new(make), guard))
+        });
+        if let Err(spawn) = self.push_spawn(header, spawn) {
+            // Dropping the closure drops the guard, which records "shutdown"; `make`'s captures
+            // are user code, dropped contained.
+            task::discard(spawn);
+        }
+        handle
+    }
+}

@@ -17,7 +17,6 @@ use rill_core::sync::WorkCount;
 
 use super::worker::{stop_all, Worker};
 use crate::executor::Shared;
-use crate::runtime::spawn_on_loop;
 use crate::{Builder, Handle, JoinHandle};
 
 /// Ties a loop thread to its set. Shared by every loop of one set; the set itself is published
@@ -211,7 +210,7 @@ impl PoolInner {
         // `make` runs inside the task's first poll (not while the loop takes the spawn in), so
         // a panic in it is caught like any task panic instead of unwinding the loop. A loop that
         // stopped since it was picked answers "shut down" through the handle, never silence.
-        spawn_on_loop(&l.shared, move || async move {
+        l.shared.spawn_with(move || async move {
             let _guard = guard;
             make().await
         })
