@@ -11,6 +11,12 @@
 //! (H17), per-connection errors are skipped, and a connection this runtime cannot register is
 //! shed with the one transient error, `ConnectionAborted`. The rule and the accept-loop
 //! pattern are in [`TcpListener::accept`]'s docs.
+//!
+//! To set options before `bind`, `listen` or `connect` (`SO_REUSEADDR`, `SO_REUSEPORT`,
+//! buffer sizes, `IPV6_V6ONLY`, a chosen local address for a client), build the socket with
+//! [`crate::TcpSocket`]. A connected stream has the rest: [`TcpStream::set_keepalive`],
+//! [`TcpStream::set_linger`], [`TcpStream::set_ttl`], [`TcpStream::set_tos`],
+//! [`TcpStream::set_nodelay`] and their getters.
 
 use std::fmt;
 use std::future::Future;
@@ -19,8 +25,10 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use rill_core::Direction;
+use socket2::SockRef;
 
 use crate::io_source::{IoSource, Op};
 use crate::net::accept::{Backoff, Taken};
@@ -249,7 +257,12 @@ impl TcpStream {
     /// Connects to one address without blocking: the connect completes through the reactor.
     /// Dropping the future before it completes closes the half-open socket.
     pub async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let fd = sys::tcp_socket(&addr)?;
+        TcpStream::connect_fd(sys::tcp_socket(&addr)?, addr).await
+    }
+
+    /// Connects `fd` (a non-blocking TCP socket of `addr`'s family, possibly bound) to `addr`:
+    /// [`TcpStream::connect_addr`] and [`crate::TcpSocket::connect`].
+    pub(crate) async fn connect_fd(fd: OwnedFd, addr: SocketAddr) -> io::Result<TcpStream> {
         let connected = sys::connect(fd.as_raw_fd(), &addr)?;
         let stream = TcpStream {
             source: IoSource::new(std::net::TcpStream::from(fd))?,
@@ -317,6 +330,92 @@ impl TcpStream {
         self.source.get_ref().set_ttl(ttl)
     }
 
+    /// Reads the IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.source.get_ref().ttl()
+    }
+
+    /// Turns TCP keepalive on with `params` (`SO_KEEPALIVE` and, for each value given,
+    /// `TCP_KEEPIDLE` / `TCP_KEEPINTVL` / `TCP_KEEPCNT`), or off with `None`. Values left out
+    /// keep the system defaults.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a time or interval under one second or above `i32::MAX` seconds
+    /// (the kernel counts whole seconds; a fraction is dropped) or for 0 retries;
+    /// `Unsupported` for an interval or a retry count on a system without those options.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// let params = rill::TcpKeepalive::new()
+    ///     .with_time(Duration::from_secs(60))
+    ///     .with_interval(Duration::from_secs(10))
+    ///     .with_retries(5);
+    /// stream.set_keepalive(Some(params))?;
+    /// assert_eq!(stream.keepalive()?, Some(params));
+    /// stream.set_keepalive(None)?;
+    /// assert_eq!(stream.keepalive()?, None);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_keepalive(&self, params: Option<TcpKeepalive>) -> io::Result<()> {
+        let sock = SockRef::from(self.source.get_ref());
+        match params {
+            None => sock.set_keepalive(false),
+            Some(params) => sock.set_tcp_keepalive(&params.to_socket2()?),
+        }
+    }
+
+    /// Reads the keepalive settings: `None` when `SO_KEEPALIVE` is off, else the time,
+    /// interval and retry count in effect (each `None` where the system cannot report it).
+    pub fn keepalive(&self) -> io::Result<Option<TcpKeepalive>> {
+        let sock = SockRef::from(self.source.get_ref());
+        if !sock.keepalive()? {
+            return Ok(None);
+        }
+        TcpKeepalive::read(&sock).map(Some)
+    }
+
+    /// Sets `SO_LINGER`: with `Some(d)`, closing the stream waits up to `d` for unsent data
+    /// (`Some(Duration::ZERO)` resets the connection at close); `None` turns lingering off.
+    /// The kernel counts whole seconds.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.source.get_ref()).set_linger(linger)
+    }
+
+    /// Reads `SO_LINGER`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.source.get_ref()).linger()
+    }
+
+    /// Sets the IPv4 type-of-service byte (`IP_TOS`) of outgoing packets. An IPv4 socket
+    /// option: on an IPv6 stream the OS error is returned.
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "haiku"
+    )))]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        SockRef::from(self.source.get_ref()).set_tos_v4(tos)
+    }
+
+    /// Reads `IP_TOS`.
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "haiku"
+    )))]
+    pub fn tos(&self) -> io::Result<u32> {
+        SockRef::from(self.source.get_ref()).tos_v4()
+    }
+
     /// True when a read is outstanding (a read future is waiting); for tests and diagnostics.
     pub fn read_pending(&self) -> bool {
         self.source.op_pending(Direction::Read)
@@ -355,4 +454,205 @@ impl TryFrom<std::net::TcpStream> for TcpStream {
     fn try_from(s: std::net::TcpStream) -> io::Result<TcpStream> {
         TcpStream::from_std(s)
     }
+}
+
+/// TCP keepalive parameters for [`TcpStream::set_keepalive`]: how long a connection is idle
+/// before the first probe (`TCP_KEEPIDLE`), the wait between probes (`TCP_KEEPINTVL`) and how
+/// many unanswered probes drop it (`TCP_KEEPCNT`). A value left `None` keeps the system's
+/// default.
+///
+/// ```
+/// use std::time::Duration;
+/// let params = rill::TcpKeepalive::new().with_time(Duration::from_secs(30));
+/// assert_eq!(params.time(), Some(Duration::from_secs(30)));
+/// assert_eq!(params.interval(), None);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TcpKeepalive {
+    time: Option<Duration>,
+    interval: Option<Duration>,
+    retries: Option<u32>,
+}
+
+/// `yes` items on the systems with `TCP_KEEPINTVL` and `TCP_KEEPCNT` (socket2's list), `no`
+/// items elsewhere.
+macro_rules! if_keepalive_probes {
+    (yes { $($yes:item)* } no { $($no:item)* }) => {
+        $(
+            #[cfg(any(
+                target_os = "android",
+                target_os = "dragonfly",
+                target_os = "freebsd",
+                target_os = "fuchsia",
+                target_os = "illumos",
+                target_os = "ios",
+                target_os = "linux",
+                target_os = "macos",
+                target_os = "netbsd",
+                target_os = "tvos",
+                target_os = "watchos",
+                target_os = "visionos"
+            ))]
+            $yes
+        )*
+        $(
+            #[cfg(not(any(
+                target_os = "android",
+                target_os = "dragonfly",
+                target_os = "freebsd",
+                target_os = "fuchsia",
+                target_os = "illumos",
+                target_os = "ios",
+                target_os = "linux",
+                target_os = "macos",
+                target_os = "netbsd",
+                target_os = "tvos",
+                target_os = "watchos",
+                target_os = "visionos"
+            )))]
+            $no
+        )*
+    };
+}
+
+impl TcpKeepalive {
+    /// No values: keepalive on with the system's defaults.
+    pub const fn new() -> TcpKeepalive {
+        TcpKeepalive {
+            time: None,
+            interval: None,
+            retries: None,
+        }
+    }
+
+    /// Idle time before the first probe (whole seconds, at least 1).
+    pub const fn with_time(self, time: Duration) -> TcpKeepalive {
+        TcpKeepalive {
+            time: Some(time),
+            ..self
+        }
+    }
+
+    /// Time between probes (whole seconds, at least 1).
+    pub const fn with_interval(self, interval: Duration) -> TcpKeepalive {
+        TcpKeepalive {
+            interval: Some(interval),
+            ..self
+        }
+    }
+
+    /// Unanswered probes before the connection is dropped (at least 1).
+    pub const fn with_retries(self, retries: u32) -> TcpKeepalive {
+        TcpKeepalive {
+            retries: Some(retries),
+            ..self
+        }
+    }
+
+    /// The idle time, if set.
+    pub const fn time(&self) -> Option<Duration> {
+        self.time
+    }
+
+    /// The probe interval, if set.
+    pub const fn interval(&self) -> Option<Duration> {
+        self.interval
+    }
+
+    /// The retry count, if set.
+    pub const fn retries(&self) -> Option<u32> {
+        self.retries
+    }
+
+    /// The socket2 form, with the checks of [`TcpStream::set_keepalive`].
+    fn to_socket2(self) -> io::Result<socket2::TcpKeepalive> {
+        let mut k = socket2::TcpKeepalive::new();
+        if let Some(t) = self.time {
+            k = k.with_time(whole_seconds(t, "time")?);
+        }
+        if let Some(i) = self.interval {
+            k = with_interval(k, whole_seconds(i, "interval")?)?;
+        }
+        if let Some(r) = self.retries {
+            if r == 0 || r > i32::MAX as u32 {
+                return Err(io::Error::new(
+                    io::ErrorKind::InvalidInput,
+                    format!("TcpKeepalive: {r} retries; it must be between 1 and i32::MAX"),
+                ));
+            }
+            k = with_retries(k, r)?;
+        }
+        Ok(k)
+    }
+
+    /// The values in effect on `sock` (keepalive is on).
+    fn read(sock: &SockRef<'_>) -> io::Result<TcpKeepalive> {
+        Ok(TcpKeepalive {
+            time: keepalive_time(sock)?,
+            interval: keepalive_interval(sock)?,
+            retries: keepalive_retries(sock)?,
+        })
+    }
+}
+
+/// `d` as the kernel will take it: whole seconds, 1 ..= `i32::MAX`.
+fn whole_seconds(d: Duration, what: &str) -> io::Result<Duration> {
+    let secs = d.as_secs();
+    if secs == 0 || secs > i32::MAX as u64 {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            format!(
+                "TcpKeepalive: a {what} of {d:?}; the kernel counts whole seconds, from 1 to \
+                 i32::MAX"
+            ),
+        ));
+    }
+    Ok(Duration::from_secs(secs))
+}
+
+if_keepalive_probes! {
+    yes {
+        fn with_interval(k: socket2::TcpKeepalive, d: Duration) -> io::Result<socket2::TcpKeepalive> {
+            Ok(k.with_interval(d))
+        }
+        fn with_retries(k: socket2::TcpKeepalive, r: u32) -> io::Result<socket2::TcpKeepalive> {
+            Ok(k.with_retries(r))
+        }
+        fn keepalive_interval(sock: &SockRef<'_>) -> io::Result<Option<Duration>> {
+            sock.tcp_keepalive_interval().map(Some)
+        }
+        fn keepalive_retries(sock: &SockRef<'_>) -> io::Result<Option<u32>> {
+            sock.tcp_keepalive_retries().map(Some)
+        }
+    }
+    no {
+        fn with_interval(_: socket2::TcpKeepalive, _: Duration) -> io::Result<socket2::TcpKeepalive> {
+            Err(no_probe_option("interval"))
+        }
+        fn with_retries(_: socket2::TcpKeepalive, _: u32) -> io::Result<socket2::TcpKeepalive> {
+            Err(no_probe_option("retry count"))
+        }
+        fn keepalive_interval(_: &SockRef<'_>) -> io::Result<Option<Duration>> {
+            Ok(None)
+        }
+        fn keepalive_retries(_: &SockRef<'_>) -> io::Result<Option<u32>> {
+            Ok(None)
+        }
+        fn no_probe_option(what: &str) -> io::Error {
+            io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!("TcpKeepalive: this system has no TCP keepalive {what} option"),
+            )
+        }
+    }
+}
+
+#[cfg(not(any(target_os = "openbsd", target_os = "haiku")))]
+fn keepalive_time(sock: &SockRef<'_>) -> io::Result<Option<Duration>> {
+    sock.tcp_keepalive_time().map(Some)
+}
+
+#[cfg(any(target_os = "openbsd", target_os = "haiku"))]
+fn keepalive_time(_: &SockRef<'_>) -> io::Result<Option<Duration>> {
+    Ok(None)
 }
