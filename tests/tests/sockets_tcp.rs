@@ -104,7 +104,10 @@ fn tcp_socket_options_read_back(backend: &str) {
         assert!(e.to_string().contains("new_v4"), "{e}");
         assert_eq!(v6.set_tos(1).unwrap_err().kind(), ErrorKind::InvalidInput);
         let v4 = TcpSocket::new_v4().unwrap();
-        assert_eq!(v4.set_only_v6(true).unwrap_err().kind(), ErrorKind::InvalidInput);
+        assert_eq!(
+            v4.set_only_v6(true).unwrap_err().kind(),
+            ErrorKind::InvalidInput
+        );
         assert_eq!(v4.only_v6().unwrap_err().kind(), ErrorKind::InvalidInput);
         let e = v4.set_send_buffer_size(u32::MAX).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
@@ -135,11 +138,19 @@ fn tcp_socket_binds_before_connect(backend: &str) {
             let l = TcpListener::bind("127.0.0.1:0").unwrap();
             l.local_addr().unwrap()
         };
-        let e = TcpSocket::new_v4().unwrap().connect(closed).await.unwrap_err();
+        let e = TcpSocket::new_v4()
+            .unwrap()
+            .connect(closed)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ConnectionRefused, "{e}");
         // The family check comes before any syscall.
         let v6_addr: SocketAddr = "[::1]:1".parse().unwrap();
-        let e = TcpSocket::new_v4().unwrap().connect(v6_addr).await.unwrap_err();
+        let e = TcpSocket::new_v4()
+            .unwrap()
+            .connect(v6_addr)
+            .await
+            .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     });
 }
@@ -157,7 +168,10 @@ fn stream_options_read_back(backend: &str) {
         let sock = SockRef::from(&client);
         assert!(sock.keepalive().unwrap());
         assert_eq!(sock.tcp_keepalive_time().unwrap(), Duration::from_secs(61));
-        assert_eq!(sock.tcp_keepalive_interval().unwrap(), Duration::from_secs(7));
+        assert_eq!(
+            sock.tcp_keepalive_interval().unwrap(),
+            Duration::from_secs(7)
+        );
         assert_eq!(sock.tcp_keepalive_retries().unwrap(), 4);
         // Only the time: the other two keep their values.
         let time_only = TcpKeepalive::new().with_time(Duration::from_secs(90));
@@ -177,7 +191,11 @@ fn stream_options_read_back(backend: &str) {
             let e = client.set_keepalive(Some(bad)).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad:?}: {e}");
         }
-        assert_eq!(client.keepalive().unwrap(), None, "a refused call changed nothing");
+        assert_eq!(
+            client.keepalive().unwrap(),
+            None,
+            "a refused call changed nothing"
+        );
 
         client.set_linger(Some(Duration::from_secs(2))).unwrap();
         assert_eq!(client.linger().unwrap(), Some(Duration::from_secs(2)));
@@ -275,7 +293,10 @@ fn try_read_would_block_then_read_completes(backend: &str) {
             })
         };
         settle().await;
-        assert!(!waiter.is_finished(), "readable() resolved on an empty socket");
+        assert!(
+            !waiter.is_finished(),
+            "readable() resolved on an empty socket"
+        );
         client.write_all(b"z").await.unwrap();
         waiter.await.unwrap();
         assert_eq!(server.try_read(&mut buf).unwrap(), 1);
@@ -402,7 +423,10 @@ fn borrowed_halves_and_futures_io(backend: &str) {
         let mut buf = [0u8; 4];
         read.read_exact(&mut buf).await.unwrap();
         assert_eq!(&buf, b"back");
-        assert_eq!(read.as_ref().peer_addr().unwrap(), server.local_addr().unwrap());
+        assert_eq!(
+            read.as_ref().peer_addr().unwrap(),
+            server.local_addr().unwrap()
+        );
     });
 }
 
@@ -455,7 +479,11 @@ fn conversions_round_trip(backend: &str) {
         let e = TcpListener::try_from(OwnedFd::from(file)).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
         assert!(e.to_string().contains("not a socket"), "{e}");
-        if cfg!(any(target_os = "linux", target_os = "android", target_os = "freebsd")) {
+        if cfg!(any(
+            target_os = "linux",
+            target_os = "android",
+            target_os = "freebsd"
+        )) {
             let e = TcpStream::try_from(listener.into_socket2()).unwrap_err();
             assert!(e.to_string().contains("listening"), "{e}");
             let e = TcpListener::try_from(OwnedFd::from(c)).unwrap_err();
