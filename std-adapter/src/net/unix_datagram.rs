@@ -87,9 +87,9 @@ impl UnixDatagram {
         UnixDatagram::from_std(Std::bind_addr(addr)?)
     }
 
-    /// A socket bound to no address: it can send (`send_to`, or `send` after `connect`), and
-    /// receives only on a connected pair or after the peer learns nothing (its datagrams are
-    /// from an unnamed address, so they cannot be answered).
+    /// A socket bound to no address: it can send (`send_to`, or `send` after `connect`), but
+    /// its datagrams come from an unnamed address, so a receiver cannot answer them. Bind
+    /// (or use [`UnixDatagram::pair`]) to receive replies.
     pub fn unbound() -> io::Result<UnixDatagram> {
         UnixDatagram::from_std(Std::unbound()?)
     }
