@@ -187,8 +187,9 @@ pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, Spawn
 pub use fd::AsyncFd;
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
+pub use net::keepalive::TcpKeepalive;
 pub use net::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
-pub use net::tcp::{Accept, TcpKeepalive, TcpListener, TcpStream};
+pub use net::tcp::{Accept, TcpListener, TcpStream};
 pub use net::tcp_socket::TcpSocket;
 pub use net::udp::UdpSocket;
 pub use net::unix::{UCred, UnixAccept, UnixListener, UnixStream};

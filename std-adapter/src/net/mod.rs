@@ -20,6 +20,7 @@
 pub(crate) mod accept;
 pub(crate) mod addr;
 pub(crate) mod convert;
+pub(crate) mod keepalive;
 pub(crate) mod split;
 pub(crate) mod tcp;
 pub(crate) mod tcp_socket;
