@@ -40,6 +40,7 @@
 //! | [`spawn`], [`JoinHandle`] | tasks (may be `!Send`); await the output or [`JoinHandle::abort`] |
 //! | [`Handle`] | `Send + Sync`: spawn onto and wake the runtime from other threads |
 //! | [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`], [`UnixStream`] | sockets |
+//! | [`TcpSocket`], [`UnixDatagram`], [`OwnedReadHalf`] / [`OwnedWriteHalf`], [`ReadHalf`] / [`WriteHalf`], [`UCred`] | socket options before connect / listen, Unix datagrams, split halves, peer credentials |
 //! | [`sleep`], [`sleep_until`], [`timeout`], [`interval`] | timers |
 //! | [`Builder::worker_threads`], [`LoopGroup`], [`worker_index`] | several threads (below) |
 //! | [`AsyncFd`], [`pipe()`], [`process`], [`signal`] | any descriptor, pipes, child processes, signals (below) |
@@ -186,9 +187,13 @@ pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, Spawn
 pub use fd::AsyncFd;
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
+pub use net::keepalive::TcpKeepalive;
+pub use net::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use net::tcp::{Accept, TcpListener, TcpStream};
+pub use net::tcp_socket::TcpSocket;
 pub use net::udp::UdpSocket;
-pub use net::unix::{UnixAccept, UnixListener, UnixStream};
+pub use net::unix::{UCred, UnixAccept, UnixListener, UnixStream};
+pub use net::unix_datagram::UnixDatagram;
 pub use pipe::{pipe, PipeReader, PipeWriter};
 pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
 pub use task::{JoinError, JoinHandle};

@@ -1,12 +1,13 @@
 //! The few raw syscalls the adapter makes itself on socket descriptors: `recv` / `send` with
 //! `MSG_NOSIGNAL`, vectored variants, non-blocking `accept4`, non-blocking `connect`, and the
-//! `sockaddr` conversions they need.
+//! `sockaddr` conversions they need; `recv` / `recvfrom` into uninitialised memory, and the
+//! peer credentials of a Unix-domain socket.
 //!
 //! Every call retries on `EINTR` and turns `-1` into `io::Error::last_os_error()`. The `unsafe`
 //! blocks here are the only ones in the crate; each says why it is sound.
 
 use std::io::{self, IoSlice, IoSliceMut};
-use std::mem;
+use std::mem::{self, MaybeUninit};
 use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr, SocketAddrV4, SocketAddrV6};
 use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
@@ -40,6 +41,104 @@ pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
 pub(crate) fn peek(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: as in `recv`.
     retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_PEEK) })
+}
+
+/// `recv(fd, buf, 0)` into memory that need not be initialised: returns `n`, and the first `n`
+/// bytes of `buf` are initialised (written by the kernel) when it returns `Ok(n)`.
+pub(crate) fn recv_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `buf` is a valid, writable region of `buf.len()` bytes for the whole call; the
+    // kernel only writes to it (never reads), so its being uninitialised is fine, and it writes
+    // exactly the `n` bytes it reports.
+    retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
+}
+
+/// `recvfrom(fd, buf, 0)` into memory that need not be initialised (see [`recv_uninit`]),
+/// with the sender's address (`None` if it is not IPv4 / IPv6).
+pub(crate) fn recv_from_uninit(
+    fd: RawFd,
+    buf: &mut [MaybeUninit<u8>],
+) -> io::Result<(usize, Option<SocketAddr>)> {
+    // SAFETY: an all-zero `sockaddr_storage` is valid; it is large enough for any address.
+    let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
+    let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
+    // SAFETY: as in `recv_uninit` for `buf`; `storage` and `len` are valid for writes and `len`
+    // holds storage's size (the kernel updates it to the address's length).
+    let n = retry(|| unsafe {
+        libc::recvfrom(
+            fd,
+            buf.as_mut_ptr().cast(),
+            buf.len(),
+            0,
+            (&mut storage as *mut libc::sockaddr_storage).cast(),
+            &mut len,
+        )
+    })?;
+    Ok((n, sockaddr_to_std(&storage, len)))
+}
+
+/// The peer of a Unix-domain socket: `(uid, gid, pid)`, the pid where the OS reports it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+pub(crate) fn peer_cred(fd: RawFd) -> io::Result<(libc::uid_t, libc::gid_t, Option<libc::pid_t>)> {
+    // SAFETY: an all-zero `ucred` is valid.
+    let mut cred: libc::ucred = unsafe { mem::zeroed() };
+    let mut len = mem::size_of::<libc::ucred>() as libc::socklen_t;
+    // SAFETY: `cred` and `len` are valid for writes; `len` holds cred's size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_SOCKET,
+            libc::SO_PEERCRED,
+            (&mut cred as *mut libc::ucred).cast(),
+            &mut len,
+        )
+    };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    // Linux reports pid 0 for a peer with no process (not the case for a live socket).
+    Ok((cred.uid, cred.gid, (cred.pid > 0).then_some(cred.pid)))
+}
+
+/// The peer of a Unix-domain socket: `(uid, gid, pid)` through `getpeereid`, and on Apple
+/// systems the pid through `LOCAL_PEERPID`.
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+pub(crate) fn peer_cred(fd: RawFd) -> io::Result<(libc::uid_t, libc::gid_t, Option<libc::pid_t>)> {
+    let mut uid: libc::uid_t = 0;
+    let mut gid: libc::gid_t = 0;
+    // SAFETY: `uid` and `gid` are valid for writes for the whole call.
+    if unsafe { libc::getpeereid(fd, &mut uid, &mut gid) } < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok((uid, gid, peer_pid(fd)))
+}
+
+/// `LOCAL_PEERPID` (Apple systems); `None` if it cannot be read.
+#[cfg(any(target_os = "macos", target_os = "ios"))]
+fn peer_pid(fd: RawFd) -> Option<libc::pid_t> {
+    let mut pid: libc::pid_t = 0;
+    let mut len = mem::size_of::<libc::pid_t>() as libc::socklen_t;
+    // SAFETY: `pid` and `len` are valid for writes; `len` holds pid's size.
+    let r = unsafe {
+        libc::getsockopt(
+            fd,
+            libc::SOL_LOCAL,
+            libc::LOCAL_PEERPID,
+            (&mut pid as *mut libc::pid_t).cast(),
+            &mut len,
+        )
+    };
+    (r == 0 && pid > 0).then_some(pid)
+}
+
+/// The BSDs report no pid through `getpeereid`.
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "android",
+    target_os = "macos",
+    target_os = "ios"
+)))]
+fn peer_pid(_fd: RawFd) -> Option<libc::pid_t> {
+    None
 }
 
 /// `send(fd, buf, MSG_NOSIGNAL)`.

@@ -617,8 +617,8 @@ fn udp_send_recv(backend: &str) {
         assert_eq!((&buf[..n], from), (&b"pong"[..], ba));
         let b = waiter.await.unwrap();
         // Connected send / recv.
-        a.connect(ba).unwrap();
-        b.connect(aa).unwrap();
+        a.connect(ba).await.unwrap();
+        b.connect(aa).await.unwrap();
         a.send(b"connected").await.unwrap();
         let n = b.recv(&mut buf).await.unwrap();
         assert_eq!(&buf[..n], b"connected");

@@ -264,7 +264,7 @@ fn literal_addresses_make_no_thread_hop(backend: &str) {
             "the busy address was skipped"
         );
         let udp = UdpSocket::bind("127.0.0.1:0").unwrap();
-        udp.connect(format!("127.0.0.1:{port}")).unwrap();
+        udp.connect(format!("127.0.0.1:{port}")).await.unwrap();
         let v6: Vec<SocketAddr> = rill::lookup_host("[::1]:80").await.unwrap().collect();
         assert_eq!(v6, [SocketAddr::from((Ipv6Addr::LOCALHOST, 80))]);
         let v4: Vec<SocketAddr> = rill::lookup_host(("10.1.2.3", 7)).await.unwrap().collect();
@@ -280,7 +280,6 @@ fn literal_addresses_make_no_thread_hop(backend: &str) {
         for err in [
             TcpListener::bind("localhost:0").unwrap_err(),
             UdpSocket::bind("localhost:0").unwrap_err(),
-            udp.connect(("localhost", port)).unwrap_err(),
         ] {
             assert_eq!(err.kind(), ErrorKind::InvalidInput);
             assert!(err.to_string().contains("rill::lookup_host"), "{err}");

@@ -8,10 +8,11 @@
 //!   allocation: a [`SocketAddr`], `(IpAddr, u16)`, `"127.0.0.1:80"`, `"[::1]:80"`,
 //!   `("10.0.0.1", 80)`, a `&[SocketAddr]`.
 //! - **A host name is resolved on the blocking pool** (see [`crate::spawn_blocking`]) by the
-//!   `async` calls: [`crate::TcpStream::connect`] and [`crate::lookup_host`]. The task waits
+//!   `async` calls: [`crate::TcpStream::connect`], [`crate::UdpSocket::connect`] and
+//!   [`crate::lookup_host`]. The task waits
 //!   for the answer like for any I/O; the loop runs other tasks meanwhile.
-//! - **The synchronous calls refuse host names**: [`crate::TcpListener::bind`],
-//!   [`crate::UdpSocket::bind`] and [`crate::UdpSocket::connect`] return
+//! - **The synchronous calls refuse host names**: [`crate::TcpListener::bind`] and
+//!   [`crate::UdpSocket::bind`] return
 //!   [`io::ErrorKind::InvalidInput`] for `"localhost:80"`, since resolving there would block
 //!   the loop thread. Resolve first, then pass the addresses:
 //!
@@ -153,9 +154,9 @@ pub(crate) fn no_addresses(what: &str) -> io::Error {
 ///
 /// # Name resolution never blocks a loop thread
 ///
-/// The `async` constructors ([`crate::TcpStream::connect`]) resolve names this way themselves;
-/// the synchronous ones ([`crate::TcpListener::bind`], [`crate::UdpSocket::bind`],
-/// [`crate::UdpSocket::connect`]) refuse names with `InvalidInput`: resolve with `lookup_host`
+/// The `async` calls ([`crate::TcpStream::connect`], [`crate::UdpSocket::connect`]) resolve
+/// names this way themselves; the synchronous ones ([`crate::TcpListener::bind`],
+/// [`crate::UdpSocket::bind`]) refuse names with `InvalidInput`: resolve with `lookup_host`
 /// first and pass the addresses (a `&[SocketAddr]` is accepted).
 ///
 /// ```

@@ -8,13 +8,26 @@
 //! `stream_io!` macro below): `read`, `read_vectored`, `peek`, `write`, `write_vectored`,
 //! `write_all`, `read_exact`, and the `futures-io` `AsyncRead` / `AsyncWrite` impls (on the type
 //! and on `&Type`, so one task can read while another writes through a shared reference).
+//!
+//! They also share the readiness and non-blocking methods: `readable` / `writable` wait (like
+//! [`AsyncFd`](crate::AsyncFd)'s, with a zero-timeout `poll(2)` under the op) without consuming
+//! anything, and `try_read` / `try_read_vectored` / `try_write` / `try_write_vectored` make one
+//! non-blocking syscall and hand `WouldBlock` back to the caller. A `try_*` call goes around the
+//! core: the core never learns what it saw, so a `WouldBlock` there cannot mark a direction "not
+//! ready" (which on an edge-triggered backend would strand the next `read`); the next op just
+//! makes its syscall.
 
 pub(crate) mod accept;
 pub(crate) mod addr;
+pub(crate) mod convert;
+pub(crate) mod keepalive;
+pub(crate) mod split;
 pub(crate) mod tcp;
+pub(crate) mod tcp_socket;
 pub(crate) mod transfer;
 pub(crate) mod udp;
 pub(crate) mod unix;
+pub(crate) mod unix_datagram;
 
 /// Implements the byte-stream methods for a type with a `source: IoSource<_>` field. `$read`
 /// and `$read_vectored` are the type's reads from [`transfer`], which decide when a short read
@@ -130,6 +143,92 @@ macro_rules! stream_io {
                     buf = &buf[n..];
                 }
                 Ok(())
+            }
+
+            /// Waits until the socket is (probably) readable, consuming nothing: a
+            /// zero-timeout `poll(2)` says so, or the wait parks until the backend reports the
+            /// read direction and checks again. EOF, a hang-up and a pending error count as
+            /// readable (the next read reports them). Pair it with `try_read`: another reader
+            /// may still take the bytes first, so `try_read` can say `WouldBlock`; wait again.
+            /// Dropping the future cancels the wait.
+            pub async fn readable(&self) -> std::io::Result<()> {
+                self.ready(rill_core::Direction::Read).await
+            }
+
+            /// Waits until the socket is (probably) writable (see `readable`).
+            pub async fn writable(&self) -> std::io::Result<()> {
+                self.ready(rill_core::Direction::Write).await
+            }
+
+            async fn ready(&self, dir: rill_core::Direction) -> std::io::Result<()> {
+                let fd = self.source.fd();
+                $crate::io_source::Op::new(&self.source, dir, move |_: &_| {
+                    if $crate::fd::sys::ready_now(fd, dir)? {
+                        Ok(())
+                    } else {
+                        Err(std::io::ErrorKind::WouldBlock.into())
+                    }
+                })
+                .await
+            }
+
+            /// Reads what is queued now, in one non-blocking `recv`: never waits, and returns
+            /// `WouldBlock` when nothing is queued. `Ok(0)` is EOF (or an empty `buf`). The
+            /// core does not see this call, so a later `read` is unaffected by its
+            /// `WouldBlock`.
+            pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                $read(self.source.fd(), buf).map(|t| t.n)
+            }
+
+            /// `try_read` into several buffers (one non-blocking `readv` / `recvmsg`).
+            pub fn try_read_vectored(
+                &self,
+                bufs: &mut [std::io::IoSliceMut<'_>],
+            ) -> std::io::Result<usize> {
+                if bufs.iter().all(|b| b.is_empty()) {
+                    return Ok(0);
+                }
+                $read_vectored(self.source.fd(), bufs).map(|t| t.n)
+            }
+
+            /// Writes what the socket accepts now, in one non-blocking `send` (no SIGPIPE):
+            /// never waits, and returns `WouldBlock` when the send buffer is full.
+            pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                $crate::net::transfer::write(self.source.fd(), buf).map(|t| t.n)
+            }
+
+            /// `try_write` from several buffers (one non-blocking `sendmsg`).
+            pub fn try_write_vectored(
+                &self,
+                bufs: &[std::io::IoSlice<'_>],
+            ) -> std::io::Result<usize> {
+                if bufs.iter().all(|b| b.is_empty()) {
+                    return Ok(0);
+                }
+                $crate::net::transfer::write_vectored(self.source.fd(), bufs).map(|t| t.n)
+            }
+
+            /// Splits the stream into a read half and a write half borrowing it: one task
+            /// may read through one while another writes through the other.
+            pub fn split(&self) -> ($crate::ReadHalf<'_, $ty>, $crate::WriteHalf<'_, $ty>) {
+                $crate::net::split::borrowed(self)
+            }
+
+            /// Splits the stream into owned halves (each `'static`, so each can move into its
+            /// own task on this loop). [`OwnedReadHalf::reunite`](crate::OwnedReadHalf::reunite)
+            /// puts them back together. Dropping both closes the stream; dropping only the
+            /// write half does not shut down the write direction (call
+            /// [`OwnedWriteHalf::shutdown`](crate::OwnedWriteHalf::shutdown) for that).
+            pub fn into_split(
+                self,
+            ) -> ($crate::OwnedReadHalf<$ty>, $crate::OwnedWriteHalf<$ty>) {
+                $crate::net::split::owned(self)
             }
 
             /// Shuts down the read, write, or both halves (`shutdown(2)`).

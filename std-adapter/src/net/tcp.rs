@@ -11,6 +11,12 @@
 //! (H17), per-connection errors are skipped, and a connection this runtime cannot register is
 //! shed with the one transient error, `ConnectionAborted`. The rule and the accept-loop
 //! pattern are in [`TcpListener::accept`]'s docs.
+//!
+//! To set options before `bind`, `listen` or `connect` (`SO_REUSEADDR`, `SO_REUSEPORT`,
+//! buffer sizes, `IPV6_V6ONLY`, a chosen local address for a client), build the socket with
+//! [`crate::TcpSocket`]. A connected stream has the rest: [`TcpStream::set_keepalive`],
+//! [`TcpStream::set_linger`], [`TcpStream::set_ttl`], [`TcpStream::set_tos`],
+//! [`TcpStream::set_nodelay`] and their getters.
 
 use std::fmt;
 use std::future::Future;
@@ -19,12 +25,15 @@ use std::net::SocketAddr;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::pin::Pin;
 use std::task::{Context, Poll};
+use std::time::Duration;
 
 use rill_core::Direction;
+use socket2::SockRef;
 
 use crate::io_source::{IoSource, Op};
 use crate::net::accept::{Backoff, Taken};
 use crate::net::addr::{no_addresses, try_each, ToSocketAddrs};
+use crate::net::keepalive::TcpKeepalive;
 use crate::sys;
 
 /// A TCP socket server, listening for connections.
@@ -249,7 +258,12 @@ impl TcpStream {
     /// Connects to one address without blocking: the connect completes through the reactor.
     /// Dropping the future before it completes closes the half-open socket.
     pub async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
-        let fd = sys::tcp_socket(&addr)?;
+        TcpStream::connect_fd(sys::tcp_socket(&addr)?, addr).await
+    }
+
+    /// Connects `fd` (a non-blocking TCP socket of `addr`'s family, possibly bound) to `addr`:
+    /// [`TcpStream::connect_addr`] and [`crate::TcpSocket::connect`].
+    pub(crate) async fn connect_fd(fd: OwnedFd, addr: SocketAddr) -> io::Result<TcpStream> {
         let connected = sys::connect(fd.as_raw_fd(), &addr)?;
         let stream = TcpStream {
             source: IoSource::new(std::net::TcpStream::from(fd))?,
@@ -315,6 +329,92 @@ impl TcpStream {
     /// Sets the IP time-to-live.
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.source.get_ref().set_ttl(ttl)
+    }
+
+    /// Reads the IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.source.get_ref().ttl()
+    }
+
+    /// Turns TCP keepalive on with `params` (`SO_KEEPALIVE` and, for each value given,
+    /// `TCP_KEEPIDLE` / `TCP_KEEPINTVL` / `TCP_KEEPCNT`), or off with `None`. Values left out
+    /// keep the system defaults.
+    ///
+    /// # Errors
+    ///
+    /// `InvalidInput` for a time or interval under one second or above `i32::MAX` seconds
+    /// (the kernel counts whole seconds; a fraction is dropped) or for 0 retries;
+    /// `Unsupported` for an interval or a retry count on a system without those options.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// let params = rill::TcpKeepalive::new()
+    ///     .with_time(Duration::from_secs(60))
+    ///     .with_interval(Duration::from_secs(10))
+    ///     .with_retries(5);
+    /// stream.set_keepalive(Some(params))?;
+    /// assert_eq!(stream.keepalive()?, Some(params));
+    /// stream.set_keepalive(None)?;
+    /// assert_eq!(stream.keepalive()?, None);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn set_keepalive(&self, params: Option<TcpKeepalive>) -> io::Result<()> {
+        let sock = SockRef::from(self.source.get_ref());
+        match params {
+            None => sock.set_keepalive(false),
+            Some(params) => sock.set_tcp_keepalive(&params.to_socket2()?),
+        }
+    }
+
+    /// Reads the keepalive settings: `None` when `SO_KEEPALIVE` is off, else the time,
+    /// interval and retry count in effect (each `None` where the system cannot report it).
+    pub fn keepalive(&self) -> io::Result<Option<TcpKeepalive>> {
+        let sock = SockRef::from(self.source.get_ref());
+        if !sock.keepalive()? {
+            return Ok(None);
+        }
+        TcpKeepalive::read(&sock).map(Some)
+    }
+
+    /// Sets `SO_LINGER`: with `Some(d)`, closing the stream waits up to `d` for unsent data
+    /// (`Some(Duration::ZERO)` resets the connection at close); `None` turns lingering off.
+    /// The kernel counts whole seconds.
+    pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
+        SockRef::from(self.source.get_ref()).set_linger(linger)
+    }
+
+    /// Reads `SO_LINGER`.
+    pub fn linger(&self) -> io::Result<Option<Duration>> {
+        SockRef::from(self.source.get_ref()).linger()
+    }
+
+    /// Sets the IPv4 type-of-service byte (`IP_TOS`) of outgoing packets. An IPv4 socket
+    /// option: on an IPv6 stream the OS error is returned.
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "haiku"
+    )))]
+    pub fn set_tos(&self, tos: u32) -> io::Result<()> {
+        SockRef::from(self.source.get_ref()).set_tos_v4(tos)
+    }
+
+    /// Reads `IP_TOS`.
+    #[cfg(not(any(
+        target_os = "fuchsia",
+        target_os = "redox",
+        target_os = "solaris",
+        target_os = "haiku"
+    )))]
+    pub fn tos(&self) -> io::Result<u32> {
+        SockRef::from(self.source.get_ref()).tos_v4()
     }
 
     /// True when a read is outstanding (a read future is waiting); for tests and diagnostics.

@@ -1,18 +1,26 @@
 //! UDP: [`UdpSocket`], unconnected (`send_to` / `recv_from`) or connected (`send` / `recv`).
 //!
-//! `bind` and `connect` are synchronous, so they take literal addresses only: a host name would
-//! need a lookup that blocks the loop thread (the rule is in [`crate::lookup_host`]).
+//! `bind` is synchronous, so it takes literal addresses only: a host name would need a lookup
+//! that blocks the loop thread. `connect` is `async` and resolves a name on the blocking pool
+//! (the rule is in [`crate::lookup_host`]).
+//!
+//! Besides the async calls there are `poll_*` forms (for hand-written futures), `try_*` forms
+//! (one non-blocking syscall, `WouldBlock` handed back; the core does not see them, so they
+//! never mark a direction "not ready"), `readable` / `writable`, reads into uninitialised
+//! memory ([`UdpSocket::recv_buf`]), peeks, and the multicast options.
 
 use std::fmt;
 use std::io;
-use std::net::SocketAddr;
+use std::mem::MaybeUninit;
+use std::net::{Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, IntoRawFd, OwnedFd, RawFd};
 use std::task::{Context, Poll};
 
 use rill_core::Direction;
 
 use crate::io_source::{IoSource, Op};
-use crate::net::addr::{no_addresses, ToSocketAddrs};
+use crate::net::addr::{no_addresses, try_each, ToSocketAddrs};
+use crate::sys;
 
 /// A UDP socket.
 ///
@@ -50,16 +58,32 @@ impl UdpSocket {
         self.source.into_inner()
     }
 
-    /// Sets the default peer: `send` and `recv` then talk to it only (the first address that
-    /// works). `addr` must be a literal address: a host name is `InvalidInput`, as for
-    /// [`UdpSocket::bind`].
-    pub fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
-        let target = addr.to_target()?;
-        let addrs = target.literal("UdpSocket::connect")?;
-        if addrs.is_empty() {
-            return Err(no_addresses("UdpSocket::connect"));
-        }
-        self.source.get_ref().connect(addrs)
+    /// Sets the default peer: `send` and `recv` then talk to it only, and datagrams from
+    /// other addresses are dropped. Tries each address in turn (the first that works wins); a
+    /// literal address is used at once, a host name is resolved on the blocking pool (see
+    /// [`crate::lookup_host`]).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let a = rill::UdpSocket::bind("127.0.0.1:0")?;
+    /// let b = rill::UdpSocket::bind("127.0.0.1:0")?;
+    /// a.connect(b.local_addr()?).await?;
+    /// b.connect(a.local_addr()?).await?;
+    /// a.send(b"hi").await?;
+    /// let mut buf = [0u8; 8];
+    /// let n = b.recv(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"hi");
+    /// assert_eq!(b.peer_addr()?, a.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn connect(&self, addr: impl ToSocketAddrs) -> io::Result<()> {
+        try_each(&addr, "UdpSocket::connect", |a| {
+            std::future::ready(self.source.get_ref().connect(a))
+        })
+        .await
     }
 
     /// Sends one datagram to `target`; returns the bytes sent.
@@ -104,6 +128,156 @@ impl UdpSocket {
         .await
     }
 
+    /// Receives one datagram from the connected peer into `buf`, which need not be
+    /// initialised (a buffer's spare capacity, say): on `Ok(n)` the first `n` bytes of `buf`
+    /// hold the datagram. A longer datagram is truncated.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let a = rill::UdpSocket::bind("127.0.0.1:0")?;
+    /// # let b = rill::UdpSocket::bind("127.0.0.1:0")?;
+    /// # b.connect(a.local_addr()?).await?;
+    /// # a.send_to(b"datagram", b.local_addr()?).await?;
+    /// let mut v: Vec<u8> = Vec::with_capacity(1500);
+    /// let n = b.recv_buf(v.spare_capacity_mut()).await?;
+    /// // SAFETY: `recv_buf` initialised the first `n` bytes of the spare capacity.
+    /// unsafe { v.set_len(n) };
+    /// assert_eq!(v, b"datagram");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub async fn recv_buf(&self, buf: &mut [MaybeUninit<u8>]) -> io::Result<usize> {
+        let fd = self.source.fd();
+        Op::new(
+            &self.source,
+            Direction::Read,
+            move |_: &std::net::UdpSocket| sys::recv_uninit(fd, buf),
+        )
+        .await
+    }
+
+    /// Receives one datagram and its sender into `buf`, which need not be initialised (see
+    /// [`UdpSocket::recv_buf`]).
+    pub async fn recv_buf_from(
+        &self,
+        buf: &mut [MaybeUninit<u8>],
+    ) -> io::Result<(usize, SocketAddr)> {
+        let fd = self.source.fd();
+        Op::new(
+            &self.source,
+            Direction::Read,
+            move |_: &std::net::UdpSocket| match sys::recv_from_uninit(fd, buf)? {
+                (n, Some(from)) => Ok((n, from)),
+                (_, None) => Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "UdpSocket::recv_buf_from: the sender's address is not IPv4 or IPv6",
+                )),
+            },
+        )
+        .await
+    }
+
+    /// Receives one datagram without removing it from the queue (`MSG_PEEK`): the next
+    /// receive gets it again. Returns its length (up to `buf.len()`) and sender.
+    pub async fn peek_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        Op::new(
+            &self.source,
+            Direction::Read,
+            move |s: &std::net::UdpSocket| s.peek_from(buf),
+        )
+        .await
+    }
+
+    /// Peeks at the next datagram from the connected peer (see [`UdpSocket::peek_from`]).
+    pub async fn peek(&self, buf: &mut [u8]) -> io::Result<usize> {
+        Op::new(
+            &self.source,
+            Direction::Read,
+            move |s: &std::net::UdpSocket| s.peek(buf),
+        )
+        .await
+    }
+
+    /// Waits until a datagram is (probably) queued, consuming nothing (a zero-timeout
+    /// `poll(2)` under the op, like [`crate::AsyncFd::readable`]). Pair it with
+    /// [`UdpSocket::try_recv_from`].
+    pub async fn readable(&self) -> io::Result<()> {
+        self.ready(Direction::Read).await
+    }
+
+    /// Waits until the socket can (probably) send.
+    pub async fn writable(&self) -> io::Result<()> {
+        self.ready(Direction::Write).await
+    }
+
+    async fn ready(&self, dir: Direction) -> io::Result<()> {
+        let fd = self.source.fd();
+        Op::new(&self.source, dir, move |_: &std::net::UdpSocket| {
+            if crate::fd::sys::ready_now(fd, dir)? {
+                Ok(())
+            } else {
+                Err(io::ErrorKind::WouldBlock.into())
+            }
+        })
+        .await
+    }
+
+    /// One non-blocking `recv` from the connected peer: `WouldBlock` when nothing is queued.
+    pub fn try_recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.source.get_ref().recv(buf)
+    }
+
+    /// One non-blocking `recvfrom`: `WouldBlock` when nothing is queued.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let a = rill::UdpSocket::bind("127.0.0.1:0")?;
+    /// let mut buf = [0u8; 16];
+    /// let e = a.try_recv_from(&mut buf).unwrap_err();
+    /// assert_eq!(e.kind(), std::io::ErrorKind::WouldBlock);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn try_recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
+        self.source.get_ref().recv_from(buf)
+    }
+
+    /// One non-blocking `send` to the connected peer: `WouldBlock` when the buffer is full.
+    pub fn try_send(&self, buf: &[u8]) -> io::Result<usize> {
+        self.source.get_ref().send(buf)
+    }
+
+    /// One non-blocking `sendto`: `WouldBlock` when the buffer is full.
+    pub fn try_send_to(&self, buf: &[u8], target: SocketAddr) -> io::Result<usize> {
+        self.source.get_ref().send_to(buf, target)
+    }
+
+    /// Polls for one datagram from the connected peer (`recv` without the future).
+    pub fn poll_recv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.source
+            .poll_op(cx, Direction::Read, &mut None, |s| s.recv(buf))
+    }
+
+    /// Polls to send one datagram to the connected peer (`send` without the future).
+    pub fn poll_send(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.source
+            .poll_op(cx, Direction::Write, &mut None, |s| s.send(buf))
+    }
+
+    /// Polls to peek at the next datagram (`peek_from` without the future).
+    pub fn poll_peek_from(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<(usize, SocketAddr)>> {
+        self.source
+            .poll_op(cx, Direction::Read, &mut None, |s| s.peek_from(buf))
+    }
+
     /// Polls for one datagram (`recv_from` without the future).
     pub fn poll_recv_from(
         &self,
@@ -135,6 +309,108 @@ impl UdpSocket {
         self.source.get_ref().peer_addr()
     }
 
+    /// Joins the IPv4 multicast group `multiaddr` on the interface with address `interface`
+    /// (`Ipv4Addr::UNSPECIFIED`: the system picks one). `multiaddr` must be a multicast
+    /// address (`224.0.0.0/4`), else `InvalidInput`.
+    ///
+    /// ```
+    /// # use std::net::Ipv4Addr;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let socket = rill::UdpSocket::bind("0.0.0.0:0")?;
+    /// let group = Ipv4Addr::new(239, 255, 0, 1);
+    /// let bad = socket.join_multicast_v4(&Ipv4Addr::LOCALHOST, &Ipv4Addr::UNSPECIFIED);
+    /// assert_eq!(bad.unwrap_err().kind(), std::io::ErrorKind::InvalidInput);
+    /// socket.set_multicast_loop_v4(true)?;
+    /// assert!(socket.multicast_loop_v4()?);
+    /// // Joining needs a multicast-capable interface; a sandbox may have none.
+    /// if socket.join_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED).is_ok() {
+    ///     socket.leave_multicast_v4(&group, &Ipv4Addr::UNSPECIFIED)?;
+    /// }
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn join_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        check_multicast(multiaddr.is_multicast(), multiaddr, "join_multicast_v4")?;
+        self.source
+            .get_ref()
+            .join_multicast_v4(multiaddr, interface)
+    }
+
+    /// Leaves an IPv4 multicast group joined with [`UdpSocket::join_multicast_v4`].
+    pub fn leave_multicast_v4(&self, multiaddr: &Ipv4Addr, interface: &Ipv4Addr) -> io::Result<()> {
+        check_multicast(multiaddr.is_multicast(), multiaddr, "leave_multicast_v4")?;
+        self.source
+            .get_ref()
+            .leave_multicast_v4(multiaddr, interface)
+    }
+
+    /// Joins the IPv6 multicast group `multiaddr` on interface index `interface` (0: the
+    /// system picks one). `multiaddr` must be a multicast address (`ff00::/8`), else
+    /// `InvalidInput`.
+    pub fn join_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        check_multicast(multiaddr.is_multicast(), multiaddr, "join_multicast_v6")?;
+        self.source
+            .get_ref()
+            .join_multicast_v6(multiaddr, interface)
+    }
+
+    /// Leaves an IPv6 multicast group joined with [`UdpSocket::join_multicast_v6`].
+    pub fn leave_multicast_v6(&self, multiaddr: &Ipv6Addr, interface: u32) -> io::Result<()> {
+        check_multicast(multiaddr.is_multicast(), multiaddr, "leave_multicast_v6")?;
+        self.source
+            .get_ref()
+            .leave_multicast_v6(multiaddr, interface)
+    }
+
+    /// Sets `IP_MULTICAST_LOOP`: whether this host's own IPv4 multicast sends are delivered
+    /// back to its members.
+    pub fn set_multicast_loop_v4(&self, on: bool) -> io::Result<()> {
+        self.source.get_ref().set_multicast_loop_v4(on)
+    }
+
+    /// Reads `IP_MULTICAST_LOOP`.
+    pub fn multicast_loop_v4(&self) -> io::Result<bool> {
+        self.source.get_ref().multicast_loop_v4()
+    }
+
+    /// Sets `IPV6_MULTICAST_LOOP` (an IPv6 socket).
+    pub fn set_multicast_loop_v6(&self, on: bool) -> io::Result<()> {
+        self.source.get_ref().set_multicast_loop_v6(on)
+    }
+
+    /// Reads `IPV6_MULTICAST_LOOP`.
+    pub fn multicast_loop_v6(&self) -> io::Result<bool> {
+        self.source.get_ref().multicast_loop_v6()
+    }
+
+    /// Sets `IP_MULTICAST_TTL`: how many hops IPv4 multicast sends may take (default 1, this
+    /// network only).
+    pub fn set_multicast_ttl_v4(&self, ttl: u32) -> io::Result<()> {
+        self.source.get_ref().set_multicast_ttl_v4(ttl)
+    }
+
+    /// Reads `IP_MULTICAST_TTL`.
+    pub fn multicast_ttl_v4(&self) -> io::Result<u32> {
+        self.source.get_ref().multicast_ttl_v4()
+    }
+
+    /// Sets the IP time-to-live of unicast sends.
+    pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
+        self.source.get_ref().set_ttl(ttl)
+    }
+
+    /// Reads the IP time-to-live.
+    pub fn ttl(&self) -> io::Result<u32> {
+        self.source.get_ref().ttl()
+    }
+
+    /// Reads `SO_BROADCAST`.
+    pub fn broadcast(&self) -> io::Result<bool> {
+        self.source.get_ref().broadcast()
+    }
+
     /// Enables or disables `SO_BROADCAST`.
     pub fn set_broadcast(&self, on: bool) -> io::Result<()> {
         self.source.get_ref().set_broadcast(on)
@@ -144,6 +420,17 @@ impl UdpSocket {
     pub fn take_error(&self) -> io::Result<Option<io::Error>> {
         self.source.get_ref().take_error()
     }
+}
+
+/// `InvalidInput` unless the group address is multicast.
+fn check_multicast(is_multicast: bool, addr: &dyn fmt::Display, what: &str) -> io::Result<()> {
+    if is_multicast {
+        return Ok(());
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("UdpSocket::{what}: {addr} is not a multicast address"),
+    ))
 }
 
 impl fmt::Debug for UdpSocket {

@@ -1,4 +1,8 @@
-//! Unix-domain stream sockets: [`UnixListener`], [`UnixStream`], [`UnixStream::pair`].
+//! Unix-domain stream sockets: [`UnixListener`], [`UnixStream`], [`UnixStream::pair`]; the
+//! peer's credentials ([`UnixStream::peer_cred`]); and, on Linux and Android, addresses in the
+//! abstract namespace ([`UnixListener::bind_addr`], [`UnixStream::connect_addr`] with a
+//! `SocketAddr` from `SocketAddrExt::from_abstract_name`). Datagrams are in
+//! [`crate::UnixDatagram`].
 //!
 //! # Connect never blocks the loop thread (H22)
 //!
@@ -68,6 +72,32 @@ impl UnixListener {
     /// Binds to `path` and listens.
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
+    }
+
+    /// Binds to `addr` and listens: a path name (`SocketAddr::from_pathname`) anywhere, or on
+    /// Linux and Android a name in the abstract namespace (no file, gone with the socket).
+    ///
+    /// ```
+    /// # #[cfg(any(target_os = "linux", target_os = "android"))] {
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// use std::os::linux::net::SocketAddrExt;
+    /// use std::os::unix::net::SocketAddr;
+    ///
+    /// let name = format!("rill-doc-{}", std::process::id());
+    /// let addr = SocketAddr::from_abstract_name(&name)?;
+    /// let listener = rill::UnixListener::bind_addr(&addr)?;
+    /// let client = rill::UnixStream::connect_addr(&addr).await?;
+    /// let (_served, _) = listener.accept().await?;
+    /// let peer = client.peer_addr()?;
+    /// assert_eq!(peer.as_abstract_name(), Some(name.as_bytes()));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # }
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
+        UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(addr)?)
     }
 
     /// Takes over a std listener (made non-blocking here).
@@ -222,7 +252,17 @@ impl UnixStream {
     /// listener's accept queue is full, the connect is retried on a timer (see the module
     /// docs); dropping the future closes the unconnected socket.
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
-        let addr = SockAddr::unix(path)?;
+        UnixStream::connect_sockaddr(SockAddr::unix(path)?).await
+    }
+
+    /// Connects to `addr` without blocking the loop thread, like [`UnixStream::connect`]: a
+    /// path name, or on Linux and Android a name in the abstract namespace (see
+    /// [`UnixListener::bind_addr`]). An unnamed address is `InvalidInput`.
+    pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
+        UnixStream::connect_sockaddr(to_sockaddr(addr, "UnixStream::connect_addr")?).await
+    }
+
+    async fn connect_sockaddr(addr: SockAddr) -> io::Result<UnixStream> {
         // Close-on-exec (and `SO_NOSIGPIPE` where it exists) are set by socket2.
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.set_nonblocking(true)?;
@@ -304,6 +344,82 @@ impl UnixStream {
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().peer_addr()
     }
+
+    /// The credentials of the process at the other end, as the kernel recorded them when the
+    /// connection was made (`SO_PEERCRED` on Linux and Android; `getpeereid`, plus
+    /// `LOCAL_PEERPID` on Apple systems, elsewhere).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = rill::UnixStream::pair()?;
+    /// let cred = a.peer_cred()?;
+    /// // SAFETY: getuid has no preconditions.
+    /// assert_eq!(cred.uid(), unsafe { libc::getuid() });
+    /// if let Some(pid) = cred.pid() {
+    ///     assert_eq!(pid as u32, std::process::id());
+    /// }
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn peer_cred(&self) -> io::Result<UCred> {
+        let (uid, gid, pid) = sys::peer_cred(self.source.fd())?;
+        Ok(UCred { uid, gid, pid })
+    }
+}
+
+/// The credentials of a Unix-domain socket's peer: [`UnixStream::peer_cred`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct UCred {
+    uid: libc::uid_t,
+    gid: libc::gid_t,
+    pid: Option<libc::pid_t>,
+}
+
+impl UCred {
+    /// The peer's effective user id.
+    pub fn uid(&self) -> libc::uid_t {
+        self.uid
+    }
+
+    /// The peer's effective group id.
+    pub fn gid(&self) -> libc::gid_t {
+        self.gid
+    }
+
+    /// The peer's process id, where the OS reports it (Linux, Android, Apple systems; `None`
+    /// on the BSDs).
+    pub fn pid(&self) -> Option<libc::pid_t> {
+        self.pid
+    }
+}
+
+/// A std Unix socket address as socket2's: a path name, or on Linux and Android an abstract
+/// name. An unnamed address cannot be connected or sent to: `InvalidInput`.
+pub(crate) fn to_sockaddr(addr: &SocketAddr, what: &str) -> io::Result<SockAddr> {
+    if let Some(path) = addr.as_pathname() {
+        return SockAddr::unix(path);
+    }
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    {
+        #[cfg(target_os = "android")]
+        use std::os::android::net::SocketAddrExt;
+        #[cfg(target_os = "linux")]
+        use std::os::linux::net::SocketAddrExt;
+        use std::os::unix::ffi::OsStrExt;
+        if let Some(name) = addr.as_abstract_name() {
+            // socket2 takes a leading NUL as the abstract namespace.
+            let mut bytes = Vec::with_capacity(name.len() + 1);
+            bytes.push(0);
+            bytes.extend_from_slice(name);
+            return SockAddr::unix(std::ffi::OsStr::from_bytes(&bytes));
+        }
+    }
+    Err(io::Error::new(
+        io::ErrorKind::InvalidInput,
+        format!("{what}: an unnamed address (give a path or an abstract name)"),
+    ))
 }
 
 impl fmt::Debug for UnixStream {
