@@ -70,7 +70,13 @@ struct State {
 }
 
 /// Graceful shutdown for a set of hyper connections on one loop. Cloning gives another handle
-/// to the same set. See the [module docs](self).
+/// to the same set.
+///
+/// Wrap each served connection with [`Graceful::watch`]. [`Graceful::shutdown`] tells every
+/// watched connection to finish (an HTTP/1 connection completes the request in flight and
+/// closes instead of keeping alive; an HTTP/2 connection sends GOAWAY and completes its open
+/// streams), then resolves once all of them have ended. Stop accepting before awaiting it.
+/// `!Send`: with several loops, keep one per loop.
 #[derive(Clone, Default)]
 pub struct Graceful {
     state: Rc<RefCell<State>>,
