@@ -159,6 +159,34 @@
 //! # std::fs::remove_file(&path)?;
 //! # std::io::Result::Ok(())
 //! ```
+//!
+//! ## Using rill with the ecosystem
+//!
+//! - **hyper** (1.x, HTTP/1.1 and HTTP/2, server and client): the workspace crate `rill-hyper`
+//!   (folder `hyper-rt/`) provides `RillIo` (hyper's `Read` / `Write` over [`TcpStream`] and
+//!   [`UnixStream`]; reads go into hyper's uninitialised buffer through
+//!   [`TcpStream::poll_read_uninit`], nothing zeroed), `RillExecutor` ([`spawn`]; takes
+//!   `!Send` futures, so HTTP/2 works on a loop), `RillTimer` (`Send + Sync` sleeps on the
+//!   loop's own timers, no task per timer) and `Graceful` (graceful shutdown).
+//!   `cargo run --release -p rill-hyper --example hyper_hello` serves HTTP/1.1 on
+//!   127.0.0.1:8080 and h2c on :8081 and shuts down gracefully on SIGINT / SIGTERM.
+//! - **axum** (0.8): build it with `default-features = false` (its `tokio` feature only adds
+//!   `axum::serve`) and serve the `Router` through hyper on rill, one
+//!   `http1::Builder::serve_connection` per accepted connection:
+//!   `cargo run --release -p rill-hyper --example axum_hello`.
+//! - **futures-io crates** (`futures-util`'s `AsyncReadExt`, `async-tungstenite`,
+//!   `futures-rustls`, `async-compression`'s futures-io side, ...): the sockets and pipes
+//!   implement `futures_io::AsyncRead` / `AsyncWrite` (on the type and on `&Type`), so they work
+//!   as they are.
+//! - **tokio-only crates** (anything that calls `tokio::spawn`, `tokio::time`,
+//!   `tokio::net`, or needs tokio's reactor: reqwest, sqlx's tokio runtime, tonic's transport,
+//!   tower's `timeout` / `limit::rate` layers with tokio time, tokio-util codecs over tokio I/O
+//!   traits): wrap the future in `async_compat::Compat`, which enters a tokio runtime on a helper
+//!   thread for each poll, and wrap a rill socket in `Compat` to give it tokio's `AsyncRead` /
+//!   `AsyncWrite`. Create the tokio future *inside* the `Compat` future (many tokio types look
+//!   for the runtime when created). `hyper-rt/tests/tokio_compat.rs` runs `tokio::time::sleep`
+//!   and a `tokio_util::codec::Framed` with `LinesCodec` over a rill socket this way. The cost
+//!   is tokio's runtime thread next to rill's loop, so prefer a native path where there is one.
 #![warn(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 

@@ -173,6 +173,34 @@ pub(crate) fn recvmsg(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usi
     Ok((n, msg.msg_flags))
 }
 
+/// `recv(fd, buf, 0)` into memory that need not be initialised: on `Ok(n)` the kernel has
+/// written (initialised) `buf[..n]`, and the rest is untouched.
+pub(crate) fn recv_uninit(fd: RawFd, buf: &mut [mem::MaybeUninit<u8>]) -> io::Result<usize> {
+    // SAFETY: `buf` is a valid, writable region of `buf.len()` bytes for the whole call; the
+    // kernel only writes to it (never reads), so its contents may be uninitialised.
+    retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
+}
+
+/// [`recvmsg`] into one buffer that need not be initialised: on `Ok((n, _))` the kernel has
+/// written (initialised) `buf[..n]`.
+pub(crate) fn recvmsg_uninit(
+    fd: RawFd,
+    buf: &mut [mem::MaybeUninit<u8>],
+) -> io::Result<(usize, libc::c_int)> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: an all-zero `msghdr` is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    // SAFETY: the one iovec describes `buf`, valid and writable for the whole call; the kernel
+    // only writes to it, so it may be uninitialised. No name or control buffer is passed.
+    let n = retry(|| unsafe { libc::recvmsg(fd, &mut msg, 0) })?;
+    Ok((n, msg.msg_flags))
+}
+
 /// `sendmsg(fd, {iov: bufs}, MSG_NOSIGNAL)`: a vectored write that cannot raise SIGPIPE, with
 /// the first [`IOV_MAX`] buffers.
 pub(crate) fn send_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<usize> {

@@ -371,3 +371,52 @@ macro_rules! stream_io {
 }
 
 pub(crate) use stream_io;
+
+/// Implements the reads into uninitialised memory (`read_uninit`, `poll_read_uninit`) for a
+/// stream type with a `source: IoSource<_>` field; `$read_uninit` is the type's read from
+/// [`transfer`] (same drained rule as its initialised read).
+macro_rules! stream_read_uninit {
+    ($ty:ident, $read_uninit:path) => {
+        impl $ty {
+            /// Like `read`, into a buffer that need not be initialised (the form hyper's
+            /// `ReadBufCursor` and `std::io::BorrowedBuf` hand out): nothing is zeroed first.
+            /// On `Ok(n)`, `buf[..n]` has been written (is initialised) and the rest untouched.
+            /// `Ok(0)` means end of stream (or `buf` is empty). Same cancellation guarantee as
+            /// `read`: a dropped future read nothing.
+            pub async fn read_uninit(
+                &self,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::io::Result<usize> {
+                if buf.is_empty() {
+                    return Ok(0);
+                }
+                let fd = self.source.fd();
+                $crate::io_source::Op::transfer(
+                    &self.source,
+                    rill_core::Direction::Read,
+                    move |_: &_| $read_uninit(fd, buf),
+                )
+                .await
+                .map(|t| t.n)
+            }
+
+            /// The poll form of `read_uninit`, as `AsyncRead::poll_read` is of `read`: registers
+            /// `cx`'s waker and returns `Pending` until at least one byte (or EOF) is there. On
+            /// `Ready(Ok(n))`, `buf[..n]` is initialised.
+            pub fn poll_read_uninit(
+                &self,
+                cx: &mut std::task::Context<'_>,
+                buf: &mut [std::mem::MaybeUninit<u8>],
+            ) -> std::task::Poll<std::io::Result<usize>> {
+                if buf.is_empty() {
+                    return std::task::Poll::Ready(Ok(0));
+                }
+                let fd = self.source.fd();
+                self.source
+                    .poll_transfer(cx, rill_core::Direction::Read, || $read_uninit(fd, buf))
+            }
+        }
+    };
+}
+
+pub(crate) use stream_read_uninit;

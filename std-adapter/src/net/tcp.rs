@@ -245,6 +245,7 @@ crate::net::stream_io!(
     crate::net::transfer::read,
     crate::net::transfer::read_vectored
 );
+crate::net::stream_read_uninit!(TcpStream, crate::net::transfer::read_uninit);
 
 impl TcpStream {
     /// Connects to `addr`, trying each address in turn; the error of the last one is returned

@@ -25,6 +25,7 @@
 //! `WouldBlock` there re-arms the gate.
 
 use std::io::{self, IoSlice, IoSliceMut};
+use std::mem::MaybeUninit;
 use std::os::fd::RawFd;
 
 use crate::sys;
@@ -88,6 +89,27 @@ pub(crate) fn read_unix(fd: RawFd, buf: &mut [u8]) -> io::Result<Transfer> {
 pub(crate) fn read_vectored_unix(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<Transfer> {
     let len = offered(bufs);
     let (n, flags) = sys::recvmsg(fd, bufs)?;
+    Ok(if flags & libc::MSG_CTRUNC != 0 {
+        Transfer::unproven(n)
+    } else {
+        Transfer::of(n, len)
+    })
+}
+
+/// [`read`] into memory that need not be initialised (`recv`): the same drained rule, and on
+/// success `buf[..n]` is initialised.
+#[inline]
+pub(crate) fn read_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<Transfer> {
+    let len = buf.len();
+    sys::recv_uninit(fd, buf).map(|n| Transfer::of(n, len))
+}
+
+/// [`read_unix`] into memory that need not be initialised (`recvmsg`): the same drained rule
+/// (`MSG_CTRUNC` makes a short count unproven), and on success `buf[..n]` is initialised.
+#[inline]
+pub(crate) fn read_unix_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<Transfer> {
+    let len = buf.len();
+    let (n, flags) = sys::recvmsg_uninit(fd, buf)?;
     Ok(if flags & libc::MSG_CTRUNC != 0 {
         Transfer::unproven(n)
     } else {

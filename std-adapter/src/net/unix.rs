@@ -246,6 +246,7 @@ crate::net::stream_io!(
     crate::net::transfer::read_unix,
     crate::net::transfer::read_vectored_unix
 );
+crate::net::stream_read_uninit!(UnixStream, crate::net::transfer::read_unix_uninit);
 
 impl UnixStream {
     /// Connects to the socket at `path` without blocking the loop thread. While the
