@@ -173,14 +173,6 @@ pub(crate) fn recvmsg(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usi
     Ok((n, msg.msg_flags))
 }
 
-/// `recv(fd, buf, 0)` into memory that need not be initialised: on `Ok(n)` the kernel has
-/// written (initialised) `buf[..n]`, and the rest is untouched.
-pub(crate) fn recv_uninit(fd: RawFd, buf: &mut [mem::MaybeUninit<u8>]) -> io::Result<usize> {
-    // SAFETY: `buf` is a valid, writable region of `buf.len()` bytes for the whole call; the
-    // kernel only writes to it (never reads), so its contents may be uninitialised.
-    retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
-}
-
 /// [`recvmsg`] into one buffer that need not be initialised: on `Ok((n, _))` the kernel has
 /// written (initialised) `buf[..n]`.
 pub(crate) fn recvmsg_uninit(
