@@ -403,7 +403,7 @@ impl Fallback {
             }
         };
         if new_deadline {
-            let earliest = st.heap.peek().map_or(true, |Reverse((d, _))| deadline < *d);
+            let earliest = st.heap.peek().is_none_or(|Reverse((d, _))| deadline < *d);
             st.heap.push(Reverse((deadline, id)));
             if earliest {
                 self.changed.notify_one();
