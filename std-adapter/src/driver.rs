@@ -47,6 +47,8 @@ pub(crate) struct DriverConfig {
     pub(crate) max_io: usize,
     pub(crate) events: usize,
     pub(crate) timers: usize,
+    /// The test clock (`Builder::start_paused`).
+    pub(crate) paused: bool,
 }
 
 /// The tasks waiting on one direction (H20).
@@ -171,7 +173,7 @@ impl Driver {
                 edge,
                 events: vec![rill_os::EMPTY_EVENT; config.events.max(1)],
                 timers: TimerTable::new(config.timers),
-                clock: Clock::new(),
+                clock: Clock::new(config.paused),
                 shut_down: false,
             },
             waker,
@@ -377,6 +379,29 @@ impl Driver {
         self.dispatch_ready(to_wake);
         self.expire_timers(to_wake);
         Ok(())
+    }
+
+    /// The test clock, with every task idle: jump to the next timer (if any) and expire it.
+    /// Returns whether the clock moved.
+    pub(crate) fn advance_to_next_timer(&mut self, to_wake: &mut Vec<Waker>) -> bool {
+        let Some(deadline) = self.timers.next_deadline() else {
+            return false;
+        };
+        let now = self.clock.now();
+        if !self.clock.advance(deadline.saturating_sub(now)) {
+            return false;
+        }
+        self.expire_timers(to_wake);
+        true
+    }
+
+    /// Moves the test clock by `by` and expires what became due. `false` for a real clock.
+    pub(crate) fn advance_clock(&mut self, by: Ticks, to_wake: &mut Vec<Waker>) -> bool {
+        if !self.clock.advance(by) {
+            return false;
+        }
+        self.expire_timers(to_wake);
+        true
     }
 
     /// Expires due timers and returns the time it read, or reads no clock when none is armed.

@@ -208,7 +208,7 @@ mod runtime;
 pub mod signal;
 mod sys;
 pub mod thread_bound;
-mod time;
+pub mod time;
 mod timers;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
@@ -225,6 +225,4 @@ pub use net::unix_datagram::UnixDatagram;
 pub use pipe::{pipe, PipeReader, PipeWriter};
 pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
 pub use task::{JoinError, JoinHandle};
-pub use time::interval::{interval, Interval};
-pub use time::sleep::{sleep, sleep_until, Sleep};
-pub use time::timeout::{timeout, timeout_at, Elapsed};
+pub use time::{interval, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval, Sleep};

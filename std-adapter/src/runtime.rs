@@ -36,6 +36,7 @@ pub struct Builder {
     pub(crate) timers: usize,
     pub(crate) tasks: usize,
     pub(crate) workers: usize,
+    pub(crate) paused: bool,
 }
 
 impl Default for Builder {
@@ -56,7 +57,30 @@ impl Builder {
             timers: 16384,
             tasks: 64,
             workers: 1,
+            paused: false,
         }
+    }
+
+    /// Starts the runtime with the test clock: time is virtual, stands still while any task
+    /// can run, jumps to the next timer when every task is idle, and moves by hand with
+    /// [`crate::time::advance`]. Sleeps, timeouts and intervals all follow it, so a test of a
+    /// one-hour timeout takes milliseconds. Default off. Each loop of a multi-loop runtime has
+    /// its own virtual clock.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = rill::Builder::new().start_paused(true).build()?;
+    /// let wall = std::time::Instant::now();
+    /// rt.block_on(async {
+    ///     let slow = rill::sleep(Duration::from_secs(2 * 3600));
+    ///     assert!(rill::timeout(Duration::from_secs(3600), slow).await.is_err());
+    /// });
+    /// assert!(wall.elapsed() < Duration::from_secs(3600));
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn start_paused(mut self, paused: bool) -> Builder {
+        self.paused = paused;
+        self
     }
 
     /// Chooses the OS backend.
@@ -134,6 +158,7 @@ impl Builder {
             max_io: self.max_io,
             events: self.events,
             timers: self.timers,
+            paused: self.paused,
         })?;
         let shared = Arc::new(Shared::new(os_waker));
         let local = Rc::new(Local::new(shared, driver, self.tasks));

@@ -428,6 +428,9 @@ impl Local {
                 }
                 Step::PollOs { timeout } => {
                     self.take_remote();
+                    if timeout.is_some_and(|t| t > 0) && self.advance_test_clock() {
+                        continue;
+                    }
                     // Block only if no task became runnable and no other thread posted work
                     // since we last looked (a notify racing this decision makes it
                     // `DontBlock`, never lost).
@@ -457,6 +460,28 @@ impl Local {
                 }
             }
         }
+    }
+
+    /// The test clock, when the loop would block until a timer: look for I/O without waiting,
+    /// and if nothing became runnable, jump to that timer instead of sleeping. False (nothing
+    /// done) with a real clock or work to run.
+    fn advance_test_clock(&self) -> bool {
+        if !self.driver.borrow().clock().is_paused() || !self.run_queue.borrow().is_empty() {
+            return false;
+        }
+        let polled = self
+            .driver
+            .borrow_mut()
+            .poll_os(Some(0), &mut self.to_wake.borrow_mut());
+        self.wake_collected();
+        self.take_remote();
+        if polled.is_ok() && self.run_queue.borrow().is_empty() {
+            self.driver
+                .borrow_mut()
+                .advance_to_next_timer(&mut self.to_wake.borrow_mut());
+            self.wake_collected();
+        }
+        polled.is_ok()
     }
 
     /// Shuts the runtime down: refuses new work, drops every task (cancelling its I/O).

@@ -6,8 +6,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use crate::time::deadline_after;
 use crate::time::sleep::{sleep_until, Sleep};
+use crate::time::{deadline_after, now};
 
 /// A tick every `period`, the first one immediately.
 ///
@@ -22,7 +22,7 @@ pub fn interval(period: Duration) -> Interval {
         period > Duration::ZERO,
         "rill::interval: period must be > 0"
     );
-    let now = Instant::now();
+    let now = now();
     Interval {
         period,
         sleep: sleep_until(now),
@@ -52,7 +52,7 @@ impl Interval {
             return Poll::Pending;
         }
         let scheduled = self.sleep.deadline();
-        let now = Instant::now();
+        let now = now();
         let mut next = deadline_after(scheduled, self.period);
         if next <= now {
             next = deadline_after(now, self.period);

@@ -1,17 +1,87 @@
-//! Timers: [`sleep`], [`sleep_until`], [`timeout`] and [`interval`].
+//! Timers: [`sleep`], [`sleep_until`], [`timeout`], [`interval`], and the runtime's clock
+//! ([`now`], and [`advance`] for the test clock of [`crate::Builder::start_paused`]).
 //!
 //! Deadlines go into the driver's timer table (ticks from the runtime's clock); the driver
 //! bounds its wait by the nearest deadline and wakes a timer's task when it expires. A timer is
 //! armed lazily, on the first poll, and disarmed when its future is dropped.
 //!
-//! **Durations saturate.** Every place that adds a duration to an instant goes through
-//! [`deadline_after`]: a deadline past what `Instant` can hold (`sleep(Duration::MAX)`, the
-//! "sleep forever" idiom, a huge `timeout` or interval period) becomes [`far_future`], about
-//! 30 years ahead, which never fires in practice and never panics.
+//! **Durations saturate.** Every place that adds a duration to an instant goes through one
+//! helper: a deadline past what `Instant` can hold (`sleep(Duration::MAX)`, the "sleep forever"
+//! idiom, a huge `timeout` or interval period) becomes a deadline about 30 years ahead, which
+//! never fires in practice and never panics.
+//!
+//! **The test clock.** With [`crate::Builder::start_paused`], [`now`] is virtual: it stands
+//! still while any task can run, jumps to the next timer when every task is idle, and moves by
+//! hand with [`advance`]. Note what "idle" means: a task waiting for I/O from outside the
+//! runtime (another thread, another process) counts as idle, so a pending timer fires at once;
+//! paused tests should drive their peers from inside the runtime.
 
 pub(crate) mod interval;
 pub(crate) mod sleep;
 pub(crate) mod timeout;
+
+pub use interval::{interval, Interval};
+pub use sleep::{sleep, sleep_until, Sleep};
+pub use timeout::{timeout, timeout_at, Elapsed};
+
+use std::io;
+
+use crate::context;
+
+/// Now, by the clock of the runtime driving this thread: virtual with the test clock
+/// ([`crate::Builder::start_paused`]), real otherwise (and outside any runtime). Every sleep,
+/// timeout and interval measures from here.
+pub fn now() -> Instant {
+    context::with_current(|local| {
+        local
+            .driver
+            .try_borrow()
+            .map(|d| d.clock().instant_now())
+            .ok()
+    })
+    .flatten()
+    .unwrap_or_else(Instant::now)
+}
+
+/// Moves the test clock of the runtime driving this thread forward by `by`, then lets the
+/// timers that became due fire (their tasks run before this returns to its caller's next
+/// await). An error when the runtime's clock is real (not [`crate::Builder::start_paused`])
+/// or outside a runtime: real time cannot be moved.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = rill::Builder::new().start_paused(true).build()?;
+/// rt.block_on(async {
+///     let t0 = rill::time::now();
+///     rill::time::advance(Duration::from_secs(90)).await.unwrap();
+///     assert_eq!(rill::time::now() - t0, Duration::from_secs(90));
+/// });
+/// # std::io::Result::Ok(())
+/// ```
+pub async fn advance(by: Duration) -> io::Result<()> {
+    let moved = context::with_current(|local| {
+        let mut to_wake = Vec::new();
+        let moved = local
+            .driver
+            .borrow_mut()
+            .advance_clock(crate::clock::duration_ticks(by), &mut to_wake);
+        for w in to_wake {
+            w.wake();
+        }
+        moved
+    });
+    match moved {
+        Some(true) => {
+            crate::yield_now().await;
+            Ok(())
+        }
+        Some(false) => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            "rill::time::advance needs the test clock (Builder::start_paused(true))",
+        )),
+        None => Err(crate::runtime::no_runtime()),
+    }
+}
 
 use std::time::{Duration, Instant};
 

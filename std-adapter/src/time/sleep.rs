@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use crate::context;
 use crate::executor::Local;
 use crate::runtime::no_runtime;
-use crate::time::deadline_after;
+use crate::time::{deadline_after, now};
 use crate::timers::TimerKey;
 
 /// One armed timer in the current runtime's table; disarmed on drop.
@@ -23,7 +23,7 @@ pub(crate) struct TimerHandle {
 impl TimerHandle {
     /// Arms a timer `d` from now on the runtime driving this thread.
     pub(crate) fn after(d: Duration) -> io::Result<TimerHandle> {
-        TimerHandle::at(deadline_after(Instant::now(), d))
+        TimerHandle::at(deadline_after(now(), d))
     }
 
     /// Arms a timer at `deadline` on the runtime driving this thread.
@@ -66,7 +66,7 @@ impl Drop for TimerHandle {
 ///
 /// When first polled outside a rill runtime.
 pub fn sleep(duration: Duration) -> Sleep {
-    sleep_until(deadline_after(Instant::now(), duration))
+    sleep_until(deadline_after(now(), duration))
 }
 
 /// Waits until `deadline`.
@@ -98,7 +98,7 @@ impl Sleep {
 
     /// True once the deadline has passed.
     pub fn is_elapsed(&self) -> bool {
-        Instant::now() >= self.deadline
+        now() >= self.deadline
     }
 
     /// Moves the deadline; the sleep is pending again if it is in the future.
@@ -115,7 +115,7 @@ impl Future for Sleep {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         if self.timer.is_none() {
-            if Instant::now() >= self.deadline {
+            if now() >= self.deadline {
                 return Poll::Ready(());
             }
             match TimerHandle::at(self.deadline) {

@@ -7,8 +7,8 @@ use std::pin::{pin, Pin};
 use std::task::Poll;
 use std::time::{Duration, Instant};
 
-use crate::time::deadline_after;
 use crate::time::sleep::sleep_until;
+use crate::time::{deadline_after, now};
 
 /// The error of [`timeout`]: the deadline passed first.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -34,7 +34,7 @@ impl From<Elapsed> for io::Error {
 /// is ready at once always wins. A `duration` too large for `Instant` (`Duration::MAX`) saturates:
 /// the future simply runs with no effective limit.
 pub async fn timeout<F: Future>(duration: Duration, future: F) -> Result<F::Output, Elapsed> {
-    timeout_at(deadline_after(Instant::now(), duration), future).await
+    timeout_at(deadline_after(now(), duration), future).await
 }
 
 /// Like [`timeout`], with an absolute deadline.
