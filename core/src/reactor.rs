@@ -153,6 +153,8 @@ pub struct Stats {
     pub queued_submits: u64,
     /// WouldBlocks turned into "retry now" by an edge that arrived during the attempt (H1).
     pub retries: u64,
+    /// Attempts whose WouldBlock parked the op (it waits for an edge).
+    pub parks: u64,
 }
 
 /// The sans-io reactor core over caller storage `S`. See the crate docs for the call order.
@@ -417,7 +419,10 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 self.stats.retries += 1;
                 FinishAction::Retry
             }
-            (Effect::Park, _) => FinishAction::Parked,
+            (Effect::Park, _) => {
+                self.stats.parks += 1;
+                FinishAction::Parked
+            }
             _ => return Err(OpError::NotAttempting),
         })
     }

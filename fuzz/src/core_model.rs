@@ -252,6 +252,7 @@ struct MStats {
     gated_parks: u64,
     queued_submits: u64,
     retries: u64,
+    parks: u64,
 }
 
 /// The reference model of the reactor.
@@ -460,6 +461,7 @@ impl Model {
         } else {
             lane.state = MState::Parked;
             lane.knowledge = Knowledge::NotReady;
+            self.stats.parks += 1;
             ExpFinish::Parked
         };
         Ok(exp)
@@ -1144,6 +1146,7 @@ impl Harness {
             (s.gated_parks, x.gated_parks, "gated_parks"),
             (s.queued_submits, x.queued_submits, "queued_submits"),
             (s.retries, x.retries, "retries"),
+            (s.parks, x.parks, "parks"),
         ];
         for (got, want, name) in counters {
             if got != want {

@@ -38,6 +38,7 @@ use crate::io_error;
 pub(crate) use crate::poller::OsWaker;
 use crate::poller::Poller;
 use crate::timers::TimerTable;
+use crate::tracing_events::trace;
 use crate::Backend;
 
 /// What the builder decided.
@@ -140,6 +141,9 @@ pub(crate) struct Driver {
     entries: Vec<Entry>,
     /// The most descriptors the tables may grow to (`Builder::max_io`).
     max_io: usize,
+    /// OS waits and the events they returned (for `rill::metrics`).
+    os_waits: u64,
+    os_events: u64,
     poller: Poller,
     edge: bool,
     events: Vec<Event>,
@@ -155,13 +159,16 @@ impl Driver {
         let initial = config.max_io.min(INITIAL_IO);
         let storage = vec![Slot::VACANT; initial];
         let edge = poller.edge_triggered();
-        let reactor = Reactor::new(
+        #[allow(unused_mut)] // the trace hook needs `mut` with the `tracing` feature
+        let mut reactor = Reactor::new(
             storage,
             Config {
                 inline_budget: config.inline_budget.min(u8::MAX as u32) as u8,
                 interest_feed: !edge,
             },
         );
+        #[cfg(feature = "tracing")]
+        reactor.set_trace(Some(crate::tracing_events::core_transition));
         let mut entries = Vec::with_capacity(initial);
         entries.resize_with(initial, || Entry::VACANT);
         Ok((
@@ -169,6 +176,8 @@ impl Driver {
                 reactor,
                 entries,
                 max_io: config.max_io,
+                os_waits: 0,
+                os_events: 0,
                 poller,
                 edge,
                 events: vec![rill_os::EMPTY_EVENT; config.events.max(1)],
@@ -275,6 +284,7 @@ impl Driver {
                 )))
             }
         };
+        trace!(token = ?op.token(), dir = %op.direction(), seq = op.seq(), "op attempt");
         loop {
             let result = io();
             let outcome = match &result {
@@ -308,6 +318,7 @@ impl Driver {
     ) -> Poll<io::Result<R>> {
         self.entries[op.token().index() as usize].waiters[op.direction().index()].add(cx);
         *ticket = Some(op);
+        trace!(token = ?op.token(), dir = %op.direction(), seq = op.seq(), "op park");
         Poll::Pending
     }
 
@@ -352,6 +363,16 @@ impl Driver {
         Ok(())
     }
 
+    /// The core's counters (how ops ran).
+    pub(crate) fn core_stats(&self) -> rill_core::Stats {
+        self.reactor.stats()
+    }
+
+    /// OS waits and events so far.
+    pub(crate) fn os_counts(&self) -> (u64, u64) {
+        (self.os_waits, self.os_events)
+    }
+
     /// True when the core's ready queue has work (granted attempts, deferred completions)
     /// that no OS poll is needed for.
     pub(crate) fn has_ready(&self) -> bool {
@@ -372,6 +393,9 @@ impl Driver {
         let n = self
             .poller
             .wait(&mut self.events, timeout.map(Duration::from_nanos))?;
+        self.os_waits += 1;
+        self.os_events += n as u64;
+        trace!(?timeout, events = n, "os wait");
         for i in 0..n {
             let event = self.events[i];
             let _ = self.reactor.handle_event(event);

@@ -46,6 +46,9 @@ pub(crate) struct TimerTable {
     by_core: Vec<u32>,
     entries: Vec<Entry>,
     free: Option<u32>,
+    /// Timers armed and fired so far (for `rill::metrics`).
+    armed: u64,
+    fired: u64,
 }
 
 impl TimerTable {
@@ -56,6 +59,8 @@ impl TimerTable {
             by_core: vec![0; capacity],
             entries: Vec::with_capacity(capacity),
             free: None,
+            armed: 0,
+            fired: 0,
         }
     }
 
@@ -110,6 +115,7 @@ impl TimerTable {
             }
         };
         let id = self.arm(deadline, index);
+        self.armed += 1;
         let entry = &mut self.entries[index as usize];
         entry.state = EntryState::Armed {
             id,
@@ -189,10 +195,16 @@ impl TimerTable {
                 if let EntryState::Armed { waker, .. } =
                     std::mem::replace(&mut entry.state, EntryState::Fired)
                 {
+                    self.fired += 1;
                     to_wake.extend(waker);
                 }
             }
         }
+    }
+
+    /// Timers armed and fired so far.
+    pub(crate) fn counts(&self) -> (u64, u64) {
+        (self.armed, self.fired)
     }
 
     /// Fires everything (shutdown).

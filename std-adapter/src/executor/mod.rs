@@ -36,6 +36,8 @@ use rill_core::sync::{BlockAction, Inbox, NotifyAction, PushAction, Remote, Sign
 
 use crate::driver::{Driver, OsWaker};
 use crate::io_error;
+use crate::metrics::{bump, Metrics, TaskCounters};
+use crate::tracing_events::trace;
 use task::{Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
 
 /// Runtime state that other threads may touch.
@@ -276,6 +278,7 @@ pub struct Local {
     /// allocating one per batch.
     spare_wakes: RefCell<Vec<u64>>,
     shut_down: Cell<bool>,
+    counters: TaskCounters,
 }
 
 impl Local {
@@ -291,7 +294,41 @@ impl Local {
             to_wake: RefCell::new(Vec::with_capacity(64)),
             spare_wakes: RefCell::new(Vec::new()),
             shut_down: Cell::new(false),
+            counters: TaskCounters::default(),
         }
+    }
+
+    /// This loop's counters now (see [`crate::metrics`]).
+    pub(crate) fn metrics(&self) -> Metrics {
+        let c = &self.counters;
+        let driver = self.driver.try_borrow();
+        let (core, os, timers) = match &driver {
+            Ok(d) => (d.core_stats(), d.os_counts(), d.timers.counts()),
+            Err(_) => Default::default(),
+        };
+        Metrics {
+            tasks_spawned: c.spawned.get(),
+            tasks_completed: c.completed.get(),
+            tasks_alive: self.tasks.try_borrow().map_or(0, |t| t.live as u64),
+            polls: c.polls.get(),
+            io_inline: core.inline_completions,
+            io_parked: core.gated_parks + core.parks,
+            io_deferred: core.deferred_completions,
+            io_queued: core.queued_submits,
+            os_waits: os.0,
+            os_events: os.1,
+            timers_armed: timers.0,
+            timers_fired: timers.1,
+            wakes_local: c.wakes_local.get(),
+            wakes_remote: c.wakes_remote.get(),
+            ..Metrics::default()
+        }
+    }
+
+    /// A task of this loop was woken on this thread.
+    pub(crate) fn wake_local(&self, key: u64) {
+        bump(&self.counters.wakes_local);
+        self.schedule_local(key);
     }
 
     pub(crate) fn shared(&self) -> &Arc<Shared> {
@@ -326,6 +363,8 @@ impl Local {
         let body: LocalTask = Box::pin(task::TaskBody::new(future, guard));
         let key = self.tasks.borrow_mut().insert(header.clone(), body);
         header.set_key(key);
+        bump(&self.counters.spawned);
+        trace!(task = key, "task spawn");
         self.schedule_local(key);
         handle
     }
@@ -344,8 +383,12 @@ impl Local {
         header.clear_scheduled();
         self.driver.borrow_mut().begin_dispatch();
         let mut cx = Context::from_waker(&waker);
+        bump(&self.counters.polls);
+        trace!(task = key, "task poll");
         match future.as_mut().poll(&mut cx) {
             Poll::Ready(()) => {
+                bump(&self.counters.completed);
+                trace!(task = key, "task complete");
                 self.tasks.borrow_mut().remove(key);
                 header.mark_finished();
                 drop(future);
@@ -364,6 +407,10 @@ impl Local {
         }) else {
             return;
         };
+        let c = &self.counters;
+        c.wakes_remote
+            .set(c.wakes_remote.get() + (wakes.len() + spawns.len()) as u64);
+        c.spawned.set(c.spawned.get() + spawns.len() as u64);
         self.run_queue.borrow_mut().extend(wakes.drain(..));
         *self.spare_wakes.borrow_mut() = wakes;
         for (header, make) in spawns {
@@ -409,6 +456,7 @@ impl Local {
                         Some(MAIN_KEY) => {
                             main.clear_scheduled();
                             self.driver.borrow_mut().begin_dispatch();
+                            bump(&self.counters.polls);
                             let mut cx = Context::from_waker(&main_waker);
                             if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
                                 main.mark_finished();

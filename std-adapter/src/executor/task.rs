@@ -131,7 +131,7 @@ impl Header {
         let key = self.key();
         let local = context::with_current(|local| {
             if Arc::ptr_eq(local.shared(), &self.shared) {
-                local.schedule_local(key);
+                local.wake_local(key);
                 true
             } else {
                 false

@@ -1,0 +1,64 @@
+//! Runtime metrics (issue 12 item 4): each counter moves when, and only when, its event happens.
+//! Every backend runs every case.
+
+use std::time::Duration;
+
+use rill_tests::{per_backend, run};
+
+fn counters_follow_tasks_io_timers_and_wakes(backend: &str) {
+    run(backend, 2, || async {
+        let before = rill::metrics().expect("inside a runtime");
+        let (a, b) = rill::UnixStream::pair().unwrap();
+        let reader = rill::spawn(async move {
+            let mut buf = [0u8; 4];
+            b.read_exact(&mut buf).await.unwrap(); // nothing there yet: parks
+            buf
+        });
+        rill::sleep(Duration::from_millis(5)).await; // the reader parks; a timer fires
+        let mid = rill::metrics().unwrap();
+        assert_eq!(mid.tasks_spawned - before.tasks_spawned, 1);
+        assert_eq!(mid.tasks_alive, before.tasks_alive + 1);
+        assert!(mid.io_parked > before.io_parked, "{mid:?}");
+        assert!(mid.timers_armed > before.timers_armed);
+        assert!(mid.timers_fired > before.timers_fired);
+        assert!(mid.os_waits > before.os_waits);
+        a.write_all(b"ping").await.unwrap(); // inline: the socket has room
+        assert_eq!(reader.await.unwrap(), *b"ping");
+        let after = rill::metrics().unwrap();
+        assert!(after.io_inline > mid.io_inline);
+        assert!(
+            after.os_events > mid.os_events,
+            "the reader's readiness came as an event"
+        );
+        assert!(
+            after.wakes_local > mid.wakes_local,
+            "the reader was woken on this loop"
+        );
+        assert_eq!(after.tasks_completed - before.tasks_completed, 1);
+        assert_eq!(after.tasks_alive, before.tasks_alive);
+        assert!(after.polls > mid.polls);
+    });
+}
+
+fn remote_wakes_are_counted(backend: &str) {
+    run(backend, 2, || async {
+        let before = rill::metrics().unwrap();
+        let handle = rill::Handle::try_current().unwrap();
+        let from_thread = std::thread::spawn(move || handle.spawn(async { 7 }));
+        let joined = from_thread.join().unwrap().await.unwrap();
+        assert_eq!(joined, 7);
+        let after = rill::metrics().unwrap();
+        assert!(after.wakes_remote > before.wakes_remote, "{after:?}");
+        assert_eq!(after.tasks_spawned - before.tasks_spawned, 1);
+    });
+}
+
+#[test]
+fn outside_a_runtime_there_are_no_metrics() {
+    assert!(rill::metrics().is_none());
+}
+
+per_backend!(
+    counters_follow_tasks_io_timers_and_wakes,
+    remote_wakes_are_counted
+);
