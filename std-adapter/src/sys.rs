@@ -18,7 +18,8 @@ const SEND_FLAGS: libc::c_int = 0;
 #[cfg(not(any(target_os = "macos", target_os = "ios")))]
 const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 
-fn retry<F: FnMut() -> isize>(mut f: F) -> io::Result<usize> {
+/// Runs a syscall wrapper until it is not interrupted: `-1` becomes `last_os_error()`.
+pub(crate) fn retry<F: FnMut() -> isize>(mut f: F) -> io::Result<usize> {
     loop {
         let n = f();
         if n >= 0 {
@@ -35,6 +36,23 @@ fn retry<F: FnMut() -> isize>(mut f: F) -> io::Result<usize> {
 pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is a valid, writable region of `buf.len()` bytes for the whole call.
     retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
+}
+
+/// The outcome of a non-blocking connect once its socket turned writable: the pending error
+/// (`SO_ERROR`), or `WouldBlock` while the peer address is still unknown (`ENOTCONN`: not
+/// connected yet), or done. Shared by the TCP and Unix connects.
+pub(crate) fn connect_outcome(
+    fd: RawFd,
+    peer_addr: impl FnOnce() -> io::Result<()>,
+) -> io::Result<()> {
+    if let Some(e) = take_error(fd)? {
+        return Err(e);
+    }
+    match peer_addr() {
+        Ok(()) => Ok(()),
+        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => Err(io::ErrorKind::WouldBlock.into()),
+        Err(e) => Err(e),
+    }
 }
 
 /// `recv(fd, buf, MSG_PEEK)`.

@@ -344,3 +344,13 @@ impl Drop for ExitProbes {
 pub fn notify_on_thread_exit(tx: std::sync::mpsc::Sender<String>) {
     EXIT_PROBES.with(|p| p.borrow_mut().0.push(tx));
 }
+
+/// A connected loopback TCP pair: a rill stream (registered with the current runtime) and its
+/// blocking std peer, for tests that drive one side by hand.
+pub fn tcp_pair_with_std_peer() -> (TcpStream, std::net::TcpStream) {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind loopback");
+    let peer = std::net::TcpStream::connect(listener.local_addr().expect("local addr"))
+        .expect("connect loopback");
+    let (ours, _) = listener.accept().expect("accept");
+    (TcpStream::from_std(ours).expect("register"), peer)
+}

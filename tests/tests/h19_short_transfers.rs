@@ -5,24 +5,15 @@
 //! second op parks forever on the edge-triggered backend; every backend runs every case.
 
 use std::io::{IoSlice, IoSliceMut, Read, Write};
-use std::net::{TcpListener as StdListener, TcpStream as StdStream};
 use std::os::fd::AsRawFd;
 use std::os::unix::net::UnixStream as StdUnix;
 use std::time::Duration;
 
-use rill::{TcpStream, UnixStream};
-use rill_tests::{per_backend, run};
+use rill::UnixStream;
+use rill_tests::{per_backend, run, tcp_pair_with_std_peer};
 
 /// How long an op that should complete at once may take before the case fails as a hang.
 const HANG: Duration = Duration::from_secs(10);
-
-/// A connected TCP pair: a rill stream and its blocking std peer.
-fn tcp_pair() -> (TcpStream, StdStream) {
-    let listener = StdListener::bind("127.0.0.1:0").unwrap();
-    let peer = StdStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (ours, _) = listener.accept().unwrap();
-    (TcpStream::from_std(ours).unwrap(), peer)
-}
 
 /// Lets spawned tasks run until they park.
 async fn settle() {
@@ -34,7 +25,7 @@ async fn settle() {
 /// `recv` stops at the TCP urgent mark: `abc` comes back short with `def` still queued.
 fn urgent_mark_strands_no_bytes(backend: &str) {
     run(backend, 2, || async {
-        let (ours, peer) = tcp_pair();
+        let (ours, peer) = tcp_pair_with_std_peer();
         let reader = rill::spawn(async move {
             let mut buf = [0u8; 64];
             let n = ours.read(&mut buf).await.unwrap();
@@ -62,7 +53,7 @@ fn urgent_mark_strands_no_bytes(backend: &str) {
 /// "short" for what the kernel was offered.
 fn read_vectored_over_iov_max_strands_no_bytes(backend: &str) {
     run(backend, 2, || async {
-        let (ours, mut peer) = tcp_pair();
+        let (ours, mut peer) = tcp_pair_with_std_peer();
         let reader = rill::spawn(async move {
             let mut one = [0u8; 1];
             assert_eq!(ours.read(&mut one).await.unwrap(), 1); // parks, then takes 1 byte
@@ -88,7 +79,7 @@ fn read_vectored_over_iov_max_strands_no_bytes(backend: &str) {
 /// `sendmsg` takes at most `IOV_MAX` slices: a capped vectored write is not a full socket.
 fn write_vectored_over_iov_max_does_not_wait_for_space(backend: &str) {
     run(backend, 2, || async {
-        let (ours, mut peer) = tcp_pair();
+        let (ours, mut peer) = tcp_pair_with_std_peer();
         let bytes = vec![1u8; 2048];
         let slices: Vec<IoSlice<'_>> = bytes.chunks(1).map(IoSlice::new).collect();
         // Let the loop wait once, so the "writable" edge of the fresh registration is consumed

@@ -3,22 +3,14 @@
 //! (its future dropped) must not strand the other. Every backend runs every case.
 
 use std::io::{Read, Write};
-use std::net::{TcpListener as StdListener, TcpStream as StdStream};
 use std::rc::Rc;
 use std::time::Duration;
 
 use rill::TcpStream;
-use rill_tests::{per_backend, run};
+use rill_tests::{per_backend, run, tcp_pair_with_std_peer};
 
 /// How long a read or write that has its bytes (or space) may take before the case fails.
 const HANG: Duration = Duration::from_secs(10);
-
-fn tcp_pair() -> (TcpStream, StdStream) {
-    let listener = StdListener::bind("127.0.0.1:0").unwrap();
-    let peer = StdStream::connect(listener.local_addr().unwrap()).unwrap();
-    let (ours, _) = listener.accept().unwrap();
-    (TcpStream::from_std(ours).unwrap(), peer)
-}
 
 async fn settle() {
     // A short sleep makes the loop wait in the OS at least once, so every task has parked.
@@ -42,7 +34,7 @@ async fn join<T>(task: rill::JoinHandle<T>, what: &str) -> T {
 
 fn two_readers_both_complete(backend: &str) {
     run(backend, 2, || async {
-        let (ours, mut peer) = tcp_pair();
+        let (ours, mut peer) = tcp_pair_with_std_peer();
         let ours = Rc::new(ours);
         let a = rill::spawn({
             let s = ours.clone();
@@ -64,7 +56,7 @@ fn two_readers_both_complete(backend: &str) {
 
 fn a_reader_giving_up_does_not_strand_the_other(backend: &str) {
     run(backend, 2, || async {
-        let (ours, mut peer) = tcp_pair();
+        let (ours, mut peer) = tcp_pair_with_std_peer();
         let ours = Rc::new(ours);
         let quitter = rill::spawn({
             let s = ours.clone();
@@ -91,7 +83,7 @@ fn a_reader_giving_up_does_not_strand_the_other(backend: &str) {
 
 fn two_writers_both_complete(backend: &str) {
     run(backend, 2, || async {
-        let (ours, mut peer) = tcp_pair();
+        let (ours, mut peer) = tcp_pair_with_std_peer();
         let ours = Rc::new(ours);
         // Fill the send buffer so both writers park.
         let chunk = vec![9u8; 64 * 1024];

@@ -29,20 +29,7 @@ use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use rill_core::Direction;
 
-use crate::sys::IOV_MAX;
-
-fn retry<F: FnMut() -> isize>(mut f: F) -> io::Result<usize> {
-    loop {
-        let n = f();
-        if n >= 0 {
-            return Ok(n as usize);
-        }
-        let e = io::Error::last_os_error();
-        if e.kind() != io::ErrorKind::Interrupted {
-            return Err(e);
-        }
-    }
-}
+use crate::sys::{retry, IOV_MAX};
 
 /// The file type bits (`st_mode & S_IFMT`) of `fd`; a closed descriptor is the `EBADF` error.
 pub(crate) fn file_type(fd: RawFd) -> io::Result<libc::mode_t> {

@@ -275,16 +275,7 @@ impl TcpStream {
                 &stream.source,
                 Direction::Write,
                 move |s: &std::net::TcpStream| {
-                    if let Some(e) = sys::take_error(raw)? {
-                        return Err(e);
-                    }
-                    match s.peer_addr() {
-                        Ok(_) => Ok(()),
-                        Err(e) if e.raw_os_error() == Some(libc::ENOTCONN) => {
-                            Err(io::ErrorKind::WouldBlock.into())
-                        }
-                        Err(e) => Err(e),
-                    }
+                    sys::connect_outcome(raw, || s.peer_addr().map(drop))
                 },
             )
             .await?;
