@@ -38,6 +38,9 @@
 //! |---|---|
 //! | [`Runtime`], [`Builder`] | the runtime; choose the [`Backend`], the inline budget, capacities |
 //! | [`spawn`], [`JoinHandle`] | tasks (may be `!Send`); await the output or [`JoinHandle::abort`] |
+//! | [`JoinSet`], [`AbortHandle`], [`yield_now`] | many tasks awaited as they finish (aborted when the set drops); abort without owning; yield |
+//! | [`task_local!`], [`LocalKey`] | task-local values, set for one future with [`LocalKey::scope`] |
+//! | [`JoinError::into_panic`], [`Runtime::shutdown_timeout`] | a task's panic payload; graceful shutdown with a deadline |
 //! | [`Handle`] | `Send + Sync`: spawn onto and wake the runtime from other threads |
 //! | [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`], [`UnixStream`] | sockets |
 //! | [`TcpSocket`], [`UnixDatagram`], [`OwnedReadHalf`] / [`OwnedWriteHalf`], [`ReadHalf`] / [`WriteHalf`], [`UCred`] | socket options before connect / listen, Unix datagrams, split halves, peer credentials |
@@ -199,6 +202,7 @@ use executor::{context, task};
 pub mod fd;
 mod io_error;
 mod io_source;
+mod join_set;
 pub mod multi;
 mod net;
 pub mod pipe;
@@ -207,12 +211,14 @@ pub mod process;
 mod runtime;
 pub mod signal;
 mod sys;
+mod task_local;
 pub mod thread_bound;
 mod time;
 mod timers;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use fd::AsyncFd;
+pub use join_set::JoinSet;
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
 pub use net::keepalive::TcpKeepalive;
@@ -224,7 +230,8 @@ pub use net::unix::{UCred, UnixAccept, UnixListener, UnixStream};
 pub use net::unix_datagram::UnixDatagram;
 pub use pipe::{pipe, PipeReader, PipeWriter};
 pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
-pub use task::{JoinError, JoinHandle};
+pub use task::{AbortHandle, JoinError, JoinHandle};
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use time::interval::{interval, Interval};
 pub use time::sleep::{sleep, sleep_until, Sleep};
 pub use time::timeout::{timeout, timeout_at, Elapsed};
