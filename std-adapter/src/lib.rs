@@ -229,6 +229,30 @@ pub use net::udp::UdpSocket;
 pub use net::unix::{UCred, UnixAccept, UnixListener, UnixStream};
 pub use net::unix_datagram::UnixDatagram;
 pub use pipe::{pipe, PipeReader, PipeWriter};
+/// Runs an `async fn main` on a rill runtime, built from the arguments (`backend = "poll"`,
+/// `worker_threads = 2`, `inline_budget = 0`, `max_io = 1024`, ...: the [`Builder`]'s options).
+/// See "`#[rill::main]` and `#[rill::test]`" in the crate docs.
+///
+/// ```
+/// #[rill::main(inline_budget = 0)]
+/// async fn main() {
+///     assert_eq!(rill::spawn(async { 2 }).await.unwrap(), 2);
+/// }
+/// ```
+#[cfg(feature = "macros")]
+pub use rill_macros::main;
+/// Runs an `async fn` test on a fresh rill runtime (the function becomes a `#[test]`), with the
+/// same arguments as [`main`](macro@main).
+///
+/// ```
+/// #[rill::test(backend = "poll")]
+/// async fn spawns() {
+///     assert_eq!(rill::spawn(async { 2 }).await.unwrap(), 2);
+/// }
+/// # fn main() {}
+/// ```
+#[cfg(feature = "macros")]
+pub use rill_macros::test;
 pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
 pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
