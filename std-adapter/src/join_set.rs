@@ -257,6 +257,11 @@ impl<T> JoinSet<T> {
     /// Spawns a `Send` future through `handle` ([`Handle::spawn`]: with worker threads, on the
     /// least-loaded loop) and adds it to the set. Works from any thread.
     ///
+    /// A future that holds a socket or a [`crate::Sleep`] is `!Send` (sockets stay on their
+    /// loop, whose I/O path takes no lock), so it cannot come here: build it on the target loop
+    /// with [`Handle::spawn_with`] and add that handle with [`JoinSet::insert`]
+    /// ([`crate::thread_bound`] explains both patterns).
+    ///
     /// ```
     /// let rt = rill::Runtime::builder().worker_threads(2).build()?;
     /// let handle = rt.handle();

@@ -190,6 +190,71 @@
 //!   for the runtime when created). `hyper-rt/tests/tokio_compat.rs` runs `tokio::time::sleep`
 //!   and a `tokio_util::codec::Framed` with `LinesCodec` over a rill socket this way. The cost
 //!   is tokio's runtime thread next to rill's loop, so prefer a native path where there is one.
+//!
+//! ## Tasks: sets, task-locals, panics, graceful shutdown
+//!
+//! - [`JoinSet`] holds many tasks of one output type and yields their results as they finish
+//!   ([`JoinSet::join_next`]); dropping the set aborts the tasks still in it.
+//! - [`task_local!`] declares keys whose value is set for one future by [`LocalKey::scope`]
+//!   (swapped in around each of its polls, so other tasks on the thread never see it).
+//! - A task that panics ends alone; its [`JoinHandle`] yields a [`JoinError`] carrying the
+//!   payload ([`JoinError::into_panic`], e.g. to `std::panic::resume_unwind` it).
+//! - [`Runtime::shutdown_timeout`] gives the tasks a deadline, then drops the rest.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! rill::task_local! { static WORKER: u32; }
+//!
+//! let rt = rill::Runtime::new()?;
+//! rt.block_on(async {
+//!     let mut set = rill::JoinSet::new();
+//!     for id in 0..3 {
+//!         set.spawn(WORKER.scope(id, async { WORKER.get() * 2 }));
+//!     }
+//!     set.spawn(async { panic!("worker failed") });
+//!     let (mut ok, mut panics) = (0, 0);
+//!     while let Some(r) = set.join_next().await {
+//!         match r {
+//!             Ok(v) => ok += v,
+//!             Err(e) => {
+//!                 assert_eq!(e.into_panic().downcast_ref::<&str>(), Some(&"worker failed"));
+//!                 panics += 1;
+//!             }
+//!         }
+//!     }
+//!     assert_eq!((ok, panics), (6, 1));
+//! });
+//! rt.spawn(std::future::pending::<()>()); // never ends: dropped at the deadline
+//! rt.shutdown_timeout(Duration::from_millis(10));
+//! # std::io::Result::Ok(())
+//! ```
+//!
+//! ## `#[rill::main]` and `#[rill::test]`
+//!
+//! With the default `macros` feature, `#[rill::main]` turns `async fn main` into a `main` that
+//! builds a runtime and `block_on`s the body; `#[rill::test]` does the same for a `#[test]`.
+//! Their arguments are the [`Builder`]'s options, checked at compile time (an unknown name, a
+//! bad backend or a non-`async` function is a compile error that points at it):
+//!
+//! ```
+//! #[rill::main(backend = "poll", worker_threads = 2, inline_budget = 0, max_io = 1024)]
+//! async fn main() -> std::io::Result<()> {
+//!     let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+//!     let addr = listener.local_addr()?;
+//!     let server = rill::spawn(async move { listener.accept().await.map(|_| ()) });
+//!     let _client = rill::TcpStream::connect(addr).await?;
+//!     server.await??;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Coming from tokio
+//!
+//! `docs/COMING_FROM_TOKIO.md` maps tokio's API to rill's, item by item: what is the same
+//! (`spawn`, `JoinSet`, `task_local!`, `timeout`, the socket types), what differs and why
+//! (tasks and sockets may be `!Send` and never move; loops instead of a work-stealing pool;
+//! `futures-io` traits instead of tokio's, with `async-compat` for tokio-only crates).
 #![warn(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
