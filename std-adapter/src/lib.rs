@@ -38,6 +38,9 @@
 //! |---|---|
 //! | [`Runtime`], [`Builder`] | the runtime; choose the [`Backend`], the inline budget, capacities |
 //! | [`spawn`], [`JoinHandle`] | tasks (may be `!Send`); await the output or [`JoinHandle::abort`] |
+//! | [`JoinSet`], [`AbortHandle`], [`yield_now`] | many tasks awaited as they finish (aborted when the set drops); abort without owning; yield |
+//! | [`task_local!`], [`LocalKey`] | task-local values, set for one future with [`LocalKey::scope`] |
+//! | [`JoinError::into_panic`], [`Runtime::shutdown_timeout`] | a task's panic payload; graceful shutdown with a deadline |
 //! | [`Handle`] | `Send + Sync`: spawn onto and wake the runtime from other threads |
 //! | [`TcpListener`], [`TcpStream`], [`UdpSocket`], [`UnixListener`], [`UnixStream`] | sockets |
 //! | [`TcpSocket`], [`UnixDatagram`], [`OwnedReadHalf`] / [`OwnedWriteHalf`], [`ReadHalf`] / [`WriteHalf`], [`UCred`] | socket options before connect / listen, Unix datagrams, split halves, peer credentials |
@@ -187,6 +190,71 @@
 //!   for the runtime when created). `hyper-rt/tests/tokio_compat.rs` runs `tokio::time::sleep`
 //!   and a `tokio_util::codec::Framed` with `LinesCodec` over a rill socket this way. The cost
 //!   is tokio's runtime thread next to rill's loop, so prefer a native path where there is one.
+//!
+//! ## Tasks: sets, task-locals, panics, graceful shutdown
+//!
+//! - [`JoinSet`] holds many tasks of one output type and yields their results as they finish
+//!   ([`JoinSet::join_next`]); dropping the set aborts the tasks still in it.
+//! - [`task_local!`] declares keys whose value is set for one future by [`LocalKey::scope`]
+//!   (swapped in around each of its polls, so other tasks on the thread never see it).
+//! - A task that panics ends alone; its [`JoinHandle`] yields a [`JoinError`] carrying the
+//!   payload ([`JoinError::into_panic`], e.g. to `std::panic::resume_unwind` it).
+//! - [`Runtime::shutdown_timeout`] gives the tasks a deadline, then drops the rest.
+//!
+//! ```
+//! use std::time::Duration;
+//!
+//! rill::task_local! { static WORKER: u32; }
+//!
+//! let rt = rill::Runtime::new()?;
+//! rt.block_on(async {
+//!     let mut set = rill::JoinSet::new();
+//!     for id in 0..3 {
+//!         set.spawn(WORKER.scope(id, async { WORKER.get() * 2 }));
+//!     }
+//!     set.spawn(async { panic!("worker failed") });
+//!     let (mut ok, mut panics) = (0, 0);
+//!     while let Some(r) = set.join_next().await {
+//!         match r {
+//!             Ok(v) => ok += v,
+//!             Err(e) => {
+//!                 assert_eq!(e.into_panic().downcast_ref::<&str>(), Some(&"worker failed"));
+//!                 panics += 1;
+//!             }
+//!         }
+//!     }
+//!     assert_eq!((ok, panics), (6, 1));
+//! });
+//! rt.spawn(std::future::pending::<()>()); // never ends: dropped at the deadline
+//! rt.shutdown_timeout(Duration::from_millis(10));
+//! # std::io::Result::Ok(())
+//! ```
+//!
+//! ## `#[rill::main]` and `#[rill::test]`
+//!
+//! With the default `macros` feature, `#[rill::main]` turns `async fn main` into a `main` that
+//! builds a runtime and `block_on`s the body; `#[rill::test]` does the same for a `#[test]`.
+//! Their arguments are the [`Builder`]'s options, checked at compile time (an unknown name, a
+//! bad backend or a non-`async` function is a compile error that points at it):
+//!
+//! ```
+//! #[rill::main(backend = "poll", worker_threads = 2, inline_budget = 0, max_io = 1024)]
+//! async fn main() -> std::io::Result<()> {
+//!     let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+//!     let addr = listener.local_addr()?;
+//!     let server = rill::spawn(async move { listener.accept().await.map(|_| ()) });
+//!     let _client = rill::TcpStream::connect(addr).await?;
+//!     server.await??;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! ## Coming from tokio
+//!
+//! `docs/COMING_FROM_TOKIO.md` maps tokio's API to rill's, item by item: what is the same
+//! (`spawn`, `JoinSet`, `task_local!`, `timeout`, the socket types), what differs and why
+//! (tasks and sockets may be `!Send` and never move; loops instead of a work-stealing pool;
+//! `futures-io` traits instead of tokio's, with `async-compat` for tokio-only crates).
 #![warn(missing_docs)]
 #![deny(clippy::undocumented_unsafe_blocks)]
 
@@ -199,6 +267,7 @@ use executor::{context, task};
 pub mod fd;
 mod io_error;
 mod io_source;
+mod join_set;
 mod metrics;
 pub mod multi;
 mod net;
@@ -208,6 +277,7 @@ pub mod process;
 mod runtime;
 pub mod signal;
 mod sys;
+mod task_local;
 pub mod thread_bound;
 pub mod time;
 mod timers;
@@ -215,6 +285,7 @@ mod tracing_events;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use fd::AsyncFd;
+pub use join_set::JoinSet;
 pub use metrics::{metrics, Metrics};
 pub use multi::{worker_index, LoopGroup, ReuseportServer};
 pub use net::addr::{lookup_host, set_resolve_hook, ResolveHook, ToSocketAddrs};
@@ -226,6 +297,31 @@ pub use net::udp::UdpSocket;
 pub use net::unix::{UCred, UnixAccept, UnixListener, UnixStream};
 pub use net::unix_datagram::UnixDatagram;
 pub use pipe::{pipe, PipeReader, PipeWriter};
+/// Runs an `async fn main` on a rill runtime, built from the arguments (`backend = "poll"`,
+/// `worker_threads = 2`, `inline_budget = 0`, `max_io = 1024`, ...: the [`Builder`]'s options).
+/// See "`#[rill::main]` and `#[rill::test]`" in the crate docs.
+///
+/// ```
+/// #[rill::main(inline_budget = 0)]
+/// async fn main() {
+///     assert_eq!(rill::spawn(async { 2 }).await.unwrap(), 2);
+/// }
+/// ```
+#[cfg(feature = "macros")]
+pub use rill_macros::main;
+/// Runs an `async fn` test on a fresh rill runtime (the function becomes a `#[test]`), with the
+/// same arguments as [`main`](macro@main).
+///
+/// ```
+/// #[rill::test(backend = "poll")]
+/// async fn spawns() {
+///     assert_eq!(rill::spawn(async { 2 }).await.unwrap(), 2);
+/// }
+/// # fn main() {}
+/// ```
+#[cfg(feature = "macros")]
+pub use rill_macros::test;
 pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
-pub use task::{JoinError, JoinHandle};
+pub use task::{AbortHandle, JoinError, JoinHandle};
+pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use time::{interval, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval, Sleep};

@@ -244,8 +244,70 @@ impl Runtime {
 
     /// How many spawned tasks of loop 0 (the loop [`Runtime::block_on`] drives) have not
     /// finished yet; with worker threads, tasks on the other loops are not counted.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let task = rt.spawn(async {});
+    /// assert_eq!(rt.live_tasks(), 1);
+    /// rt.block_on(task).unwrap();
+    /// assert_eq!(rt.live_tasks(), 0);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn live_tasks(&self) -> usize {
         self.local.live_tasks()
+    }
+
+    /// Shuts the runtime down gracefully: drives it (as [`Runtime::block_on`] does) until every
+    /// spawned task of loop 0 has finished or `timeout` has passed, whichever comes first, then
+    /// drops it as [`Drop`] does. Returns at once when no task is left.
+    ///
+    /// What the tasks see:
+    ///
+    /// - a task that finishes within the deadline delivers its output to its [`JoinHandle`]
+    ///   as usual;
+    /// - a task still running at the deadline is dropped: its [`JoinHandle`] yields a
+    ///   [`crate::JoinError`] whose [`is_shutdown`](crate::JoinError::is_shutdown) is true, and
+    ///   its I/O is cancelled exactly as an abort cancels it (see "Cancellation" in the crate
+    ///   docs: no byte is lost in flight); sockets that outlive the runtime answer errors;
+    /// - with [`Builder::worker_threads`] above 1, the deadline covers the tasks of loop 0
+    ///   only (the loop this thread drives); the worker loops keep running meanwhile and are
+    ///   stopped afterwards as by [`Drop`]: each drops its remaining tasks, on its own thread,
+    ///   as shut down. To let worker tasks finish, await their handles (or a
+    ///   [`crate::JoinSet`]) under a [`crate::timeout`] in `block_on` first.
+    ///
+    /// Waiting costs nothing while tasks are idle: the loop blocks in its poller and is woken
+    /// when a task ends or the deadline passes. Called on a thread already inside another
+    /// runtime's `block_on`, it cannot drive this one and drops it at once.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    ///
+    /// let rt = rill::Runtime::new()?;
+    /// let quick = rt.spawn(async {
+    ///     rill::sleep(Duration::from_millis(1)).await;
+    ///     "done"
+    /// });
+    /// let stuck = rt.spawn(std::future::pending::<()>());
+    /// rt.shutdown_timeout(Duration::from_millis(50));
+    /// // Both handles are finished now; they can be awaited on any runtime (or polled by hand).
+    /// let rt2 = rill::Runtime::new()?;
+    /// assert_eq!(rt2.block_on(quick).unwrap(), "done");
+    /// assert!(rt2.block_on(stuck).unwrap_err().is_shutdown());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn shutdown_timeout(self, timeout: std::time::Duration) {
+        let local = self.local.clone();
+        let all_done = std::future::poll_fn(move |cx| {
+            if local.live_tasks() == 0 {
+                return std::task::Poll::Ready(());
+            }
+            crate::task::wake_on_task_end(cx.waker());
+            std::task::Poll::Pending
+        });
+        // `Err`: nested in another runtime's block_on, or the poller failed; either way there
+        // is nothing more to drive, and dropping shuts down as usual.
+        let _ = self.try_block_on(crate::timeout(timeout, all_done));
+        drop(self);
     }
 }
 

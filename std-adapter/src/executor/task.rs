@@ -106,6 +106,11 @@ impl Header {
         let _ = self.state.finish();
     }
 
+    /// True once the task is gone (or, for a remote spawn refused at shutdown, never was).
+    pub(crate) fn is_finished(&self) -> bool {
+        self.state.is_finished()
+    }
+
     /// True when an abort was requested (before the task finished).
     pub(crate) fn abort_requested(&self) -> bool {
         self.state.is_aborted()
@@ -152,7 +157,19 @@ impl Wake for Header {
     }
 }
 
-/// Why a task produced no output.
+/// Why a task produced no output: it was aborted ([`JoinError::is_cancelled`]), it panicked
+/// ([`JoinError::is_panic`], payload kept: [`JoinError::into_panic`]), or the runtime shut down
+/// first ([`JoinError::is_shutdown`]).
+///
+/// ```
+/// let rt = rill::Runtime::new()?;
+/// let task = rt.spawn(std::future::pending::<()>());
+/// task.abort();
+/// let err = rt.block_on(task).unwrap_err();
+/// assert!(err.is_cancelled() && !err.is_panic() && !err.is_shutdown());
+/// assert_eq!(err.to_string(), "task was aborted");
+/// # std::io::Result::Ok(())
+/// ```
 pub struct JoinError {
     repr: JoinErrorRepr,
 }
@@ -180,10 +197,50 @@ impl JoinError {
         matches!(self.repr, JoinErrorRepr::Panicked(_))
     }
     /// The panic payload, if the task panicked; otherwise gives the error back.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let err = rt.block_on(rt.spawn(async { panic!("boom") })).unwrap_err();
+    /// let payload = err.try_into_panic().expect("a panic");
+    /// assert_eq!(payload.downcast_ref::<&str>(), Some(&"boom"));
+    ///
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// let err = rt.block_on(task).unwrap_err();
+    /// assert!(err.try_into_panic().unwrap_err().is_cancelled());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_into_panic(self) -> Result<Box<dyn Any + Send + 'static>, JoinError> {
         match self.repr {
             JoinErrorRepr::Panicked(p) => Ok(p),
             repr => Err(JoinError { repr }),
+        }
+    }
+
+    /// The panic payload of a task that panicked (what `panic!` was given: a `String` when it
+    /// formatted values, a `&'static str` for a constant message), to inspect or to re-raise with
+    /// [`std::panic::resume_unwind`].
+    ///
+    /// # Panics
+    ///
+    /// When the task did not panic (it was cancelled, or the runtime shut down); use
+    /// [`JoinError::try_into_panic`] to get that case back as the error.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let code = std::env::args().count(); // a value known at run time only
+    /// let err = rt.block_on(rt.spawn(async move { panic!("code {code}") })).unwrap_err();
+    /// assert!(err.is_panic());
+    /// let payload = err.into_panic();
+    /// let expected = format!("code {code}");
+    /// assert_eq!(payload.downcast_ref::<String>(), Some(&expected));
+    /// # std::io::Result::Ok(())
+    /// ```
+    #[track_caller]
+    pub fn into_panic(self) -> Box<dyn Any + Send + 'static> {
+        match self.try_into_panic() {
+            Ok(payload) => payload,
+            Err(e) => panic!("JoinError::into_panic on an error that is not a panic: {e}"),
         }
     }
 }
@@ -261,6 +318,17 @@ pub(crate) fn discard<T>(value: T) {
 ///
 /// Awaiting yields `Ok(output)`, or `Err(JoinError)` when the task was aborted, panicked, or the
 /// runtime shut down first. Dropping the handle detaches the task: it keeps running.
+///
+/// ```
+/// let rt = rill::Runtime::new()?;
+/// let sum = rt.block_on(async {
+///     let a = rill::spawn(async { 1 + 2 });
+///     let b = rill::spawn(async { 3 + 4 });
+///     a.await.unwrap() + b.await.unwrap()
+/// });
+/// assert_eq!(sum, 10);
+/// # std::io::Result::Ok(())
+/// ```
 pub struct JoinHandle<T> {
     header: Arc<Header>,
     cell: Arc<JoinCell<T>>,
@@ -271,13 +339,103 @@ impl<T> JoinHandle<T> {
     /// future cancels any I/O it had in flight; see the crate docs). If the task already
     /// finished, this does nothing: awaiting the handle still yields its output. If the future
     /// panics while being dropped, awaiting yields that panic ([`JoinError::is_panic`]).
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn abort(&self) {
         self.header.abort();
     }
 
     /// True once the task has finished (by completion, panic, abort or shutdown).
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let task = rt.spawn(async {});
+    /// assert!(!task.is_finished()); // not run yet: nobody drives the runtime
+    /// rt.block_on(rill::yield_now());
+    /// assert!(task.is_finished());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_finished(&self) -> bool {
         self.cell.inner.is_finished()
+    }
+
+    /// A handle that can abort the task but not await it; it does not keep the output alive,
+    /// and it may be cloned and sent to other threads. [`crate::JoinSet::spawn`] returns one.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// let abort = task.abort_handle();
+    /// std::thread::spawn(move || abort.abort()).join().unwrap();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            header: self.header.clone(),
+        }
+    }
+}
+
+/// Aborts a task without owning its output: from [`JoinHandle::abort_handle`] or
+/// [`crate::JoinSet::spawn`]. `Send + Sync`, cloneable; dropping it does nothing to the task.
+///
+/// ```
+/// let rt = rill::Runtime::new()?;
+/// let mut set = rill::JoinSet::new();
+/// rt.block_on(async {
+///     let abort = set.spawn(std::future::pending::<()>());
+///     abort.abort();
+///     assert!(set.join_next().await.unwrap().unwrap_err().is_cancelled());
+/// });
+/// # std::io::Result::Ok(())
+/// ```
+#[derive(Clone)]
+pub struct AbortHandle {
+    header: Arc<Header>,
+}
+
+impl AbortHandle {
+    /// Requests that the task stop, exactly as [`JoinHandle::abort`] does.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let task = rt.spawn(std::future::pending::<()>());
+    /// task.abort_handle().abort();
+    /// assert!(rt.block_on(task).unwrap_err().is_cancelled());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn abort(&self) {
+        self.header.abort();
+    }
+
+    /// True once the task is gone from its runtime (completed, panicked, aborted or shut down).
+    /// It may turn true a moment before the task's [`JoinHandle`] has its result.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let task = rt.spawn(async {});
+    /// let abort = task.abort_handle();
+    /// rt.block_on(task).unwrap();
+    /// assert!(abort.is_finished());
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn is_finished(&self) -> bool {
+        self.header.is_finished()
+    }
+}
+
+impl fmt::Debug for AbortHandle {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AbortHandle")
+            .field("finished", &self.is_finished())
+            .finish()
     }
 }
 
@@ -458,7 +616,42 @@ impl<F: Future> Future for TaskBody<F> {
         if let Some(guard) = this.guard.take() {
             guard.finish(result);
         }
+        notify_task_ended();
         Poll::Ready(())
+    }
+}
+
+thread_local! {
+    /// Who waits on this loop thread for "a task ended" ([`crate::Runtime::shutdown_timeout`]):
+    /// woken (and cleared) each time a task body of this thread finishes.
+    static TASK_ENDED: std::cell::RefCell<Option<Waker>> = const { std::cell::RefCell::new(None) };
+}
+
+/// Registers `waker` to be woken when the next task body on this thread finishes. The body is
+/// removed from the table right after its final poll, before the woken future can run, so the
+/// woken future sees the live-task count without it.
+pub(crate) fn wake_on_task_end(waker: &Waker) {
+    let _ = TASK_ENDED.try_with(|w| {
+        if let Ok(mut w) = w.try_borrow_mut() {
+            match &*w {
+                Some(old) if old.will_wake(waker) => {}
+                _ => *w = Some(waker.clone()),
+            }
+        }
+    });
+}
+
+/// Wakes the waiter registered by [`wake_on_task_end`], if any (contained: a waker is user
+/// code).
+fn notify_task_ended() {
+    let waiter = TASK_ENDED
+        .try_with(|w| w.try_borrow_mut().ok().and_then(|mut w| w.take()))
+        .ok()
+        .flatten();
+    if let Some(w) = waiter {
+        if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| w.wake())) {
+            discard(payload);
+        }
     }
 }
 
