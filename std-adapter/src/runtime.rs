@@ -46,15 +46,16 @@ impl Default for Builder {
 }
 
 impl Builder {
-    /// The defaults: platform backend, inline budget 2, 16384 descriptors, 1024 events per wait,
-    /// room for 16384 timers.
+    /// The defaults: platform backend, inline budget 2, up to 16384 descriptors (the table
+    /// starts at 64 and doubles as needed), 1024 events per wait, initial room for 256 timers
+    /// (the heap doubles as needed).
     pub fn new() -> Builder {
         Builder {
             backend: Backend::platform_default(),
             inline_budget: 2,
             max_io: 16384,
             events: 1024,
-            timers: 16384,
+            timers: 256,
             tasks: 64,
             workers: 1,
             paused: false,
