@@ -107,7 +107,10 @@ impl<Q, L: WithLock<Inner = Inbox<Q>>> Remote<L> {
     /// The loop: if anything was pushed since the last take, drain it with `drain` (under the
     /// lock) and return its result; `None` (and no lock taken) when nothing is pending.
     pub fn take<R>(&self, drain: impl FnOnce(&mut Q) -> R) -> Option<R> {
-        if !self.pending.swap(false, Ordering::AcqRel) {
+        // A plain load first: the loop asks on every OS poll, and nothing is pending almost
+        // always, so the read-modify-write is paid only when there is work. A push that lands
+        // after this load is seen by the next take (its notify keeps the loop from blocking).
+        if !self.pending.load(Ordering::Acquire) || !self.pending.swap(false, Ordering::AcqRel) {
             return None;
         }
         Some(self.inbox.with(|inbox| drain(&mut inbox.queue)))
