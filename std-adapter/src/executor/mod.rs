@@ -204,8 +204,10 @@ impl TaskTable {
         key_of(index, 0)
     }
 
-    /// Takes a task out for polling. `None` for a stale key or a task already being polled.
-    fn take(&mut self, key: u64) -> Option<(Arc<Header>, LocalTask, Waker)> {
+    /// Takes a task out for polling and clears its scheduled flag (its header stays in the
+    /// table: no reference count moves per poll). `None` for a stale key or a task already
+    /// being polled.
+    fn take(&mut self, key: u64) -> Option<(LocalTask, Waker)> {
         let (index, generation) = split_key(key);
         let entry = self.entries.get_mut(index)?;
         if entry.generation != generation {
@@ -219,7 +221,8 @@ impl TaskTable {
             } => {
                 let f = future.take()?;
                 let w = waker.take()?;
-                Some((header.clone(), f, w))
+                header.clear_scheduled();
+                Some((f, w))
             }
             EntrySlot::Vacant { .. } => None,
         }
@@ -237,17 +240,25 @@ impl TaskTable {
         }
     }
 
-    fn remove(&mut self, key: u64) {
+    /// Frees a finished task's entry and hands back its header.
+    fn remove(&mut self, key: u64) -> Option<Arc<Header>> {
         let (index, generation) = split_key(key);
-        if let Some(entry) = self.entries.get_mut(index) {
-            if entry.generation == generation && matches!(entry.slot, EntrySlot::Task { .. }) {
-                entry.slot = EntrySlot::Vacant {
-                    next_free: self.free,
-                };
-                entry.generation = entry.generation.wrapping_add(1);
-                self.free = Some(index as u32);
-                self.live -= 1;
-            }
+        let entry = self.entries.get_mut(index)?;
+        if entry.generation != generation || !matches!(entry.slot, EntrySlot::Task { .. }) {
+            return None;
+        }
+        let slot = std::mem::replace(
+            &mut entry.slot,
+            EntrySlot::Vacant {
+                next_free: self.free,
+            },
+        );
+        entry.generation = entry.generation.wrapping_add(1);
+        self.free = Some(index as u32);
+        self.live -= 1;
+        match slot {
+            EntrySlot::Task { header, .. } => Some(header),
+            EntrySlot::Vacant { .. } => None,
         }
     }
 
@@ -377,10 +388,9 @@ impl Local {
     /// Polls one task once. An aborted task is polled too: its body sees the abort and ends
     /// itself, dropping the future where a panic in its `Drop` is caught.
     fn run_task(&self, key: u64) {
-        let Some((header, mut future, waker)) = self.tasks.borrow_mut().take(key) else {
+        let Some((mut future, waker)) = self.tasks.borrow_mut().take(key) else {
             return;
         };
-        header.clear_scheduled();
         self.driver.borrow_mut().begin_dispatch();
         let mut cx = Context::from_waker(&waker);
         bump(&self.counters.polls);
@@ -389,8 +399,10 @@ impl Local {
             Poll::Ready(()) => {
                 bump(&self.counters.completed);
                 trace!(task = key, "task complete");
-                self.tasks.borrow_mut().remove(key);
-                header.mark_finished();
+                let header = self.tasks.borrow_mut().remove(key);
+                if let Some(header) = header {
+                    header.mark_finished();
+                }
                 drop(future);
             }
             Poll::Pending => self.tasks.borrow_mut().put_back(key, future, waker),
