@@ -50,10 +50,11 @@
 //!
 //! Sockets belong to the runtime that was current when they were made (they are `!Send`); use
 //! [`Handle::spawn_with`] to start socket work from another thread. Their byte-stream methods
-//! take `&self`, so one task may read while another writes (one reader and one writer at a
-//! time per socket: each direction has a single op slot and waker); they also implement
-//! `futures_io::AsyncRead` / `AsyncWrite`. Conversions to and from the `std::net` /
-//! `std::os::unix::net` types and `OwnedFd` are provided.
+//! take `&self`, so one task may read while another writes. Each direction runs one op at a
+//! time; several tasks may wait on the same direction (two readers of one socket): every one
+//! is woken when the direction turns ready and they take turns, none is forgotten (H20). They
+//! also implement `futures_io::AsyncRead` / `AsyncWrite`. Conversions to and from the
+//! `std::net` / `std::os::unix::net` types, `OwnedFd` and `socket2::Socket` are provided.
 //!
 //! ## Several threads
 //!
