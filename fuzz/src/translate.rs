@@ -236,7 +236,8 @@ pub fn run_kqueue(data: &[u8]) {
     let want = if flags & kqueue::EV_ERROR != 0 {
         rd(false, false, false, false, data != 0, false)
     } else if filter == kqueue::EVFILT_READ {
-        rd(true, false, eof, false, eof && fflags != 0, false)
+        let oob = kqueue::EV_OOBAND != 0 && flags & kqueue::EV_OOBAND != 0;
+        rd(true, false, eof, false, eof && fflags != 0, oob)
     } else if filter == kqueue::EVFILT_WRITE {
         rd(false, true, false, eof, eof && fflags != 0, false)
     } else {
@@ -247,13 +248,13 @@ pub fn run_kqueue(data: &[u8]) {
         "readiness_from_kqueue({filter}, {flags:#x}, {fflags:#x}, {data})"
     );
     // No false close: EV_EOF on the read filter is a half-close; only the write filter's EOF
-    // closes the write side. Never priority from kqueue.
+    // closes the write side. Priority only from the read filter's EV_OOBAND (Apple).
     assert!(
         !r.is_write_closed() || (filter == kqueue::EVFILT_WRITE && eof),
         "false close"
     );
     assert!(!r.is_read_closed() || (filter == kqueue::EVFILT_READ && eof));
-    assert!(!r.is_priority());
+    assert!(!r.is_priority() || (filter == kqueue::EVFILT_READ && flags & kqueue::EV_OOBAND != 0));
 
     // The change lists.
     let (read, write) = input.interest;

@@ -53,6 +53,24 @@ mod consts {
     pub const EV_ERROR: u32 = libc::EV_ERROR as u32;
     /// `NOTE_TRIGGER`.
     pub const NOTE_TRIGGER: u32 = libc::NOTE_TRIGGER as u32;
+    #[cfg(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "tvos",
+        target_os = "watchos",
+        target_os = "visionos"
+    ))]
+    /// `EV_OOBAND`: the read filter reports pending out-of-band (urgent) data (Apple only).
+    pub const EV_OOBAND: u32 = libc::EV_OOBAND as u32;
+    #[cfg(not(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "tvos",
+        target_os = "watchos",
+        target_os = "visionos"
+    )))]
+    /// `EV_OOBAND`: not reported on this system.
+    pub const EV_OOBAND: u32 = 0;
     #[cfg(target_os = "freebsd")]
     /// `EV_KEEPUDATA`.
     pub const EV_KEEPUDATA: u32 = libc::EV_KEEPUDATA as u32;
@@ -90,6 +108,8 @@ mod consts {
     pub const NOTE_TRIGGER: u32 = 0x0100_0000;
     /// `EV_KEEPUDATA`.
     pub const EV_KEEPUDATA: u32 = 0x200;
+    /// `EV_OOBAND`, Apple's value, so the urgent-data row is tested here too.
+    pub const EV_OOBAND: u32 = 0x2000;
 }
 
 pub use consts::*;
@@ -106,6 +126,7 @@ pub use consts::*;
 /// | `EVFILT_WRITE` | | `WRITABLE` | |
 /// | `EVFILT_WRITE` | `EV_EOF` | `WRITABLE \| WRITE_CLOSED` | nothing more can be written |
 /// | read or write | `EV_EOF`, `fflags != 0` | adds `ERROR` | `fflags` is the socket error |
+/// | `EVFILT_READ` | `EV_OOBAND` (Apple) | adds `PRIORITY` | urgent data is pending: a read stops short at its mark with bytes queued behind it, so the core must not trust that short read (H19); information, never an error (H10) |
 /// | other | | nothing | |
 ///
 /// `EV_EOF` on the read filter never sets `WRITE_CLOSED`: a half-close is not a close.
@@ -136,7 +157,38 @@ pub const fn readiness_from_kqueue(filter: i32, flags: u32, fflags: u32, data: i
     if eof && fflags != 0 {
         r = r.union(Readiness::ERROR);
     }
+    if filter == EVFILT_READ && out_of_band(flags) {
+        r = r.union(Readiness::PRIORITY);
+    }
     r
+}
+
+/// The read filter's "urgent data pending" flag (`EV_OOBAND`), where the system reports it.
+#[cfg(any(
+    not(rill_kqueue),
+    target_os = "macos",
+    target_os = "ios",
+    target_os = "tvos",
+    target_os = "watchos",
+    target_os = "visionos"
+))]
+const fn out_of_band(flags: u32) -> bool {
+    flags & EV_OOBAND != 0
+}
+
+/// This system's kqueue does not report urgent data.
+#[cfg(all(
+    rill_kqueue,
+    not(any(
+        target_os = "macos",
+        target_os = "ios",
+        target_os = "tvos",
+        target_os = "watchos",
+        target_os = "visionos"
+    ))
+))]
+const fn out_of_band(_flags: u32) -> bool {
+    false
 }
 
 /// Which change list a call builds.
@@ -577,6 +629,23 @@ mod tests {
     use super::*;
 
     const ECONNRESET: u32 = 54; // BSD value; any non-zero errno will do
+
+    #[test]
+    fn h19_out_of_band_data_is_priority_on_the_read_filter_only() {
+        if EV_OOBAND == 0 {
+            return; // this kqueue does not report urgent data
+        }
+        assert_eq!(
+            readiness_from_kqueue(EVFILT_READ, EV_CLEAR | EV_OOBAND, 0, 3),
+            Readiness::READABLE | Readiness::PRIORITY
+        );
+        assert_eq!(
+            readiness_from_kqueue(EVFILT_WRITE, EV_CLEAR | EV_OOBAND, 0, 3),
+            Readiness::WRITABLE,
+            "the flag means nothing on the write filter"
+        );
+        assert!(!readiness_from_kqueue(EVFILT_READ, EV_OOBAND, 0, 1).is_error());
+    }
 
     #[test]
     fn read_and_write_filters() {
