@@ -41,11 +41,39 @@ use crate::{TcpStream, UnixStream};
 
 /// The read half of a stream, borrowed from it by `split()` (`TcpStream::split`,
 /// `UnixStream::split`).
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, b) = rill::UnixStream::pair()?;
+/// let (rd, _wr): (rill::ReadHalf<'_, _>, _) = b.split();
+/// a.write_all(b"half").await?;
+/// let mut buf = [0u8; 4];
+/// rd.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"half");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct ReadHalf<'a, S> {
     stream: &'a S,
 }
 
 /// The write half of a stream, borrowed from it by `split()`.
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, b) = rill::UnixStream::pair()?;
+/// let (_rd, wr): (_, rill::WriteHalf<'_, _>) = b.split();
+/// wr.write_all(b"half").await?;
+/// let mut buf = [0u8; 4];
+/// a.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"half");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct WriteHalf<'a, S> {
     stream: &'a S,
 }
@@ -53,12 +81,43 @@ pub struct WriteHalf<'a, S> {
 /// The read half of a stream, owned: from `into_split()` (`TcpStream::into_split`,
 /// `UnixStream::into_split`). `'static`; put it back together with its write half by
 /// [`OwnedReadHalf::reunite`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, b) = rill::UnixStream::pair()?;
+/// let (rd, _wr) = b.into_split();
+/// let reader = rill::spawn(async move {
+///     let mut buf = [0u8; 5];
+///     rd.read_exact(&mut buf).await.map(|()| buf)
+/// });
+/// a.write_all(b"owned").await?;
+/// assert_eq!(&reader.await.unwrap()?, b"owned");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct OwnedReadHalf<S> {
     stream: Rc<S>,
 }
 
 /// The write half of a stream, owned: from `into_split()`. Dropping it does not shut down the
 /// write direction; [`OwnedWriteHalf::shutdown`] does (and `AsyncWrite::poll_close`).
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, b) = rill::UnixStream::pair()?;
+/// let (_rd, wr) = b.into_split();
+/// let writer = rill::spawn(async move { wr.write_all(b"owned").await });
+/// writer.await.unwrap()?;
+/// let mut buf = [0u8; 5];
+/// a.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"owned");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct OwnedWriteHalf<S> {
     stream: Rc<S>,
 }
@@ -109,6 +168,18 @@ fn reunite<S>(read: OwnedReadHalf<S>, write: OwnedWriteHalf<S>) -> Result<S, Reu
 impl<S> OwnedReadHalf<S> {
     /// Puts the stream back together with its write half, or hands both back in a
     /// [`ReuniteError`] when `write` came from another stream.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = rill::UnixStream::pair()?;
+    /// let (rd, wr) = a.into_split();
+    /// let a: rill::UnixStream = rd.reunite(wr).expect("halves of one stream");
+    /// assert!(a.peer_addr()?.is_unnamed());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reunite(self, write: OwnedWriteHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(self, write)
     }
@@ -116,6 +187,21 @@ impl<S> OwnedReadHalf<S> {
 
 impl<S> OwnedWriteHalf<S> {
     /// Puts the stream back together with its read half (see [`OwnedReadHalf::reunite`]).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, b) = rill::UnixStream::pair()?;
+    /// let (a_rd, a_wr) = a.into_split();
+    /// let (b_rd, _b_wr) = b.into_split();
+    /// let err = a_wr.reunite(b_rd).unwrap_err(); // halves of two streams
+    /// let (b_rd, a_wr) = (err.0, err.1);
+    /// assert!(a_wr.reunite(a_rd).is_ok());
+    /// # drop(b_rd);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reunite(self, read: OwnedReadHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(read, self)
     }
