@@ -204,6 +204,16 @@ where
 }
 
 /// The future of [`spawn_blocking`]: the closure's result, once a pool thread has run it.
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let job: rill::SpawnBlocking<u64> = rill::spawn_blocking(|| (1..=10u64).product());
+/// assert_eq!(job.await?, 3_628_800); // computed on a pool thread, not the loop's
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "the closure runs anyway; the future is how its result comes back"]
 pub struct SpawnBlocking<R> {
     /// The shared slot, or the error that kept the job from being queued (taken by the poll

@@ -9,6 +9,19 @@
 use std::cell::Cell;
 
 /// A snapshot of one loop's counters since it started. See [`metrics`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let before: rill::Metrics = rill::metrics().expect("inside a runtime");
+/// rill::spawn(async {}).await.unwrap();
+/// let after = rill::metrics().unwrap();
+/// assert_eq!(after.tasks_spawned - before.tasks_spawned, 1);
+/// assert_eq!(after.tasks_completed - before.tasks_completed, 1);
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 #[non_exhaustive]
 pub struct Metrics {

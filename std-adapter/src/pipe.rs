@@ -57,6 +57,20 @@ use crate::net::transfer;
 /// A new anonymous pipe registered with the current runtime: `(writer, reader)`.
 ///
 /// Errors: no runtime on this thread, the descriptor limit (`EMFILE`), a full table.
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (w, r) = rill::pipe()?;
+/// w.write_all(b"through the pipe").await?;
+/// drop(w); // EOF for the reader
+/// let mut out = Vec::new();
+/// r.read_to_end(&mut out).await?;
+/// assert_eq!(out, b"through the pipe");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub fn pipe() -> io::Result<(PipeWriter, PipeReader)> {
     let (rx, tx) = sys::pipe()?;
     Ok((PipeWriter::new(tx)?, PipeReader::new(rx, true)?))
@@ -91,6 +105,19 @@ fn reads_trusted(fd: RawFd) -> bool {
 }
 
 /// The reading end of a pipe (or FIFO).
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (w, r): (_, rill::PipeReader) = rill::pipe()?;
+/// w.write_all(b"abc").await?;
+/// let mut buf = [0u8; 3];
+/// r.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"abc");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct PipeReader {
     source: IoSource<OwnedFd>,
     /// A short read proves the pipe empty (see [`reads_trusted`]).
@@ -107,6 +134,22 @@ impl PipeReader {
 
     /// Takes over the read end of a pipe or FIFO (made non-blocking here). Anything else is
     /// `InvalidInput`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// let fd: std::os::fd::OwnedFd = r.into_owned_fd();
+    /// let r = rill::PipeReader::from_owned_fd(fd)?; // registered again
+    /// w.write_all(b"x").await?;
+    /// assert_eq!(r.read(&mut [0u8; 4]).await?, 1);
+    /// let (sock, _) = std::os::unix::net::UnixStream::pair()?;
+    /// let err = rill::PipeReader::from_owned_fd(sock.into()).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput); // not a pipe
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_owned_fd(fd: OwnedFd) -> io::Result<PipeReader> {
         adopt(&fd)?;
         let trusted = reads_trusted(fd.as_raw_fd());
@@ -114,12 +157,42 @@ impl PipeReader {
     }
 
     /// Deregisters and gives the descriptor back (still non-blocking).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// let mut file = std::fs::File::from(r.into_owned_fd()); // plain std I/O from here on
+    /// w.write_all(b"std").await?;
+    /// let mut buf = [0u8; 3];
+    /// file.read_exact(&mut buf)?;
+    /// assert_eq!(&buf, b"std");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_owned_fd(self) -> OwnedFd {
         self.source.into_inner()
     }
 
     /// Reads into `buf`, waiting until at least one byte is available. `Ok(0)` is EOF (every
     /// writer closed) or an empty `buf`. Dropped before it completes, it read nothing.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// w.write_all(b"some").await?;
+    /// let mut buf = [0u8; 16];
+    /// let n = r.read(&mut buf).await?;
+    /// assert_eq!(&buf[..n], b"some");
+    /// drop(w);
+    /// assert_eq!(r.read(&mut buf).await?, 0); // EOF: every writer closed
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -133,6 +206,21 @@ impl PipeReader {
     }
 
     /// Reads into several buffers at once (`readv`). Same guarantees as `read`.
+    ///
+    /// ```
+    /// use std::io::IoSliceMut;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// w.write_all(b"headbody").await?;
+    /// let (mut head, mut body) = ([0u8; 4], [0u8; 4]);
+    /// let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+    /// let n = r.read_vectored(&mut bufs).await?;
+    /// assert_eq!((n, &head, &body), (8, b"head", b"body"));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_vectored(&self, bufs: &mut [IoSliceMut<'_>]) -> io::Result<usize> {
         if bufs.iter().all(|b| b.is_empty()) {
             return Ok(0);
@@ -146,6 +234,22 @@ impl PipeReader {
     }
 
     /// Reads exactly `buf.len()` bytes; an early EOF is `UnexpectedEof`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// w.write_all(b"abc").await?;
+    /// drop(w);
+    /// let mut buf = [0u8; 2];
+    /// r.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"ab");
+    /// let err = r.read_exact(&mut buf).await.unwrap_err(); // only one byte left
+    /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_exact(&self, mut buf: &mut [u8]) -> io::Result<()> {
         while !buf.is_empty() {
             match self.read(buf).await? {
@@ -162,6 +266,20 @@ impl PipeReader {
     }
 
     /// Reads until EOF, appending to `out`; returns how many bytes were appended.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// let writer = rill::spawn(async move { w.write_all(&[1u8; 100_000]).await });
+    /// let mut out = vec![0u8]; // appended to
+    /// assert_eq!(r.read_to_end(&mut out).await?, 100_000);
+    /// assert_eq!(out.len(), 100_001);
+    /// writer.await.unwrap()?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn read_to_end(&self, out: &mut Vec<u8>) -> io::Result<usize> {
         let start = out.len();
         let mut buf = [0u8; 8192];
@@ -199,6 +317,18 @@ impl PipeReader {
 }
 
 /// The writing end of a pipe (or FIFO).
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (w, r): (rill::PipeWriter, _) = rill::pipe()?;
+/// drop(r);
+/// let err = w.write_all(b"nobody reads").await.unwrap_err(); // no SIGPIPE
+/// assert_eq!(err.kind(), std::io::ErrorKind::BrokenPipe);
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct PipeWriter {
     source: IoSource<OwnedFd>,
 }
@@ -213,12 +343,42 @@ impl PipeWriter {
 
     /// Takes over the write end of a pipe or FIFO (made non-blocking here). Anything else is
     /// `InvalidInput`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// let w = rill::PipeWriter::from_owned_fd(w.into_owned_fd())?; // registered again
+    /// w.write_all(b"x").await?;
+    /// assert_eq!(r.read(&mut [0u8; 4]).await?, 1);
+    /// let (sock, _) = std::os::unix::net::UnixStream::pair()?;
+    /// let err = rill::PipeWriter::from_owned_fd(sock.into()).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput); // not a pipe
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_owned_fd(fd: OwnedFd) -> io::Result<PipeWriter> {
         adopt(&fd)?;
         PipeWriter::new(fd)
     }
 
     /// Deregisters and gives the descriptor back (still non-blocking).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// let mut file = std::fs::File::from(w.into_owned_fd()); // plain std I/O from here on
+    /// file.write_all(b"std")?;
+    /// let mut buf = [0u8; 3];
+    /// r.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"std");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_owned_fd(self) -> OwnedFd {
         self.source.into_inner()
     }
@@ -226,6 +386,20 @@ impl PipeWriter {
     /// Writes some of `buf`, waiting until the pipe accepts at least one byte; returns how many
     /// were written. Every reader gone is `BrokenPipe` (never SIGPIPE). Dropped before it
     /// completes, it wrote nothing.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// let n = w.write(b"partial or whole").await?;
+    /// assert!(n > 0);
+    /// let mut buf = vec![0u8; n];
+    /// r.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf[..], &b"partial or whole"[..n]);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write(&self, buf: &[u8]) -> io::Result<usize> {
         if buf.is_empty() {
             return Ok(0);
@@ -239,6 +413,20 @@ impl PipeWriter {
     }
 
     /// Writes from several buffers at once (`writev`). Same guarantees as `write`.
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// assert_eq!(w.write_vectored(&[IoSlice::new(b"ab"), IoSlice::new(b"cd")]).await?, 4);
+    /// let mut buf = [0u8; 4];
+    /// r.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"abcd");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_vectored(&self, bufs: &[IoSlice<'_>]) -> io::Result<usize> {
         if bufs.iter().all(|b| b.is_empty()) {
             return Ok(0);
@@ -252,6 +440,23 @@ impl PipeWriter {
     }
 
     /// Writes all of `buf`. Dropped midway, a prefix of `buf` was written.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (w, r) = rill::pipe()?;
+    /// let data = vec![9u8; 200_000]; // more than a pipe holds (64 KiB on Linux)
+    /// let reader = rill::spawn(async move {
+    ///     let mut out = Vec::new();
+    ///     r.read_to_end(&mut out).await.map(|_| out)
+    /// });
+    /// w.write_all(&data).await?;
+    /// drop(w);
+    /// assert_eq!(reader.await.unwrap()?, data);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn write_all(&self, mut buf: &[u8]) -> io::Result<()> {
         while !buf.is_empty() {
             match self.write(buf).await? {

@@ -49,6 +49,13 @@ impl Builder {
     /// The defaults: platform backend, inline budget 2, up to 16384 descriptors (the table
     /// starts at 64 and doubles as needed), 1024 events per wait, initial room for 256 timers
     /// (the heap doubles as needed).
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().build()?;
+    /// assert_eq!(rt.backend(), rill::Backend::platform_default());
+    /// assert_eq!(rt.worker_threads(), 1);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new() -> Builder {
         Builder {
             backend: Backend::platform_default(),
@@ -85,12 +92,25 @@ impl Builder {
     }
 
     /// Chooses the OS backend.
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().backend(rill::Backend::Poll).build()?;
+    /// assert_eq!(rt.backend(), rill::Backend::Poll);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn backend(mut self, backend: Backend) -> Builder {
         self.backend = backend;
         self
     }
 
     /// Chooses the OS backend by name (`epoll`, `poll`, `select`, `kqueue` or `default`).
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().backend_name("poll").unwrap().build()?;
+    /// assert_eq!(rt.backend(), rill::Backend::Poll);
+    /// assert!(rill::Builder::new().backend_name("io_uring9").is_err());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn backend_name(self, name: &str) -> Result<Builder, UnknownBackend> {
         Ok(self.backend(name.parse()?))
     }
@@ -99,18 +119,52 @@ impl Builder {
     /// row before further ones are deferred; reset every time a task is polled. 0 defers
     /// everything (every op goes through the queue); still correct, just slower. Values above
     /// 255 act as 255.
+    ///
+    /// ```
+    /// // Budget 0: every op goes through the ready queue; the results are the same.
+    /// let rt = rill::Builder::new().inline_budget(0).build()?;
+    /// rt.block_on(async {
+    ///     let (a, b) = rill::UnixStream::pair()?;
+    ///     a.write_all(b"queued").await?;
+    ///     let mut buf = [0u8; 6];
+    ///     b.read_exact(&mut buf).await?;
+    ///     assert_eq!(&buf, b"queued");
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn inline_budget(mut self, budget: u32) -> Builder {
         self.inline_budget = budget;
         self
     }
 
-    /// The most I/O objects (sockets) registered at once; one more answers an error.
+    /// The most I/O objects (sockets) registered at once per loop; registering one more answers
+    /// `OutOfMemory`, and a listener sheds the connection it just accepted
+    /// (`ConnectionAborted`, with back-off) instead of failing. The table starts small and grows
+    /// up to this.
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().max_io(2).build()?;
+    /// rt.block_on(async {
+    ///     let _pair = rill::UnixStream::pair()?; // two registrations: the table is full
+    ///     let err = rill::UnixStream::pair().unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::OutOfMemory);
+    ///     std::io::Result::Ok(())
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn max_io(mut self, n: usize) -> Builder {
         self.max_io = n.max(1);
         self
     }
 
     /// The most OS events taken per wait.
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().event_capacity(64).build()?;
+    /// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn event_capacity(mut self, n: usize) -> Builder {
         self.events = n.max(1);
         self
@@ -118,12 +172,39 @@ impl Builder {
 
     /// Initial room for armed timers (sleeps, timeouts, intervals). The timer heap doubles when
     /// full, so arming a timer never fails; this only avoids the regrowth.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// // Room for one timer; arming more just grows the heap.
+    /// let rt = rill::Builder::new().timer_capacity(1).build()?;
+    /// rt.block_on(async {
+    ///     let a = rill::sleep(Duration::from_millis(1));
+    ///     let b = rill::sleep(Duration::from_millis(1));
+    ///     a.await;
+    ///     b.await;
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn timer_capacity(mut self, n: usize) -> Builder {
         self.timers = n.max(1);
         self
     }
 
     /// Initial room for tasks (the table grows as needed).
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().task_capacity(4).build()?;
+    /// let tasks: Vec<_> = (0..10).map(|i| rt.spawn(async move { i })).collect();
+    /// let sum = rt.block_on(async {
+    ///     let mut sum = 0;
+    ///     for t in tasks {
+    ///         sum += t.await.unwrap();
+    ///     }
+    ///     sum
+    /// });
+    /// assert_eq!(sum, 45);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn task_capacity(mut self, n: usize) -> Builder {
         self.tasks = n;
         self
@@ -136,6 +217,15 @@ impl Builder {
     /// [`Handle::spawn`] / [`Handle::spawn_with`] place tasks on the least-loaded loop; a task
     /// and its sockets stay on their loop. Every other setting applies to each loop. See the
     /// [`multi`](crate::multi) design notes for what runs where.
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().worker_threads(2).build()?;
+    /// assert_eq!(rt.worker_threads(), 2);
+    /// let handle = rt.handle();
+    /// let on_loop_1 = handle.spawn_on(1, || async { rill::worker_index() })?;
+    /// assert_eq!(rt.block_on(on_loop_1).unwrap(), Some(1));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn worker_threads(mut self, n: usize) -> Builder {
         self.workers = n.max(1);
         self
@@ -143,6 +233,14 @@ impl Builder {
 
     /// Builds the runtime: creates the OS poller and waker (and, with
     /// [`Builder::worker_threads`] above 1, starts the worker threads).
+    ///
+    /// ```
+    /// let builder = rill::Builder::new().inline_budget(1);
+    /// // `build` takes `&self`: one builder can make several runtimes.
+    /// let (a, b) = (builder.build()?, builder.build()?);
+    /// assert_eq!(a.block_on(async { 1 }) + b.block_on(async { 2 }), 3);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn build(&self) -> io::Result<Runtime> {
         let mut rt = self.build_single()?;
         if self.workers > 1 {
@@ -176,6 +274,15 @@ impl Builder {
 /// Dropping the runtime shuts it down: every task is dropped (their I/O is cancelled), later
 /// spawns through a [`Handle`] answer [`crate::JoinError::is_shutdown`], and I/O objects that
 /// outlive it answer an error on every call.
+///
+/// ```
+/// let rt = rill::Runtime::new()?;
+/// let task = rt.spawn(async { 20 });
+/// let out = rt.block_on(async { task.await.unwrap() + 1 });
+/// assert_eq!(out, 21);
+/// drop(rt); // shuts the runtime down
+/// # std::io::Result::Ok(())
+/// ```
 pub struct Runtime {
     local: Rc<Local>,
     backend: Backend,
@@ -185,16 +292,34 @@ pub struct Runtime {
 
 impl Runtime {
     /// A runtime with the default configuration (see [`Builder::new`]).
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// assert_eq!(rt.block_on(async { "ran" }), "ran");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new() -> io::Result<Runtime> {
         Builder::new().build()
     }
 
     /// A builder to configure a runtime.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::builder().inline_budget(0).build()?;
+    /// assert_eq!(rt.block_on(async { 7 }), 7);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn builder() -> Builder {
         Builder::new()
     }
 
     /// The backend this runtime polls with.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::builder().backend(rill::Backend::Select).build()?;
+    /// assert_eq!(rt.backend(), rill::Backend::Select);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn backend(&self) -> Backend {
         self.backend
     }
@@ -206,6 +331,17 @@ impl Runtime {
     /// When called inside another `block_on` on the same thread, or when the OS poller fails
     /// (use [`Runtime::try_block_on`] to get those as errors). A panic of `future` itself
     /// propagates.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let n = rt.block_on(async {
+    ///     let task = rill::spawn(async { 40 });
+    ///     rill::yield_now().await;
+    ///     task.await.unwrap() + 2
+    /// });
+    /// assert_eq!(n, 42);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         match self.try_block_on(future) {
             Ok(v) => v,
@@ -214,12 +350,33 @@ impl Runtime {
     }
 
     /// Like [`Runtime::block_on`], but a nested call or a poller failure is an error.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// assert_eq!(rt.try_block_on(async { 5 })?, 5);
+    /// // Nested on the same thread: an error instead of a panic.
+    /// let nested = rt.block_on(async { rill::Runtime::new()?.try_block_on(async {}) });
+    /// assert!(nested.is_err());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_block_on<F: Future>(&self, future: F) -> io::Result<F::Output> {
         let _loop_zero = self.pool.as_ref().map(multi::enter_loop_zero);
         self.local.block_on(future)
     }
 
     /// Spawns a task (it may be `!Send`); it runs while the runtime is driven by `block_on`.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// let rt = rill::Runtime::new()?;
+    /// let shared = Rc::new(3); // `!Send` is fine: the task stays on this thread
+    /// let task = rt.spawn({
+    ///     let shared = shared.clone();
+    ///     async move { *shared * 2 }
+    /// });
+    /// assert_eq!(rt.block_on(task).unwrap(), 6);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + 'static,
@@ -229,6 +386,14 @@ impl Runtime {
     }
 
     /// A handle to spawn onto and wake this runtime from other threads.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let task = std::thread::spawn(move || handle.spawn(async { 1 + 1 })).join().unwrap();
+    /// assert_eq!(rt.block_on(task).unwrap(), 2);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn handle(&self) -> Handle {
         match &self.pool {
             Some(pool) => Handle::from_pool(pool.pool().clone()),
@@ -239,6 +404,13 @@ impl Runtime {
     }
 
     /// How many loops (threads) drive this runtime: [`Builder::worker_threads`].
+    ///
+    /// ```
+    /// assert_eq!(rill::Runtime::new()?.worker_threads(), 1);
+    /// let rt = rill::Runtime::builder().worker_threads(3).build()?;
+    /// assert_eq!(rt.worker_threads(), 3);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn worker_threads(&self) -> usize {
         self.pool.as_ref().map_or(1, |p| p.pool().len())
     }
@@ -333,6 +505,15 @@ impl fmt::Debug for Runtime {
 
 /// A `Send + Sync` handle to a [`Runtime`] (or a [`crate::LoopGroup`]): spawn onto it and wake
 /// it from any thread.
+///
+/// ```
+/// let rt = rill::Runtime::new()?;
+/// let handle: rill::Handle = rt.handle();
+/// let worker = std::thread::spawn(move || handle.spawn(async { "from a thread" }));
+/// let task = worker.join().unwrap();
+/// assert_eq!(rt.block_on(task).unwrap(), "from a thread");
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Clone)]
 pub struct Handle {
     inner: HandleInner,
@@ -356,6 +537,14 @@ impl Handle {
     /// The handle of the runtime driving this thread, or an error outside `block_on`. On any
     /// loop of a runtime with worker threads (or of a [`crate::LoopGroup`]) this is the handle
     /// of the whole runtime (group), so spawns through it are spread over every loop.
+    ///
+    /// ```
+    /// assert!(rill::Handle::try_current().is_err()); // outside any runtime
+    /// let rt = rill::Runtime::new()?;
+    /// let count = rt.block_on(async { rill::Handle::try_current().map(|h| h.worker_count()) })?;
+    /// assert_eq!(count, 1);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_current() -> io::Result<Handle> {
         if let Some(h) = multi::current_pool_handle() {
             return Ok(h);
@@ -367,6 +556,13 @@ impl Handle {
     }
 
     /// How many loops this handle places work on (1 for a single-threaded runtime).
+    ///
+    /// ```
+    /// let rt = rill::Runtime::builder().worker_threads(2).build()?;
+    /// assert_eq!(rt.handle().worker_count(), 2);
+    /// assert_eq!(rill::Runtime::new()?.handle().worker_count(), 1);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn worker_count(&self) -> usize {
         match &self.inner {
             HandleInner::Loop(_) => 1,
@@ -377,6 +573,16 @@ impl Handle {
     /// Like [`Handle::spawn_with`], on loop `worker` (`0 .. worker_count()`); an
     /// `InvalidInput` error for a loop that does not exist, an `Other` error for a loop whose
     /// thread ended while the rest of the runtime runs.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::builder().worker_threads(2).build()?;
+    /// let handle = rt.handle();
+    /// let task = handle.spawn_on(1, || async { rill::worker_index() })?;
+    /// assert_eq!(rt.block_on(task).unwrap(), Some(1));
+    /// let err = handle.spawn_on(5, || async {}).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn_on<M, F>(&self, worker: usize, make: M) -> io::Result<JoinHandle<F::Output>>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -395,6 +601,17 @@ impl Handle {
 
     /// Spawns a `Send` future onto the runtime. If the runtime has shut down, the returned
     /// handle yields an error whose [`crate::JoinError::is_shutdown`] is true.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// let task = handle.spawn(async { 3 * 4 });
+    /// assert_eq!(rt.block_on(task).unwrap(), 12);
+    /// drop(rt);
+    /// let late = rill::Runtime::new()?.block_on(handle.spawn(async {}));
+    /// assert!(late.unwrap_err().is_shutdown());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn<F>(&self, future: F) -> JoinHandle<F::Output>
     where
         F: Future + Send + 'static,
@@ -408,6 +625,25 @@ impl Handle {
     /// With worker threads, the task goes to the least-loaded loop still running and `make`
     /// runs there. `make` runs as part of the task: a panic in it is that task's panic
     /// ([`crate::JoinError::is_panic`]), never the loop's.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// // From another thread: the closure runs on the runtime, so it can make a socket there.
+    /// let task = std::thread::spawn(move || {
+    ///     handle.spawn_with(|| async {
+    ///         let (a, b) = rill::UnixStream::pair()?;
+    ///         a.write_all(b"hi").await?;
+    ///         let mut buf = [0u8; 2];
+    ///         b.read_exact(&mut buf).await?;
+    ///         std::io::Result::Ok(buf)
+    ///     })
+    /// })
+    /// .join()
+    /// .unwrap();
+    /// assert_eq!(&rt.block_on(task).unwrap()?, b"hi");
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -430,6 +666,17 @@ impl Handle {
 
     /// Wakes the runtime (every loop of it) if it is blocked waiting for events, so it runs one
     /// more turn.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// rt.block_on(async move {
+    ///     let waker = std::thread::spawn(move || handle.wake());
+    ///     rill::yield_now().await;
+    ///     waker.join().unwrap();
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn wake(&self) {
         match &self.inner {
             HandleInner::Loop(shared) => shared.unpark(),
@@ -438,6 +685,15 @@ impl Handle {
     }
 
     /// True once the runtime was dropped (the group torn down).
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// assert!(!handle.is_shutdown());
+    /// drop(rt);
+    /// assert!(handle.is_shutdown());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_shutdown(&self) -> bool {
         match &self.inner {
             HandleInner::Loop(shared) => shared.is_shut_down(),
@@ -469,6 +725,20 @@ pub(crate) fn no_runtime() -> io::Error {
 ///
 /// Outside [`Runtime::block_on`] (there is no runtime to spawn onto); use [`try_spawn`] to get an
 /// error instead.
+///
+/// ```
+/// let rt = rill::Runtime::new()?;
+/// let out = rt.block_on(async {
+///     let tasks: Vec<_> = (1..=3).map(|i| rill::spawn(async move { i * 10 })).collect();
+///     let mut sum = 0;
+///     for t in tasks {
+///         sum += t.await.unwrap();
+///     }
+///     sum
+/// });
+/// assert_eq!(out, 60);
+/// # std::io::Result::Ok(())
+/// ```
 pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
 where
     F: Future + 'static,
@@ -481,6 +751,14 @@ where
 }
 
 /// Spawns a task onto the runtime driving this thread, or errors outside `block_on`.
+///
+/// ```
+/// assert!(rill::try_spawn(async {}).is_err()); // no runtime on this thread
+/// let rt = rill::Runtime::new()?;
+/// let task = rt.block_on(async { rill::try_spawn(async { 9 }) })?;
+/// assert_eq!(rt.block_on(task).unwrap(), 9);
+/// # std::io::Result::Ok(())
+/// ```
 pub fn try_spawn<F>(future: F) -> io::Result<JoinHandle<F::Output>>
 where
     F: Future + 'static,
@@ -491,6 +769,20 @@ where
 }
 
 /// Yields once to the runtime: the task is queued again behind the others.
+///
+/// ```
+/// use std::{cell::Cell, rc::Rc};
+/// let rt = rill::Runtime::new()?;
+/// rt.block_on(async {
+///     let ran = Rc::new(Cell::new(false));
+///     let r = ran.clone();
+///     let _task = rill::spawn(async move { r.set(true) });
+///     assert!(!ran.get());
+///     rill::yield_now().await; // the spawned task runs before this one resumes
+///     assert!(ran.get());
+/// });
+/// # std::io::Result::Ok(())
+/// ```
 pub async fn yield_now() {
     let mut yielded = false;
     std::future::poll_fn(move |cx| {

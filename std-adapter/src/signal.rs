@@ -61,6 +61,19 @@ use crate::pipe::PipeReader;
 
 /// A listener for one signal: [`Signal::recv`] returns after each delivery (see the
 /// [module docs](self)). Dropping it removes its action.
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let mut usr2: rill::signal::Signal = rill::signal::signal(libc::SIGUSR2)?;
+/// // SAFETY: raise(3) has no memory-safety preconditions; SIGUSR2 has a handler now.
+/// unsafe { libc::raise(libc::SIGUSR2) };
+/// usr2.recv().await?;
+/// assert_eq!(usr2.signum(), libc::SIGUSR2);
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct Signal {
     /// The action writing to the other end of `rx`; removed before `rx` closes.
     id: Option<SigId>,
@@ -73,6 +86,20 @@ pub struct Signal {
 /// Errors: a signal that cannot be caught (SIGKILL, SIGSTOP) or that signal-hook-registry
 /// refuses (SIGILL, SIGFPE, SIGSEGV) is `InvalidInput`; an unknown number is the OS error; no
 /// runtime on this thread is the usual error.
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let mut term = rill::signal::signal(libc::SIGTERM)?;
+/// // SAFETY: raise(3) has no memory-safety preconditions; SIGTERM has a handler now.
+/// unsafe { libc::raise(libc::SIGTERM) }; // caught: the process goes on
+/// term.recv().await?;
+/// let err = rill::signal::signal(libc::SIGKILL).unwrap_err();
+/// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub fn signal(signum: libc::c_int) -> io::Result<Signal> {
     if signal_hook_registry::FORBIDDEN.contains(&signum) {
         return Err(io::Error::new(
@@ -109,11 +136,38 @@ fn register(signum: libc::c_int, tx: OwnedFd) -> io::Result<SigId> {
 impl Signal {
     /// Waits for the next delivery (one or more, coalesced) since the previous `recv`.
     /// Cancel-safe: dropping the future loses no delivery.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut hup = rill::signal::signal(libc::SIGHUP)?;
+    /// // SAFETY: raise(3) has no memory-safety preconditions; SIGHUP has a handler now.
+    /// unsafe {
+    ///     libc::raise(libc::SIGHUP);
+    ///     libc::raise(libc::SIGHUP);
+    /// }
+    /// hup.recv().await?; // one recv for both: deliveries coalesce
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn recv(&mut self) -> io::Result<()> {
         std::future::poll_fn(|cx| self.poll_recv(cx)).await
     }
 
     /// Polls for a delivery (see [`Signal::recv`]).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut usr1 = rill::signal::signal(libc::SIGUSR1)?;
+    /// // SAFETY: raise(3) has no memory-safety preconditions; SIGUSR1 has a handler now.
+    /// unsafe { libc::raise(libc::SIGUSR1) };
+    /// std::future::poll_fn(|cx| usr1.poll_recv(cx)).await?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_recv(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut buf = [0u8; 128];
         match futures_io::AsyncRead::poll_read(Pin::new(&mut &self.rx), cx, &mut buf) {
@@ -127,6 +181,16 @@ impl Signal {
     }
 
     /// The signal number this listener is for.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::signal::signal(libc::SIGWINCH)?;
+    /// assert_eq!(listener.signum(), libc::SIGWINCH);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn signum(&self) -> libc::c_int {
         self.signum
     }
@@ -173,6 +237,18 @@ pub fn ctrl_c() -> CtrlC {
 }
 
 /// The future of [`ctrl_c`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let ctrl_c: rill::signal::CtrlC = rill::signal::ctrl_c(); // listening from here
+/// // SAFETY: raise(3) has no memory-safety preconditions; SIGINT has a handler now.
+/// unsafe { libc::raise(libc::SIGINT) }; // before the await: not missed, not fatal
+/// ctrl_c.await?;
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[must_use = "the listener is removed when this future is dropped"]
 pub struct CtrlC {
     listener: Result<Signal, Option<io::Error>>,

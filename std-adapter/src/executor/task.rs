@@ -182,17 +182,47 @@ enum JoinErrorRepr {
 
 impl JoinError {
     /// True when the task was aborted through [`JoinHandle::abort`].
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     let task = rill::spawn(std::future::pending::<()>());
+    ///     task.abort();
+    ///     assert!(task.await.unwrap_err().is_cancelled());
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_cancelled(&self) -> bool {
         matches!(self.repr, JoinErrorRepr::Cancelled)
     }
     /// True when the runtime shut down (was dropped) before the task finished, or the task was
     /// spawned onto a runtime that had already shut down.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// let handle = rt.handle();
+    /// drop(rt);
+    /// let task = handle.spawn(async {});
+    /// let other = rill::Runtime::new()?;
+    /// assert!(other.block_on(task).unwrap_err().is_shutdown());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_shutdown(&self) -> bool {
         matches!(self.repr, JoinErrorRepr::Shutdown)
     }
     /// True when the task panicked: in its poll, in the `make` closure of
     /// [`crate::Handle::spawn_with`], or in its future's `Drop` (at completion, on abort, or at
     /// shutdown). Such a panic ends that task only; its loop and other tasks go on.
+    ///
+    /// ```
+    /// let rt = rill::Runtime::new()?;
+    /// rt.block_on(async {
+    ///     let task = rill::spawn(async { panic!("boom") });
+    ///     assert!(task.await.unwrap_err().is_panic());
+    ///     assert_eq!(rill::spawn(async { 1 }).await.unwrap(), 1, "the loop goes on");
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_panic(&self) -> bool {
         matches!(self.repr, JoinErrorRepr::Panicked(_))
     }

@@ -84,6 +84,23 @@ use rill_core::Direction;
 use crate::io_source::{IoSource, Op};
 
 /// A direction to wait for or do I/O in.
+///
+/// ```
+/// use std::io::Write;
+/// use rill::fd::{AsyncFd, Interest};
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+/// let fd = AsyncFd::new(a)?;
+/// let guard = fd.ready(Interest::Writable).await?; // an empty buffer: writable at once
+/// assert_eq!(guard.interest(), Interest::Writable);
+/// # drop(guard);
+/// b.write_all(b"x")?;
+/// assert_eq!(fd.ready(Interest::Readable).await?.interest(), Interest::Readable);
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum Interest {
     /// Reading: `POLLIN`, `EPOLLIN`, `EVFILT_READ`.
@@ -112,6 +129,22 @@ impl<T: AsFd> AsRawFd for Raw<T> {
 
 /// A descriptor of any kind registered with the current runtime: wait for readiness and run
 /// your own syscalls on it (see the [module docs](self)).
+///
+/// ```
+/// use std::io::{Read, Write};
+/// use rill::fd::{AsyncFd, Interest};
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+/// let fd = AsyncFd::new(a)?;
+/// b.write_all(b"raw")?;
+/// let mut buf = [0u8; 8];
+/// let n = fd.async_io(Interest::Readable, |s| (&*s).read(&mut buf)).await?;
+/// assert_eq!(&buf[..n], b"raw");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct AsyncFd<T: AsFd> {
     source: IoSource<Raw<T>>,
 }
@@ -124,6 +157,19 @@ impl<T: AsFd> AsyncFd<T> {
     /// `InvalidInput` (use [`spawn_blocking`](crate::spawn_blocking) for file I/O); a closed
     /// descriptor is `EBADF`; outside a runtime, a full table, a descriptor already registered
     /// and `select`'s `FD_SETSIZE` limit give the same errors as the sockets.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let _fd = rill::AsyncFd::new(a)?; // registered and non-blocking
+    /// let file = std::fs::File::open(std::env::current_exe()?)?;
+    /// let err = rill::AsyncFd::new(file).unwrap_err(); // regular files cannot be watched
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new(inner: T) -> io::Result<AsyncFd<T>> {
         check_watchable(inner.as_fd().as_raw_fd())?;
         AsyncFd::new_unchecked(inner)
@@ -142,22 +188,74 @@ impl<T: AsFd> AsyncFd<T> {
     }
 
     /// The wrapped object.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// assert!(fd.get_ref().peer_addr()?.is_unnamed());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn get_ref(&self) -> &T {
         &self.source.get_ref().0
     }
 
     /// Deregisters and hands the object back (still non-blocking).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let mut a = rill::AsyncFd::new(a)?.into_inner();
+    /// // Deregistered, but still non-blocking:
+    /// assert_eq!(a.read(&mut [0u8; 1]).unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_inner(self) -> T {
         self.source.into_inner().0
     }
 
     /// Waits until the descriptor is (probably) readable, consuming nothing. See the
     /// [module docs](self) for what the guard promises.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// b.write_all(b"ping")?;
+    /// let _guard = fd.readable().await?; // consumes nothing
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(fd.get_ref().read(&mut buf)?, 4);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn readable(&self) -> io::Result<ReadyGuard<'_, T>> {
         self.ready(Interest::Readable).await
     }
 
     /// Waits until the descriptor is (probably) writable.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// let _guard = fd.writable().await?;
+    /// assert_eq!(fd.get_ref().write(b"pong")?, 4);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn writable(&self) -> io::Result<ReadyGuard<'_, T>> {
         self.ready(Interest::Writable).await
     }
@@ -166,6 +264,20 @@ impl<T: AsFd> AsyncFd<T> {
     /// op parks until the backend reports the direction and checks again. A hang-up or error
     /// condition counts as ready (the next syscall reports it). Dropping the future cancels
     /// the wait.
+    ///
+    /// ```
+    /// use rill::fd::{AsyncFd, Interest};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = AsyncFd::new(a)?;
+    /// drop(b); // a hang-up counts as readable
+    /// let guard = fd.ready(Interest::Readable).await?;
+    /// assert_eq!(guard.interest(), Interest::Readable);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<ReadyGuard<'_, T>> {
         let dir = interest.direction();
         let fd = self.source.fd();
@@ -180,11 +292,37 @@ impl<T: AsFd> AsyncFd<T> {
     /// Like the sockets' `poll_read`, a `Pending` leaves the wait registered in the core: poll
     /// again (or drop the `AsyncFd`) rather than abandoning it for another op in this
     /// direction.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// b.write_all(b"x")?;
+    /// std::future::poll_fn(|cx| fd.poll_read_ready(cx)).await?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_read_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_ready(cx, Direction::Read)
     }
 
     /// Polls for readiness to write (see [`AsyncFd::poll_read_ready`]).
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// std::future::poll_fn(|cx| fd.poll_write_ready(cx)).await?;
+    /// assert_eq!(fd.get_ref().write(b"ok")?, 2);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_write_ready(&self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_ready(cx, Direction::Write)
     }
@@ -202,6 +340,26 @@ impl<T: AsFd> AsyncFd<T> {
     ///
     /// `f` must make the syscall on this descriptor, in this direction: the core takes its
     /// `WouldBlock` as proof the direction is not ready.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// use rill::fd::{AsyncFd, Interest};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, b) = std::os::unix::net::UnixStream::pair()?;
+    /// let (a, b) = (AsyncFd::new(a)?, AsyncFd::new(b)?);
+    /// let reader = rill::spawn(async move {
+    ///     let mut buf = [0u8; 5];
+    ///     let n = b.async_io(Interest::Readable, |s| (&*s).read(&mut buf)).await?; // parks first
+    ///     std::io::Result::Ok(buf[..n].to_vec())
+    /// });
+    /// rill::yield_now().await;
+    /// a.async_io(Interest::Writable, |s| (&*s).write(b"later")).await?;
+    /// assert_eq!(reader.await.unwrap()?, b"later");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn async_io<R>(
         &self,
         interest: Interest,
@@ -217,6 +375,20 @@ impl<T: AsFd> AsyncFd<T> {
     /// Runs `f` once, now: no parking, and a `WouldBlock` comes back to you. For a syscall you
     /// expect to succeed (after [`AsyncFd::readable`], say); `interest` is for symmetry with
     /// [`AsyncFd::async_io`] (rill keeps no readiness cache to clear).
+    ///
+    /// ```
+    /// use std::io::Read;
+    /// use rill::fd::{AsyncFd, Interest};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = AsyncFd::new(a)?;
+    /// let err = fd.try_io(Interest::Readable, |s| (&*s).read(&mut [0u8; 4])).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock); // handed back, no parking
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_io<R>(
         &self,
         interest: Interest,
@@ -279,6 +451,22 @@ impl<T: AsFd + fmt::Debug> fmt::Debug for AsyncFd<T> {
 
 /// The kernel said the direction was ready when [`AsyncFd::readable`] / [`AsyncFd::writable`]
 /// resolved. A witness, not a cached state: see the [module docs](self).
+///
+/// ```
+/// use std::io::{Read, Write};
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+/// let fd = rill::AsyncFd::new(a)?;
+/// b.write_all(b"guard")?;
+/// let mut guard: rill::fd::ReadyGuard<'_, _> = fd.readable().await?;
+/// let mut buf = [0u8; 8];
+/// let n = guard.try_io(|fd| fd.get_ref().read(&mut buf)).expect("was readable")?;
+/// assert_eq!(&buf[..n], b"guard");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct ReadyGuard<'a, T: AsFd> {
     fd: &'a AsyncFd<T>,
     interest: Interest,
@@ -286,27 +474,94 @@ pub struct ReadyGuard<'a, T: AsFd> {
 
 impl<'a, T: AsFd> ReadyGuard<'a, T> {
     /// The direction this guard is for.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// assert_eq!(fd.writable().await?.interest(), rill::fd::Interest::Writable);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn interest(&self) -> Interest {
         self.interest
     }
 
     /// The `AsyncFd`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// let guard = fd.writable().await?;
+    /// assert!(std::ptr::eq(guard.get_ref(), &fd));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn get_ref(&self) -> &'a AsyncFd<T> {
         self.fd
     }
 
     /// The wrapped object.
+    ///
+    /// ```
+    /// use std::io::Write;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// let guard = fd.writable().await?;
+    /// assert_eq!(guard.get_inner().write(b"direct")?, 6);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn get_inner(&self) -> &'a T {
         self.fd.get_ref()
     }
 
     /// Forgets this readiness. rill caches none (the next `readable()` asks the kernel), so
     /// this only exists for code written against tokio's guard.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// b.write_all(b"x")?;
+    /// let mut guard = fd.readable().await?;
+    /// assert_eq!(guard.get_inner().read(&mut [0u8; 4])?, 1);
+    /// guard.clear_ready(); // a no-op here: the next readable() asks the kernel again
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn clear_ready(&mut self) {}
 
     /// Runs `f` once. `Err(TryIoError)` when it said `WouldBlock` (wait again with
     /// `readable()` / `writable()`: it will park until the direction turns ready); otherwise
     /// its result.
+    ///
+    /// ```
+    /// use std::io::{Read, Write};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, mut b) = std::os::unix::net::UnixStream::pair()?;
+    /// let fd = rill::AsyncFd::new(a)?;
+    /// b.write_all(b"once")?;
+    /// let mut guard = fd.readable().await?;
+    /// let mut buf = [0u8; 4];
+    /// assert_eq!(guard.try_io(|fd| fd.get_ref().read(&mut buf)).unwrap()?, 4);
+    /// assert!(guard.try_io(|fd| fd.get_ref().read(&mut buf)).is_err()); // drained: WouldBlock
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_io<R>(
         &mut self,
         f: impl FnOnce(&'a AsyncFd<T>) -> io::Result<R>,
@@ -328,6 +583,21 @@ impl<T: AsFd> fmt::Debug for ReadyGuard<'_, T> {
 }
 
 /// [`ReadyGuard::try_io`]'s closure said `WouldBlock`.
+///
+/// ```
+/// use std::io::Read;
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, _b) = std::os::unix::net::UnixStream::pair()?;
+/// let fd = rill::AsyncFd::new(a)?;
+/// let mut guard = fd.writable().await?; // a guard for writing, used to read: nothing there
+/// let res = guard.try_io(|fd| fd.get_ref().read(&mut [0u8; 1]));
+/// let err: rill::fd::TryIoError = res.unwrap_err();
+/// assert_eq!(err.to_string(), "the operation would block");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Debug)]
 pub struct TryIoError(());
 

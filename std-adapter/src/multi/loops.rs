@@ -85,12 +85,28 @@ pub struct LoopGroup {
 
 impl LoopGroup {
     /// `n` loops with the default configuration; `n = 0` means one per available CPU.
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// assert_eq!(group.len(), 2);
+    /// let on_1 = group.spawn_on(1, || async { rill::worker_index() })?;
+    /// assert_eq!(rill::Runtime::new()?.block_on(on_1).unwrap(), Some(1));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new(n: usize) -> io::Result<LoopGroup> {
         LoopGroup::with_builder(n, &Builder::new())
     }
 
     /// `n` loops (`0`: one per available CPU), each built from `builder` (its backend, budget
     /// and capacities apply per loop; its `worker_threads` is ignored).
+    ///
+    /// ```
+    /// let builder = rill::Builder::new().backend(rill::Backend::Poll).inline_budget(0);
+    /// let group = rill::LoopGroup::with_builder(1, &builder)?;
+    /// let task = group.spawn_on(0, || async { rill::spawn(async { 5 }).await.unwrap() })?;
+    /// assert_eq!(rill::Runtime::new()?.block_on(task).unwrap(), 5);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn with_builder(n: usize, builder: &Builder) -> io::Result<LoopGroup> {
         LoopGroup::start(n, builder, false)
     }
@@ -98,6 +114,15 @@ impl LoopGroup {
     /// The process-wide group: the first call starts it (one loop per available CPU, default
     /// configuration), later calls add a user to the same group while any user holds it. When
     /// the last user releases it, it is torn down, and the next call starts a fresh one.
+    ///
+    /// ```
+    /// let a = rill::LoopGroup::shared()?;
+    /// let b = rill::LoopGroup::shared()?; // a second user of the same group
+    /// assert!(a.same_group(&b));
+    /// drop(a);
+    /// drop(b); // the last user: the group is torn down
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn shared() -> io::Result<LoopGroup> {
         let mut slot = lock_shared();
         if let Some(inner) = slot.as_ref() {
@@ -131,27 +156,65 @@ impl LoopGroup {
     }
 
     /// How many loops.
+    ///
+    /// ```
+    /// assert_eq!(rill::LoopGroup::new(3)?.len(), 3);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn len(&self) -> usize {
         self.inner.pool.len()
     }
 
     /// Always false: a group has at least one loop.
+    ///
+    /// ```
+    /// assert!(!rill::LoopGroup::new(1)?.is_empty());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.len() == 0
     }
 
     /// True when both values are users of the same group.
+    ///
+    /// ```
+    /// let a = rill::LoopGroup::new(1)?;
+    /// let b = a.clone();
+    /// assert!(a.same_group(&b));
+    /// assert!(!a.same_group(&rill::LoopGroup::new(1)?));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn same_group(&self, other: &LoopGroup) -> bool {
         Arc::ptr_eq(&self.inner, &other.inner)
     }
 
     /// A `Send + Sync` handle that places spawns on the group's loops (least loaded first). It
     /// does not keep the group alive.
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// let handle = group.handle();
+    /// assert_eq!(handle.worker_count(), 2);
+    /// let task = handle.spawn(async { rill::worker_index().is_some() });
+    /// assert!(rill::Runtime::new()?.block_on(task).unwrap());
+    /// drop(group); // the handle does not keep the loops alive
+    /// assert!(handle.is_shutdown());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn handle(&self) -> Handle {
         Handle::from_pool(self.inner.pool.clone())
     }
 
     /// The handle of loop `i` alone, or `None` when `i >= len()`.
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// let second = group.loop_handle(1).unwrap();
+    /// let task = second.spawn(async { rill::worker_index() });
+    /// assert_eq!(rill::Runtime::new()?.block_on(task).unwrap(), Some(1));
+    /// assert!(group.loop_handle(2).is_none());
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn loop_handle(&self, i: usize) -> Option<Handle> {
         self.inner.pool.loop_handle(i).cloned()
     }
@@ -160,6 +223,22 @@ impl LoopGroup {
     /// `Send`: sockets it creates belong to loop `i`). An `InvalidInput` error when
     /// `i >= len()`, an `Other` error when loop `i` stopped (its thread ended) while the group
     /// runs.
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// // The socket is made on loop 1 and stays there.
+    /// let task = group.spawn_on(1, || async {
+    ///     let (a, b) = rill::UnixStream::pair()?;
+    ///     a.write_all(b"on loop 1").await?;
+    ///     let mut buf = [0u8; 9];
+    ///     b.read_exact(&mut buf).await?;
+    ///     std::io::Result::Ok((rill::worker_index(), buf))
+    /// })?;
+    /// assert_eq!(rill::Runtime::new()?.block_on(task).unwrap()?, (Some(1), *b"on loop 1"));
+    /// let err = group.spawn_on(2, || async {}).unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn_on<M, F>(&self, i: usize, make: M) -> io::Result<JoinHandle<F::Output>>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -170,6 +249,14 @@ impl LoopGroup {
     }
 
     /// Like [`LoopGroup::spawn_on`], on the least-loaded loop.
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// let task = group.spawn_with(|| async { rill::worker_index() });
+    /// let index = rill::Runtime::new()?.block_on(task).unwrap();
+    /// assert!(matches!(index, Some(0 | 1)));
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn_with<M, F>(&self, make: M) -> JoinHandle<F::Output>
     where
         M: FnOnce() -> F + Send + 'static,
@@ -199,6 +286,22 @@ impl LoopGroup {
     /// `addr` is a literal address, as for [`TcpListener::bind`]: a host name is `InvalidInput`
     /// (resolving it could block the calling thread, maybe a loop); resolve it first with
     /// [`crate::lookup_host`].
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// let server = group.listen_reuseport("127.0.0.1:0", |stream, _peer| async move {
+    ///     let _ = stream.write_all(b"hi").await;
+    /// })?;
+    /// let rt = rill::Runtime::new()?;
+    /// let got = rt.block_on(async {
+    ///     let s = rill::TcpStream::connect(server.local_addr()).await?;
+    ///     let mut buf = [0u8; 2];
+    ///     s.read_exact(&mut buf).await.map(|()| buf)
+    /// })?;
+    /// assert_eq!(&got, b"hi");
+    /// assert_eq!(server.accepted().iter().sum::<u64>(), 1);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn listen_reuseport<A, S, F>(&self, addr: A, serve: S) -> io::Result<ReuseportServer>
     where
         A: crate::ToSocketAddrs,
@@ -318,6 +421,17 @@ impl fmt::Debug for LoopGroup {
 /// Dropping it (or [`ReuseportServer::stop`]) aborts the accept tasks, which closes the
 /// listeners; connections already accepted keep being served. Connections still waiting in a
 /// closed listener's backlog are reset by the kernel.
+///
+/// ```
+/// let group = rill::LoopGroup::new(1)?;
+/// let server: rill::ReuseportServer = group.listen_reuseport("127.0.0.1:0", |_s, _p| async {})?;
+/// let addr = server.local_addr();
+/// drop(server); // aborts the accept tasks, which close the listeners
+/// drop(group); // joins the loops, so the listeners are closed by now
+/// let rt = rill::Runtime::new()?;
+/// assert!(rt.block_on(rill::TcpStream::connect(addr)).is_err());
+/// # std::io::Result::Ok(())
+/// ```
 pub struct ReuseportServer {
     local_addr: SocketAddr,
     accepted: Arc<[AtomicU64]>,
@@ -326,11 +440,25 @@ pub struct ReuseportServer {
 
 impl ReuseportServer {
     /// The address every listener is bound to (the real port when 0 was asked for).
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// let server = group.listen_reuseport("127.0.0.1:0", |_s, _p| async {})?;
+    /// assert_ne!(server.local_addr().port(), 0); // the port picked for every listener
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> SocketAddr {
         self.local_addr
     }
 
     /// How many connections each loop accepted so far (index = loop).
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(2)?;
+    /// let server = group.listen_reuseport("127.0.0.1:0", |_s, _p| async {})?;
+    /// assert_eq!(server.accepted(), vec![0, 0]); // one count per loop
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn accepted(&self) -> Vec<u64> {
         self.accepted
             .iter()
@@ -339,6 +467,17 @@ impl ReuseportServer {
     }
 
     /// Stops accepting on every loop (the same as dropping the server).
+    ///
+    /// ```
+    /// let group = rill::LoopGroup::new(1)?;
+    /// let server = group.listen_reuseport("127.0.0.1:0", |_s, _p| async {})?;
+    /// let addr = server.local_addr();
+    /// server.stop(); // aborts the accept tasks (on their loops)
+    /// drop(group); // joins the loops: every listener is closed now
+    /// let refused = rill::Runtime::new()?.block_on(rill::TcpStream::connect(addr));
+    /// assert_eq!(refused.unwrap_err().kind(), std::io::ErrorKind::ConnectionRefused);
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn stop(self) {}
 }
 

@@ -101,6 +101,15 @@ pub(crate) use pool::{current_pool_handle, enter_loop_zero, PoolInner, RuntimePo
 /// `Some(i)` on the thread of loop `i` of a multi-threaded runtime or of a [`LoopGroup`]
 /// (`0 ..= n-1`); `Some(0)` inside [`crate::Runtime::block_on`] of a single-threaded runtime;
 /// `None` on a thread that drives no rill loop.
+///
+/// ```
+/// assert_eq!(rill::worker_index(), None); // no loop on this thread
+/// let rt = rill::Runtime::builder().worker_threads(2).build()?;
+/// assert_eq!(rt.block_on(async { rill::worker_index() }), Some(0));
+/// let task = rt.handle().spawn_on(1, || async { rill::worker_index() })?;
+/// assert_eq!(rt.block_on(task).unwrap(), Some(1));
+/// # std::io::Result::Ok(())
+/// ```
 pub fn worker_index() -> Option<usize> {
     pool::current_index().or_else(|| crate::context::with_current(|_| 0))
 }

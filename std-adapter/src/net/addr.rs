@@ -45,6 +45,24 @@ use crate::blocking::spawn_blocking;
 /// See the [module rule](crate::lookup_host#name-resolution-never-blocks-a-loop-thread): a
 /// literal is parsed where it is given; a name is resolved on the blocking pool by the `async`
 /// calls and refused by the synchronous ones.
+///
+/// ```
+/// use std::net::{Ipv4Addr, SocketAddr};
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// // Every literal form works for the synchronous calls:
+/// let a = rill::UdpSocket::bind("127.0.0.1:0")?;
+/// let b = rill::UdpSocket::bind((Ipv4Addr::LOCALHOST, 0))?;
+/// let addrs: [SocketAddr; 1] = [a.local_addr()?];
+/// let c = rill::UdpSocket::bind(&addrs[..]).unwrap_err(); // a's address is taken
+/// assert_eq!(c.kind(), std::io::ErrorKind::AddrInUse);
+/// // A host name only where resolving cannot block the loop (the async calls):
+/// assert!(rill::UdpSocket::bind("localhost:0").is_err());
+/// # drop(b);
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub trait ToSocketAddrs: sealed::ToTarget {}
 
 pub(crate) mod sealed {

@@ -156,6 +156,20 @@ macro_rules! conversions {
             impl $ty {
                 /// Deregisters and hands the socket over to socket2 (still non-blocking), for
                 /// options rill does not wrap. `TryFrom<socket2::Socket>` takes it back.
+                ///
+                /// ```
+                /// # let rt = rill::Runtime::new()?;
+                /// # rt.block_on(async {
+                /// let socket = rill::UdpSocket::bind("127.0.0.1:0")?;
+                /// let addr = socket.local_addr()?;
+                /// let raw: socket2::Socket = socket.into_socket2(); // deregistered
+                /// raw.set_recv_buffer_size(256 * 1024)?; // an option rill does not wrap
+                /// let socket = rill::UdpSocket::try_from(raw)?; // registered again
+                /// assert_eq!(socket.local_addr()?, addr);
+                /// # std::io::Result::Ok(())
+                /// # })?;
+                /// # std::io::Result::Ok(())
+                /// ```
                 pub fn into_socket2(self) -> Socket {
                     Socket::from(self)
                 }

@@ -39,6 +39,31 @@ macro_rules! stream_io {
             /// peer shut down its writing side (or `buf` is empty). If the returned future is
             /// dropped before it completes, no bytes were read: they stay in the socket for the
             /// next read.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.write_all(b"hello").await?;
+            /// let mut buf = [0u8; 16];
+            /// let n = b.read(&mut buf).await?;
+            /// assert_eq!(&buf[..n], b"hello");
+            /// drop(a);
+            /// assert_eq!(b.read(&mut buf).await?, 0); // EOF
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
                 if buf.is_empty() {
                     return Ok(0);
@@ -52,6 +77,31 @@ macro_rules! stream_io {
             }
 
             /// Reads into several buffers at once (`readv`). Same guarantees as `read`.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.write_all(b"headbody").await?;
+            /// let (mut head, mut body) = ([0u8; 4], [0u8; 4]);
+            /// use std::io::IoSliceMut;
+            /// let mut bufs = [IoSliceMut::new(&mut head), IoSliceMut::new(&mut body)];
+            /// assert_eq!(b.read_vectored(&mut bufs).await?, 8); // a small write arrives whole
+            /// assert_eq!((&head, &body), (b"head", b"body"));
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn read_vectored(
                 &self,
                 bufs: &mut [std::io::IoSliceMut<'_>],
@@ -68,6 +118,31 @@ macro_rules! stream_io {
             }
 
             /// Reads into `buf` without removing the bytes from the socket (`MSG_PEEK`).
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.write_all(b"abc").await?;
+            /// let mut buf = [0u8; 3];
+            /// assert_eq!(b.peek(&mut buf).await?, 3);
+            /// let mut again = [0u8; 3];
+            /// b.read_exact(&mut again).await?; // the peeked bytes are still there
+            /// assert_eq!(buf, again);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn peek(&self, buf: &mut [u8]) -> std::io::Result<usize> {
                 if buf.is_empty() {
                     return Ok(0);
@@ -82,6 +157,32 @@ macro_rules! stream_io {
             /// Reads exactly `buf.len()` bytes. An early EOF is `UnexpectedEof`. If the future is
             /// dropped midway, the bytes already read are in `buf`'s prefix (the count is lost
             /// with the future): use `read` in a loop when partial progress matters.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.write_all(b"exact").await?;
+            /// drop(a);
+            /// let mut buf = [0u8; 5];
+            /// b.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"exact");
+            /// let err = b.read_exact(&mut buf).await.unwrap_err();
+            /// assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn read_exact(&self, mut buf: &mut [u8]) -> std::io::Result<()> {
                 while !buf.is_empty() {
                     let n = self.read(buf).await?;
@@ -100,6 +201,30 @@ macro_rules! stream_io {
             /// Returns how many bytes were written. Never raises SIGPIPE: a write to a closed
             /// peer is `BrokenPipe` (or `ConnectionReset`). If the future is dropped before it
             /// completes, nothing was written.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// let n = a.write(b"some bytes").await?;
+            /// assert!(n > 0);
+            /// let mut buf = vec![0u8; n];
+            /// b.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf[..], &b"some bytes"[..n]);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn write(&self, buf: &[u8]) -> std::io::Result<usize> {
                 if buf.is_empty() {
                     return Ok(0);
@@ -113,6 +238,30 @@ macro_rules! stream_io {
             }
 
             /// Writes from several buffers at once (`sendmsg`, no SIGPIPE).
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// let bufs = [std::io::IoSlice::new(b"head"), std::io::IoSlice::new(b"tail")];
+            /// assert_eq!(a.write_vectored(&bufs).await?, 8); // room in the socket buffer for all
+            /// let mut buf = [0u8; 8];
+            /// b.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"headtail");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn write_vectored(
                 &self,
                 bufs: &[std::io::IoSlice<'_>],
@@ -131,6 +280,32 @@ macro_rules! stream_io {
             /// Writes all of `buf`. A write that accepts 0 bytes is `WriteZero`. If the future is
             /// dropped midway, a prefix of `buf` was sent (its length is lost with the future):
             /// use `write` in a loop when partial progress matters.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// let data = vec![7u8; 256 * 1024]; // more than one write takes
+            /// let reader = rill::spawn(async move {
+            ///     let mut got = vec![0u8; 256 * 1024];
+            ///     b.read_exact(&mut got).await.map(|()| got)
+            /// });
+            /// a.write_all(&data).await?;
+            /// assert_eq!(reader.await.unwrap()?, data);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn write_all(&self, mut buf: &[u8]) -> std::io::Result<()> {
                 while !buf.is_empty() {
                     let n = self.write(buf).await?;
@@ -151,11 +326,57 @@ macro_rules! stream_io {
             /// readable (the next read reports them). Pair it with `try_read`: another reader
             /// may still take the bytes first, so `try_read` can say `WouldBlock`; wait again.
             /// Dropping the future cancels the wait.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.write_all(b"x").await?;
+            /// b.readable().await?;
+            /// let mut buf = [0u8; 1];
+            /// assert_eq!(b.try_read(&mut buf)?, 1);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn readable(&self) -> std::io::Result<()> {
                 self.ready(rill_core::Direction::Read).await
             }
 
             /// Waits until the socket is (probably) writable (see `readable`).
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.writable().await?; // an empty send buffer: writable at once
+            /// assert_eq!(a.try_write(b"now")?, 3);
+            /// # let mut buf = [0u8; 3];
+            /// # b.read_exact(&mut buf).await?;
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn writable(&self) -> std::io::Result<()> {
                 self.ready(rill_core::Direction::Write).await
             }
@@ -176,6 +397,31 @@ macro_rules! stream_io {
             /// `WouldBlock` when nothing is queued. `Ok(0)` is EOF (or an empty `buf`). The
             /// core does not see this call, so a later `read` is unaffected by its
             /// `WouldBlock`.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// let mut buf = [0u8; 8];
+            /// let err = b.try_read(&mut buf).unwrap_err();
+            /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock); // nothing queued
+            /// a.write_all(b"hi").await?;
+            /// b.readable().await?;
+            /// assert_eq!(b.try_read(&mut buf)?, 2);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn try_read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
                 if buf.is_empty() {
                     return Ok(0);
@@ -184,6 +430,31 @@ macro_rules! stream_io {
             }
 
             /// `try_read` into several buffers (one non-blocking `readv` / `recvmsg`).
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.write_all(b"abcd").await?;
+            /// b.readable().await?;
+            /// let (mut x, mut y) = ([0u8; 2], [0u8; 2]);
+            /// let mut bufs = [std::io::IoSliceMut::new(&mut x), std::io::IoSliceMut::new(&mut y)];
+            /// assert_eq!(b.try_read_vectored(&mut bufs)?, 4);
+            /// assert_eq!((&x, &y), (b"ab", b"cd"));
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn try_read_vectored(
                 &self,
                 bufs: &mut [std::io::IoSliceMut<'_>],
@@ -196,6 +467,29 @@ macro_rules! stream_io {
 
             /// Writes what the socket accepts now, in one non-blocking `send` (no SIGPIPE):
             /// never waits, and returns `WouldBlock` when the send buffer is full.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// assert_eq!(a.try_write(b"ready")?, 5);
+            /// let mut buf = [0u8; 5];
+            /// b.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"ready");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn try_write(&self, buf: &[u8]) -> std::io::Result<usize> {
                 if buf.is_empty() {
                     return Ok(0);
@@ -204,6 +498,30 @@ macro_rules! stream_io {
             }
 
             /// `try_write` from several buffers (one non-blocking `sendmsg`).
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// let bufs = [std::io::IoSlice::new(b"ab"), std::io::IoSlice::new(b"cd")];
+            /// assert_eq!(a.try_write_vectored(&bufs)?, 4);
+            /// let mut buf = [0u8; 4];
+            /// b.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"abcd");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn try_write_vectored(
                 &self,
                 bufs: &[std::io::IoSlice<'_>],
@@ -216,6 +534,34 @@ macro_rules! stream_io {
 
             /// Splits the stream into a read half and a write half borrowing it: one task
             /// may read through one while another writes through the other.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// let (rd, wr) = b.split();
+            /// a.write_all(b"in").await?;
+            /// let mut buf = [0u8; 2];
+            /// rd.read_exact(&mut buf).await?; // reads through one half
+            /// wr.write_all(b"out").await?; // writes through the other
+            /// assert_eq!(&buf, b"in");
+            /// let mut back = [0u8; 3];
+            /// a.read_exact(&mut back).await?;
+            /// assert_eq!(&back, b"out");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn split(&self) -> ($crate::ReadHalf<'_, $ty>, $crate::WriteHalf<'_, $ty>) {
                 $crate::net::split::borrowed(self)
             }
@@ -225,6 +571,35 @@ macro_rules! stream_io {
             /// puts them back together. Dropping both closes the stream; dropping only the
             /// write half does not shut down the write direction (call
             /// [`OwnedWriteHalf::shutdown`](crate::OwnedWriteHalf::shutdown) for that).
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// let (rd, wr) = b.into_split();
+            /// let reader = rill::spawn(async move {
+            ///     let mut buf = [0u8; 2];
+            ///     rd.read_exact(&mut buf).await.map(|()| (rd, buf))
+            /// });
+            /// wr.write_all(b"out").await?;
+            /// a.write_all(b"in").await?;
+            /// let (rd, buf) = reader.await.unwrap()?;
+            /// assert_eq!(&buf, b"in");
+            /// let _b = rd.reunite(wr).expect("halves of one stream");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn into_split(
                 self,
             ) -> ($crate::OwnedReadHalf<$ty>, $crate::OwnedWriteHalf<$ty>) {
@@ -232,11 +607,56 @@ macro_rules! stream_io {
             }
 
             /// Shuts down the read, write, or both halves (`shutdown(2)`).
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// a.shutdown(std::net::Shutdown::Write)?;
+            /// let mut buf = [0u8; 4];
+            /// assert_eq!(b.read(&mut buf).await?, 0); // b sees EOF
+            /// b.write_all(b"back").await?; // the other direction still works
+            /// a.read_exact(&mut buf).await?;
+            /// assert_eq!(&buf, b"back");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn shutdown(&self, how: std::net::Shutdown) -> std::io::Result<()> {
                 self.source.get_ref().shutdown(how)
             }
 
             /// The pending socket error (`SO_ERROR`), cleared by reading it.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// assert!(a.take_error()?.is_none()); // a healthy socket has no pending error
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn take_error(&self) -> std::io::Result<Option<std::io::Error>> {
                 $crate::sys::take_error(self.source.fd())
             }
@@ -383,6 +803,32 @@ macro_rules! stream_read_uninit {
             /// On `Ok(n)`, `buf[..n]` has been written (is initialised) and the rest untouched.
             /// `Ok(0)` means end of stream (or `buf` is empty). Same cancellation guarantee as
             /// `read`: a dropped future read nothing.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// use std::mem::MaybeUninit;
+            /// a.write_all(b"raw").await?;
+            /// let mut buf = [MaybeUninit::<u8>::uninit(); 8];
+            /// let n = b.read_uninit(&mut buf).await?;
+            /// // SAFETY: `read_uninit` initialised `buf[..n]`.
+            /// let got: Vec<u8> = buf[..n].iter().map(|b| unsafe { b.assume_init() }).collect();
+            /// assert_eq!(got, b"raw");
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub async fn read_uninit(
                 &self,
                 buf: &mut [std::mem::MaybeUninit<u8>],
@@ -403,6 +849,30 @@ macro_rules! stream_read_uninit {
             /// The poll form of `read_uninit`, as `AsyncRead::poll_read` is of `read`: registers
             /// `cx`'s waker and returns `Pending` until at least one byte (or EOF) is there. On
             /// `Ready(Ok(n))`, `buf[..n]` is initialised.
+            ///
+            /// ```
+            /// # fn pair<T>() -> std::io::Result<(T, T)>
+            /// # where T: TryFrom<std::os::fd::OwnedFd, Error = std::io::Error> {
+            /// #     let (a, b) = std::os::unix::net::UnixStream::pair()?;
+            /// #     if let Ok(a) = T::try_from(a.into()) {
+            /// #         return Ok((a, T::try_from(b.into())?));
+            /// #     }
+            /// #     let l = std::net::TcpListener::bind("127.0.0.1:0")?;
+            /// #     let a = std::net::TcpStream::connect(l.local_addr()?)?;
+            /// #     Ok((T::try_from(a.into())?, T::try_from(l.accept()?.0.into())?))
+            /// # }
+            /// # let rt = rill::Runtime::new()?;
+            /// # rt.block_on(async {
+            #[doc = concat!("let (a, b) = pair::<rill::", stringify!($ty), ">()?; // connected")]
+            /// use std::mem::MaybeUninit;
+            /// a.write_all(b"raw").await?;
+            /// let mut buf = [MaybeUninit::<u8>::uninit(); 8];
+            /// let n = std::future::poll_fn(|cx| b.poll_read_uninit(cx, &mut buf)).await?;
+            /// assert_eq!(n, 3);
+            /// # std::io::Result::Ok(())
+            /// # })?;
+            /// # std::io::Result::Ok(())
+            /// ```
             pub fn poll_read_uninit(
                 &self,
                 cx: &mut std::task::Context<'_>,

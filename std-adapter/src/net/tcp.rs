@@ -41,6 +41,22 @@ use crate::sys;
 /// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
 /// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
 /// `into_std()` and `from_std()`; see [`crate::thread_bound`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+/// let client = rill::TcpStream::connect(listener.local_addr()?).await?;
+/// let (server, peer) = listener.accept().await?;
+/// assert_eq!(peer, client.local_addr()?);
+/// server.write_all(b"welcome").await?;
+/// let mut buf = [0u8; 7];
+/// client.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"welcome");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct TcpListener {
     source: IoSource<std::net::TcpListener>,
     backoff: Backoff,
@@ -53,6 +69,18 @@ impl TcpListener {
     /// `addr` must be a literal address (`"127.0.0.1:8080"`, `"[::]:0"`, a `SocketAddr`, a
     /// `&[SocketAddr]`): a host name is `InvalidInput`, because resolving it would block the
     /// loop thread. Resolve it first with [`crate::lookup_host`] (see there for the rule).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// assert_ne!(listener.local_addr()?.port(), 0); // the OS picked a port
+    /// let err = rill::TcpListener::bind("localhost:0").unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput); // names are not resolved here
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(addr: impl ToSocketAddrs) -> io::Result<TcpListener> {
         let target = addr.to_target()?;
         let mut last = None;
@@ -67,6 +95,19 @@ impl TcpListener {
 
     /// Takes over a std listener (made non-blocking here) and registers it with the runtime
     /// driving this thread.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let std_listener = std::net::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = std_listener.local_addr()?;
+    /// let listener = rill::TcpListener::from_std(std_listener)?;
+    /// let _client = rill::TcpStream::connect(addr).await?;
+    /// let (_server, _) = listener.accept().await?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(listener: std::net::TcpListener) -> io::Result<TcpListener> {
         listener.set_nonblocking(true)?;
         Ok(TcpListener {
@@ -76,18 +117,57 @@ impl TcpListener {
     }
 
     /// Deregisters and gives the std listener back (still non-blocking).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// let std_listener = listener.into_std();
+    /// assert_eq!(std_listener.local_addr()?, addr);
+    /// // Still non-blocking: with nothing pending, accept says WouldBlock.
+    /// let err = std_listener.accept().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> std::net::TcpListener {
         self.backoff.disarm();
         self.source.into_inner()
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr = listener.local_addr()?;
+    /// assert!(addr.ip().is_loopback());
+    /// assert_ne!(addr.port(), 0);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().local_addr()
     }
 
     /// How many times accept backed off: the process was out of descriptors, or a connection
     /// was shed because this runtime was full (see the module docs).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let _client = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// let _ = listener.accept().await?;
+    /// assert_eq!(listener.accept_backoffs(), 0); // descriptors to spare: no back-off
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn accept_backoffs(&self) -> u64 {
         self.backoff.count()
     }
@@ -130,6 +210,18 @@ impl TcpListener {
 
     /// Polls for one connection (the `accept` future, without the future); the same errors as
     /// [`TcpListener::accept`] (`ConnectionAborted` is transient).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let client = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (_server, peer) = std::future::poll_fn(|cx| listener.poll_accept(cx)).await?;
+    /// assert_eq!(peer, client.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         self.poll_accept_ticket(cx, &mut None)
     }
@@ -165,6 +257,18 @@ impl TcpListener {
 }
 
 /// The future of [`TcpListener::accept`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+/// let accept: rill::Accept<'_> = listener.accept();
+/// let _client = rill::TcpStream::connect(listener.local_addr()?).await?;
+/// let (_server, _peer) = accept.await?;
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct Accept<'a> {
     listener: &'a TcpListener,
     /// The accept op this future waits on, if it waits.
@@ -236,6 +340,21 @@ impl TryFrom<std::net::TcpListener> for TcpListener {
 /// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
 /// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
 /// `into_std()` and `from_std()`; see [`crate::thread_bound`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+/// let client = rill::TcpStream::connect(listener.local_addr()?).await?;
+/// let (server, _) = listener.accept().await?;
+/// client.write_all(b"ping").await?;
+/// let mut buf = [0u8; 4];
+/// server.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct TcpStream {
     source: IoSource<std::net::TcpStream>,
 }
@@ -252,12 +371,36 @@ impl TcpStream {
     /// if none works. A literal address is used at once; a host name (`"localhost:8080"`) is
     /// resolved on the blocking pool, so the loop keeps running other tasks meanwhile (see
     /// [`crate::lookup_host`]).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let port = listener.local_addr()?.port();
+    /// let client = rill::TcpStream::connect(("127.0.0.1", port)).await?;
+    /// assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect(addr: impl ToSocketAddrs) -> io::Result<TcpStream> {
         try_each(&addr, "TcpStream::connect", TcpStream::connect_addr).await
     }
 
     /// Connects to one address without blocking: the connect completes through the reactor.
     /// Dropping the future before it completes closes the half-open socket.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let addr: std::net::SocketAddr = listener.local_addr()?;
+    /// let client = rill::TcpStream::connect_addr(addr).await?;
+    /// assert_eq!(client.peer_addr()?, addr);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         TcpStream::connect_fd(sys::tcp_socket(&addr)?, addr).await
     }
@@ -285,6 +428,22 @@ impl TcpStream {
 
     /// Takes over a connected std stream (made non-blocking here) and registers it with the
     /// runtime driving this thread.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let std_stream = std::net::TcpStream::connect(listener.local_addr()?)?;
+    /// let client = rill::TcpStream::from_std(std_stream)?;
+    /// let (server, _) = listener.accept().await?;
+    /// client.write_all(b"x").await?;
+    /// let mut buf = [0u8; 1];
+    /// server.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"x");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
         stream.set_nonblocking(true)?;
         sys::set_nosigpipe(stream.as_raw_fd())?;
@@ -294,36 +453,124 @@ impl TcpStream {
     }
 
     /// Deregisters and gives the std stream back (still non-blocking).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let client = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// let mut std_client = client.into_std();
+    /// std::io::Write::write_all(&mut std_client, b"std")?; // plain std I/O from here on
+    /// let mut buf = [0u8; 3];
+    /// server.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"std");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> std::net::TcpStream {
         self.source.into_inner()
     }
 
     /// The peer's address.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let client = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// assert_eq!(client.peer_addr()?, listener.local_addr()?);
+    /// assert_eq!(server.peer_addr()?, client.local_addr()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().peer_addr()
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let client = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// let (server, _) = listener.accept().await?;
+    /// assert_eq!(server.local_addr()?, listener.local_addr()?);
+    /// assert!(client.local_addr()?.ip().is_loopback());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().local_addr()
     }
 
     /// Sets `TCP_NODELAY` (disables Nagle's algorithm).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_nodelay(true)?;
+    /// assert!(stream.nodelay()?);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
         self.source.get_ref().set_nodelay(nodelay)
     }
 
     /// Reads `TCP_NODELAY`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// assert!(!stream.nodelay()?); // Nagle is on by default
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn nodelay(&self) -> io::Result<bool> {
         self.source.get_ref().nodelay()
     }
 
     /// Sets the IP time-to-live.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_ttl(42)?;
+    /// assert_eq!(stream.ttl()?, 42);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_ttl(&self, ttl: u32) -> io::Result<()> {
         self.source.get_ref().set_ttl(ttl)
     }
 
     /// Reads the IP time-to-live.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// assert!(stream.ttl()? > 0);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn ttl(&self) -> io::Result<u32> {
         self.source.get_ref().ttl()
     }
@@ -366,6 +613,17 @@ impl TcpStream {
 
     /// Reads the keepalive settings: `None` when `SO_KEEPALIVE` is off, else the time,
     /// interval and retry count in effect (each `None` where the system cannot report it).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// assert_eq!(stream.keepalive()?, None); // off until set
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn keepalive(&self) -> io::Result<Option<TcpKeepalive>> {
         let sock = SockRef::from(self.source.get_ref());
         if !sock.keepalive()? {
@@ -377,17 +635,55 @@ impl TcpStream {
     /// Sets `SO_LINGER`: with `Some(d)`, closing the stream waits up to `d` for unsent data
     /// (`Some(Duration::ZERO)` resets the connection at close); `None` turns lingering off.
     /// The kernel counts whole seconds.
+    ///
+    /// ```
+    /// # use std::time::Duration;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_linger(Some(Duration::from_secs(3)))?;
+    /// assert_eq!(stream.linger()?, Some(Duration::from_secs(3)));
+    /// stream.set_linger(None)?;
+    /// assert_eq!(stream.linger()?, None);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn set_linger(&self, linger: Option<Duration>) -> io::Result<()> {
         SockRef::from(self.source.get_ref()).set_linger(linger)
     }
 
     /// Reads `SO_LINGER`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// assert_eq!(stream.linger()?, None); // off by default
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn linger(&self) -> io::Result<Option<Duration>> {
         SockRef::from(self.source.get_ref()).linger()
     }
 
     /// Sets the IPv4 type-of-service byte (`IP_TOS`) of outgoing packets. An IPv4 socket
     /// option: on an IPv6 stream the OS error is returned.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.set_tos(0x10)?; // IPTOS_LOWDELAY
+    /// assert_eq!(stream.tos()?, 0x10);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     #[cfg(not(any(
         target_os = "fuchsia",
         target_os = "redox",
@@ -399,6 +695,17 @@ impl TcpStream {
     }
 
     /// Reads `IP_TOS`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// assert_eq!(stream.tos()?, 0);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     #[cfg(not(any(
         target_os = "fuchsia",
         target_os = "redox",
@@ -410,11 +717,44 @@ impl TcpStream {
     }
 
     /// True when a read is outstanding (a read future is waiting); for tests and diagnostics.
+    ///
+    /// ```
+    /// use std::rc::Rc;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let client = Rc::new(rill::TcpStream::connect(listener.local_addr()?).await?);
+    /// let (server, _) = listener.accept().await?;
+    /// let reader = rill::spawn({
+    ///     let client = client.clone();
+    ///     async move { client.read(&mut [0u8; 8]).await }
+    /// });
+    /// rill::yield_now().await; // the reader runs and parks: nothing to read yet
+    /// assert!(client.read_pending());
+    /// server.write_all(b"data").await?;
+    /// assert_eq!(reader.await.unwrap()?, 4);
+    /// assert!(!client.read_pending());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn read_pending(&self) -> bool {
         self.source.op_pending(Direction::Read)
     }
 
     /// True when a write is outstanding; for tests and diagnostics.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// # let listener = rill::TcpListener::bind("127.0.0.1:0")?;
+    /// let stream = rill::TcpStream::connect(listener.local_addr()?).await?;
+    /// stream.write_all(b"fits in the socket buffer").await?;
+    /// assert!(!stream.write_pending()); // the write completed at once
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn write_pending(&self) -> bool {
         self.source.op_pending(Direction::Write)
     }

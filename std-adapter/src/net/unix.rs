@@ -63,6 +63,24 @@ const CONNECT_RETRY_MAX: Duration = Duration::from_millis(64);
 /// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
 /// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
 /// `into_std()` and `from_std()`; see [`crate::thread_bound`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let path = std::env::temp_dir().join(format!("rill-doc-ul-{}.sock", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let listener = rill::UnixListener::bind(&path)?;
+/// let client = rill::UnixStream::connect(&path).await?;
+/// let (server, _) = listener.accept().await?;
+/// server.write_all(b"hi").await?;
+/// let mut buf = [0u8; 2];
+/// client.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"hi");
+/// std::fs::remove_file(&path)?;
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct UnixListener {
     source: IoSource<std::os::unix::net::UnixListener>,
     backoff: Backoff,
@@ -70,6 +88,20 @@ pub struct UnixListener {
 
 impl UnixListener {
     /// Binds to `path` and listens.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-bind-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?;
+    /// assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// assert!(rill::UnixListener::bind(&path).is_err()); // the path is taken
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
         UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
     }
@@ -101,6 +133,21 @@ impl UnixListener {
     }
 
     /// Takes over a std listener (made non-blocking here).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-ulfs-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let std_listener = std::os::unix::net::UnixListener::bind(&path)?;
+    /// let listener = rill::UnixListener::from_std(std_listener)?;
+    /// let _client = rill::UnixStream::connect(&path).await?;
+    /// let (_server, _) = listener.accept().await?;
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
@@ -110,23 +157,81 @@ impl UnixListener {
     }
 
     /// Deregisters and gives the std listener back (still non-blocking).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-ulis-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?.into_std();
+    /// // Still non-blocking: with nothing pending, accept says WouldBlock.
+    /// let err = listener.accept().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::WouldBlock);
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> std::os::unix::net::UnixListener {
         self.backoff.disarm();
         self.source.into_inner()
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-ulla-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?;
+    /// assert_eq!(listener.local_addr()?.as_pathname(), Some(path.as_path()));
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().local_addr()
     }
 
     /// How many times accept backed off: the process was out of descriptors, or a connection
     /// was shed because this runtime was full (the policy of [`crate::TcpListener::accept`]).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-ulab-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?;
+    /// let _client = rill::UnixStream::connect(&path).await?;
+    /// let _ = listener.accept().await?;
+    /// assert_eq!(listener.accept_backoffs(), 0); // descriptors to spare: no back-off
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn accept_backoffs(&self) -> u64 {
         self.backoff.count()
     }
 
     /// Polls for one connection; the same errors as [`UnixListener::accept`].
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-ulpa-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?;
+    /// let _client = rill::UnixStream::connect(&path).await?;
+    /// let (_server, peer) = std::future::poll_fn(|cx| listener.poll_accept(cx)).await?;
+    /// assert!(peer.is_unnamed()); // the client did not bind a name
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(UnixStream, SocketAddr)>> {
         self.poll_accept_ticket(cx, &mut None)
     }
@@ -158,6 +263,24 @@ impl UnixListener {
     /// Errors follow [`crate::TcpListener::accept`]: `ConnectionAborted` is transient (one
     /// connection was shed because this runtime is full; accept backs off, continue the loop),
     /// descriptor exhaustion backs off inside and is never returned, anything else is fatal.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-ulac-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?;
+    /// let client = rill::UnixStream::connect(&path).await?;
+    /// let (server, _peer) = listener.accept().await?;
+    /// client.write_all(b"ok").await?;
+    /// let mut buf = [0u8; 2];
+    /// server.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"ok");
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn accept(&self) -> UnixAccept<'_> {
         UnixAccept {
             listener: self,
@@ -167,6 +290,21 @@ impl UnixListener {
 }
 
 /// The future of [`UnixListener::accept`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let path = std::env::temp_dir().join(format!("rill-doc-uacc-{}.sock", std::process::id()));
+/// # let _ = std::fs::remove_file(&path);
+/// let listener = rill::UnixListener::bind(&path)?;
+/// let accept: rill::UnixAccept<'_> = listener.accept();
+/// let _client = rill::UnixStream::connect(&path).await?;
+/// let (_server, _peer) = accept.await?;
+/// std::fs::remove_file(&path)?;
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct UnixAccept<'a> {
     listener: &'a UnixListener,
     /// The accept op this future waits on, if it waits.
@@ -237,6 +375,19 @@ impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
 /// `!Send`: it belongs to the loop that made it. To use it on another thread, build it there
 /// (inside a [`Handle::spawn_with`](crate::Handle::spawn_with) closure) or move it with
 /// `into_std()` and `from_std()`; see [`crate::thread_bound`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, b) = rill::UnixStream::pair()?;
+/// a.write_all(b"ping").await?;
+/// let mut buf = [0u8; 4];
+/// b.read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"ping");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct UnixStream {
     source: IoSource<std::os::unix::net::UnixStream>,
 }
@@ -252,6 +403,21 @@ impl UnixStream {
     /// Connects to the socket at `path` without blocking the loop thread. While the
     /// listener's accept queue is full, the connect is retried on a timer (see the module
     /// docs); dropping the future closes the unconnected socket.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-usc-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?;
+    /// let client = rill::UnixStream::connect(&path).await?;
+    /// assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+    /// # drop(listener);
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect(path: impl AsRef<Path>) -> io::Result<UnixStream> {
         UnixStream::connect_sockaddr(SockAddr::unix(path)?).await
     }
@@ -259,6 +425,21 @@ impl UnixStream {
     /// Connects to `addr` without blocking the loop thread, like [`UnixStream::connect`]: a
     /// path name, or on Linux and Android a name in the abstract namespace (see
     /// [`UnixListener::bind_addr`]). An unnamed address is `InvalidInput`.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-usca-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let listener = rill::UnixListener::bind(&path)?;
+    /// let addr = listener.local_addr()?;
+    /// let client = rill::UnixStream::connect_addr(&addr).await?;
+    /// assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn connect_addr(addr: &SocketAddr) -> io::Result<UnixStream> {
         UnixStream::connect_sockaddr(to_sockaddr(addr, "UnixStream::connect_addr")?).await
     }
@@ -308,12 +489,40 @@ impl UnixStream {
     }
 
     /// A connected pair of anonymous sockets.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, b) = rill::UnixStream::pair()?;
+    /// b.write_all(b"pong").await?;
+    /// let mut buf = [0u8; 4];
+    /// a.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"pong");
+    /// assert!(a.peer_addr()?.is_unnamed());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
         Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
     }
 
     /// Takes over a std stream (made non-blocking here).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (std_a, std_b) = std::os::unix::net::UnixStream::pair()?;
+    /// let (a, b) = (rill::UnixStream::from_std(std_a)?, rill::UnixStream::from_std(std_b)?);
+    /// a.write_all(b"x").await?;
+    /// let mut buf = [0u8; 1];
+    /// b.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"x");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         sys::set_nosigpipe(stream.as_raw_fd())?;
@@ -323,16 +532,54 @@ impl UnixStream {
     }
 
     /// Deregisters and gives the std stream back (still non-blocking).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, b) = rill::UnixStream::pair()?;
+    /// let mut std_a = a.into_std();
+    /// std::io::Write::write_all(&mut std_a, b"std")?; // plain std I/O from here on
+    /// let mut buf = [0u8; 3];
+    /// b.read_exact(&mut buf).await?;
+    /// assert_eq!(&buf, b"std");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn into_std(self) -> std::os::unix::net::UnixStream {
         self.source.into_inner()
     }
 
     /// The local address.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = rill::UnixStream::pair()?;
+    /// assert!(a.local_addr()?.is_unnamed()); // a socketpair has no names
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().local_addr()
     }
 
     /// The peer's address.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let path = std::env::temp_dir().join(format!("rill-doc-uspa-{}.sock", std::process::id()));
+    /// # let _ = std::fs::remove_file(&path);
+    /// let _listener = rill::UnixListener::bind(&path)?;
+    /// let client = rill::UnixStream::connect(&path).await?;
+    /// assert_eq!(client.peer_addr()?.as_pathname(), Some(path.as_path()));
+    /// std::fs::remove_file(&path)?;
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn peer_addr(&self) -> io::Result<SocketAddr> {
         self.source.get_ref().peer_addr()
     }
@@ -362,6 +609,17 @@ impl UnixStream {
 }
 
 /// The credentials of a Unix-domain socket's peer: [`UnixStream::peer_cred`].
+///
+/// ```
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let (a, b) = rill::UnixStream::pair()?;
+/// let cred: rill::UCred = a.peer_cred()?;
+/// assert_eq!(cred, b.peer_cred()?); // both ends are this process
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct UCred {
     uid: libc::uid_t,
@@ -371,17 +629,51 @@ pub struct UCred {
 
 impl UCred {
     /// The peer's effective user id.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = rill::UnixStream::pair()?;
+    /// // SAFETY: geteuid has no preconditions.
+    /// assert_eq!(a.peer_cred()?.uid(), unsafe { libc::geteuid() });
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn uid(&self) -> libc::uid_t {
         self.uid
     }
 
     /// The peer's effective group id.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = rill::UnixStream::pair()?;
+    /// // SAFETY: getegid has no preconditions.
+    /// assert_eq!(a.peer_cred()?.gid(), unsafe { libc::getegid() });
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn gid(&self) -> libc::gid_t {
         self.gid
     }
 
     /// The peer's process id, where the OS reports it (Linux, Android, Apple systems; `None`
     /// on the BSDs).
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, _b) = rill::UnixStream::pair()?;
+    /// if let Some(pid) = a.peer_cred()?.pid() {
+    ///     assert_eq!(pid as u32, std::process::id()); // the peer is this process
+    /// }
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn pid(&self) -> Option<libc::pid_t> {
         self.pid
     }

@@ -62,6 +62,18 @@ pub type ChildStdout = PipeReader;
 pub type ChildStderr = PipeReader;
 
 /// A process builder: `std::process::Command`'s builder, with an async [`Child`].
+///
+/// ```
+/// use rill::process::Command;
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let out = Command::new("sh").args(["-c", "echo hi"]).output().await?;
+/// assert!(out.status.success());
+/// assert_eq!(out.stdout, b"hi\n");
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct Command {
     std: std::process::Command,
     pidfd: bool,
@@ -70,6 +82,19 @@ pub struct Command {
 impl Command {
     /// A command for `program`, with std's defaults (inherited stdio for `spawn` and
     /// `status`, piped stdout and stderr for `output`).
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let status = Command::new("true").status().await?;
+    /// assert!(status.success());
+    /// let missing = Command::new("rill-doc-no-such-program").spawn().unwrap_err();
+    /// assert_eq!(missing.kind(), std::io::ErrorKind::NotFound);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn new(program: impl AsRef<OsStr>) -> Command {
         Command {
             std: std::process::Command::new(program),
@@ -78,12 +103,34 @@ impl Command {
     }
 
     /// Adds an argument.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let out = Command::new("echo").arg("one").arg("two").output().await?;
+    /// assert_eq!(out.stdout, b"one two\n");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
         self.std.arg(arg);
         self
     }
 
     /// Adds arguments.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let out = Command::new("sh").args(["-c", "exit 3"]).output().await?;
+    /// assert_eq!(out.status.code(), Some(3));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn args<I, S>(&mut self, args: I) -> &mut Command
     where
         I: IntoIterator<Item = S>,
@@ -94,42 +141,131 @@ impl Command {
     }
 
     /// Sets an environment variable.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut cmd = Command::new("sh");
+    /// cmd.args(["-c", "printf %s \"$RILL_DOC\""]).env("RILL_DOC", "set");
+    /// assert_eq!(cmd.output().await?.stdout, b"set");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn env(&mut self, key: impl AsRef<OsStr>, val: impl AsRef<OsStr>) -> &mut Command {
         self.std.env(key, val);
         self
     }
 
     /// Removes an environment variable.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut cmd = Command::new("sh");
+    /// cmd.args(["-c", "printf %s \"${RILL_DOC-unset}\""]);
+    /// cmd.env("RILL_DOC", "set").env_remove("RILL_DOC");
+    /// assert_eq!(cmd.output().await?.stdout, b"unset");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn env_remove(&mut self, key: impl AsRef<OsStr>) -> &mut Command {
         self.std.env_remove(key);
         self
     }
 
     /// Clears the environment.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut cmd = Command::new("/bin/sh");
+    /// cmd.args(["-c", "printf %s \"${HOME-none}\""]).env_clear();
+    /// assert_eq!(cmd.output().await?.stdout, b"none");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn env_clear(&mut self) -> &mut Command {
         self.std.env_clear();
         self
     }
 
     /// Sets the working directory.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let out = Command::new("pwd").current_dir("/").output().await?;
+    /// assert_eq!(out.stdout, b"/\n");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
         self.std.current_dir(dir);
         self
     }
 
     /// Sets the child's stdin ([`Stdio::piped`] gives [`Child::stdin`]).
+    ///
+    /// ```
+    /// use rill::process::{Command, Stdio};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut cat = Command::new("cat");
+    /// let mut child = cat.stdin(Stdio::piped()).stdout(Stdio::piped()).spawn()?;
+    /// child.stdin.take().unwrap().write_all(b"through cat").await?; // dropped: EOF
+    /// let out = child.wait_with_output().await?;
+    /// assert_eq!(out.stdout, b"through cat");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stdin(cfg);
         self
     }
 
     /// Sets the child's stdout ([`Stdio::piped`] gives [`Child::stdout`]).
+    ///
+    /// ```
+    /// use rill::process::{Command, Stdio};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut child = Command::new("echo").arg("out").stdout(Stdio::piped()).spawn()?;
+    /// let mut buf = Vec::new();
+    /// child.stdout.take().unwrap().read_to_end(&mut buf).await?;
+    /// assert_eq!(buf, b"out\n");
+    /// assert!(child.wait().await?.success());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn stdout(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stdout(cfg);
         self
     }
 
     /// Sets the child's stderr ([`Stdio::piped`] gives [`Child::stderr`]).
+    ///
+    /// ```
+    /// use rill::process::{Command, Stdio};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut cmd = Command::new("sh");
+    /// cmd.args(["-c", "echo oops >&2"]).stderr(Stdio::piped());
+    /// let out = cmd.spawn()?.wait_with_output().await?;
+    /// assert_eq!(out.stderr, b"oops\n");
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
         self.std.stderr(cfg);
         self
@@ -144,12 +280,37 @@ impl Command {
 
     /// The std builder, for settings not mirrored here (`std::os::unix::process::CommandExt`:
     /// `uid`, `process_group`, `pre_exec`, ...).
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut cmd = Command::new("sh");
+    /// cmd.args(["-c", "exit 0"]);
+    /// assert_eq!(cmd.as_std_mut().get_program(), "sh");
+    /// assert!(cmd.status().await?.success());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn as_std_mut(&mut self) -> &mut std::process::Command {
         &mut self.std
     }
 
     /// Starts the program. Must run inside a runtime when any stream is piped. A missing
     /// program is `NotFound`.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut child = Command::new("sh").args(["-c", "exit 7"]).spawn()?;
+    /// assert!(child.id() > 0);
+    /// assert_eq!(child.wait().await?.code(), Some(7));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn spawn(&mut self) -> io::Result<Child> {
         let mut std = self.std.spawn()?;
         let pipes = (std.stdin.take(), std.stdout.take(), std.stderr.take());
@@ -178,6 +339,17 @@ impl Command {
     }
 
     /// Runs the program to its end (stdio inherited unless set) and returns its status.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// assert!(Command::new("true").status().await?.success());
+    /// assert!(!Command::new("false").status().await?.success());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn status(&mut self) -> io::Result<ExitStatus> {
         self.spawn()?.wait().await
     }
@@ -185,6 +357,18 @@ impl Command {
     /// Runs the program with stdout and stderr piped (replacing earlier settings of those two)
     /// and collects both and the status. Stdin is as set: inherited by default, unlike
     /// `std::process::Command::output` (std's builder does not say what was set).
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let out = Command::new("sh").args(["-c", "echo out; echo err >&2"]).output().await?;
+    /// assert_eq!((&out.stdout[..], &out.stderr[..]), (&b"out\n"[..], &b"err\n"[..]));
+    /// assert!(out.status.success());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn output(&mut self) -> io::Result<Output> {
         self.std.stdout(Stdio::piped()).stderr(Stdio::piped());
         self.spawn()?.wait_with_output().await
@@ -199,6 +383,24 @@ impl fmt::Debug for Command {
 
 /// A running (or exited) child process. Dropping it does not kill the child; an unreaped
 /// one is reaped in the background (see the [module docs](self)).
+///
+/// ```
+/// use rill::process::{Command, Stdio};
+/// # let rt = rill::Runtime::new()?;
+/// # rt.block_on(async {
+/// let mut child: rill::process::Child = Command::new("cat")
+///     .stdin(Stdio::piped())
+///     .stdout(Stdio::piped())
+///     .spawn()?;
+/// child.stdin.as_ref().unwrap().write_all(b"echo").await?;
+/// let mut buf = [0u8; 4];
+/// child.stdout.as_ref().unwrap().read_exact(&mut buf).await?;
+/// assert_eq!(&buf, b"echo");
+/// assert!(child.wait().await?.success()); // wait closes stdin: cat ends
+/// # std::io::Result::Ok(())
+/// # })?;
+/// # std::io::Result::Ok(())
+/// ```
 pub struct Child {
     /// `None` only once handed to the reaper in `drop`.
     std: Option<std::process::Child>,
@@ -223,6 +425,20 @@ impl Child {
     }
 
     /// The process id.
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut cmd = Command::new("sh");
+    /// let child = cmd.args(["-c", "echo $$"]).stdout(std::process::Stdio::piped()).spawn()?;
+    /// let id = child.id();
+    /// let out = child.wait_with_output().await?;
+    /// assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), id.to_string());
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn id(&self) -> u32 {
         match &self.std {
             Some(c) => c.id(),
@@ -231,6 +447,20 @@ impl Child {
     }
 
     /// The exit status if the child has exited (`waitpid(WNOHANG)`), without waiting.
+    ///
+    /// ```
+    /// use rill::process::{Command, Stdio};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut child = Command::new("cat").stdin(Stdio::piped()).spawn()?;
+    /// assert!(child.try_wait()?.is_none()); // cat waits for its stdin
+    /// drop(child.stdin.take());
+    /// let status = child.wait().await?;
+    /// assert_eq!(child.try_wait()?, Some(status)); // collected: answered at once
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn try_wait(&mut self) -> io::Result<Option<ExitStatus>> {
         if let Some(s) = self.status {
             return Ok(Some(s));
@@ -241,6 +471,21 @@ impl Child {
 
     /// Sends SIGKILL. `Ok(())` also when the child has already exited. The status is
     /// collected by [`Child::wait`] (or by the reaper when the `Child` is dropped).
+    ///
+    /// ```
+    /// use std::os::unix::process::ExitStatusExt;
+    /// use rill::process::{Command, Stdio};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut child = Command::new("cat").stdin(Stdio::piped()).spawn()?;
+    /// child.kill()?;
+    /// let status = child.wait().await?;
+    /// assert_eq!(status.signal(), Some(libc::SIGKILL));
+    /// child.kill()?; // already exited: still Ok
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn kill(&mut self) -> io::Result<()> {
         if self.try_wait()?.is_some() {
             return Ok(());
@@ -250,6 +495,18 @@ impl Child {
 
     /// Waits for the child to exit and returns its status; closes its stdin first. Dropping
     /// the future stops waiting (the child is not affected).
+    ///
+    /// ```
+    /// use rill::process::Command;
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let mut child = Command::new("sh").args(["-c", "exit 2"]).spawn()?;
+    /// let status = child.wait().await?;
+    /// assert_eq!(status.code(), Some(2));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn wait(&mut self) -> io::Result<ExitStatus> {
         drop(self.stdin.take());
         if let Some(s) = self.try_wait()? {
@@ -279,6 +536,23 @@ impl Child {
 
     /// Waits for the child and collects what it wrote to its piped stdout and stderr (read
     /// concurrently, so a child filling one pipe cannot stall).
+    ///
+    /// ```
+    /// use rill::process::{Command, Stdio};
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let child = Command::new("sh")
+    ///     .args(["-c", "echo out; echo err >&2; exit 1"])
+    ///     .stdout(Stdio::piped())
+    ///     .stderr(Stdio::piped())
+    ///     .spawn()?;
+    /// let out = child.wait_with_output().await?;
+    /// assert_eq!((&out.stdout[..], &out.stderr[..]), (&b"out\n"[..], &b"err\n"[..]));
+    /// assert_eq!(out.status.code(), Some(1));
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
     pub async fn wait_with_output(mut self) -> io::Result<Output> {
         drop(self.stdin.take());
         let (out, err) = (self.stdout.take(), self.stderr.take());

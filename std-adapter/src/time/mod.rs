@@ -31,6 +31,17 @@ use crate::context;
 /// Now, by the clock of the runtime driving this thread: virtual with the test clock
 /// ([`crate::Builder::start_paused`]), real otherwise (and outside any runtime). Every sleep,
 /// timeout and interval measures from here.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = rill::Builder::new().start_paused(true).build()?;
+/// rt.block_on(async {
+///     let t0 = rill::time::now();
+///     rill::sleep(Duration::from_secs(30)).await;
+///     assert_eq!(rill::time::now() - t0, Duration::from_secs(30)); // virtual, exact
+/// });
+/// # std::io::Result::Ok(())
+/// ```
 pub fn now() -> Instant {
     context::with_current(|local| {
         local

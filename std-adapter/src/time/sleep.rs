@@ -65,6 +65,15 @@ impl Drop for TimerHandle {
 /// # Panics
 ///
 /// When first polled outside a rill runtime.
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = rill::Runtime::new()?;
+/// let start = std::time::Instant::now();
+/// rt.block_on(rill::sleep(Duration::from_millis(5)));
+/// assert!(start.elapsed() >= Duration::from_millis(5));
+/// # std::io::Result::Ok(())
+/// ```
 pub fn sleep(duration: Duration) -> Sleep {
     sleep_until(deadline_after(now(), duration))
 }
@@ -74,6 +83,18 @@ pub fn sleep(duration: Duration) -> Sleep {
 /// # Panics
 ///
 /// When first polled outside a rill runtime.
+///
+/// ```
+/// use std::time::Duration;
+/// // The test clock: a day passes at once, and exactly.
+/// let rt = rill::Builder::new().start_paused(true).build()?;
+/// rt.block_on(async {
+///     let deadline = rill::time::now() + Duration::from_secs(86_400);
+///     rill::sleep_until(deadline).await;
+///     assert_eq!(rill::time::now(), deadline);
+/// });
+/// # std::io::Result::Ok(())
+/// ```
 pub fn sleep_until(deadline: Instant) -> Sleep {
     Sleep {
         deadline,
@@ -85,6 +106,19 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// `!Send`, like the sockets: a timer lives in its loop's timer table (see
 /// [`crate::thread_bound`]).
+///
+/// ```
+/// use std::time::Duration;
+/// let rt = rill::Builder::new().start_paused(true).build()?;
+/// rt.block_on(async {
+///     let sleep: rill::Sleep = rill::sleep(Duration::from_secs(1));
+///     let mut sleep = std::pin::pin!(sleep);
+///     assert!(!sleep.is_elapsed());
+///     sleep.as_mut().await;
+///     assert!(sleep.is_elapsed());
+/// });
+/// # std::io::Result::Ok(())
+/// ```
 pub struct Sleep {
     deadline: Instant,
     timer: Option<TimerHandle>,
@@ -92,16 +126,51 @@ pub struct Sleep {
 
 impl Sleep {
     /// The deadline.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = rill::Builder::new().start_paused(true).build()?;
+    /// rt.block_on(async {
+    ///     let sleep = rill::sleep(Duration::from_secs(5));
+    ///     assert_eq!(sleep.deadline() - rill::time::now(), Duration::from_secs(5));
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn deadline(&self) -> Instant {
         self.deadline
     }
 
     /// True once the deadline has passed.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = rill::Builder::new().start_paused(true).build()?;
+    /// rt.block_on(async {
+    ///     let sleep = rill::sleep(Duration::from_secs(10));
+    ///     assert!(!sleep.is_elapsed());
+    ///     rill::time::advance(Duration::from_secs(10)).await.unwrap();
+    ///     assert!(sleep.is_elapsed()); // without being polled
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn is_elapsed(&self) -> bool {
         now() >= self.deadline
     }
 
     /// Moves the deadline; the sleep is pending again if it is in the future.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = rill::Builder::new().start_paused(true).build()?;
+    /// rt.block_on(async {
+    ///     let start = rill::time::now();
+    ///     let mut sleep = Box::pin(rill::sleep(Duration::from_secs(60)));
+    ///     sleep.as_mut().reset(start + Duration::from_secs(1)); // sooner
+    ///     sleep.await;
+    ///     assert_eq!(rill::time::now() - start, Duration::from_secs(1));
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         if let Some(t) = &self.timer {
