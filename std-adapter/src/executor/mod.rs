@@ -277,7 +277,14 @@ impl TaskTable {
     }
 }
 
-/// Runtime state owned by the runtime thread.
+/// Runtime state owned by the runtime thread. Public only by name, as
+/// [`crate::thread_bound::UseIntoStdThenHandleSpawnWith`]: every socket and timer holds an `Rc`
+/// of it, which is what makes them `!Send`, and the name is what the compiler's error shows.
+///
+/// ```compile_fail
+/// fn needs_send<T: Send>() {}
+/// needs_send::<rill::UdpSocket>(); // error: `Rc<UseIntoStdThenHandleSpawnWith>` cannot be sent
+/// ```
 pub struct Local {
     shared: Arc<Shared>,
     run_queue: RefCell<VecDeque<u64>>,
