@@ -6,3 +6,4 @@ cd "$(dirname "$0")/.."
 cargo build --release -q -p rill-bench --bin idle_memory
 BIN=${CARGO_TARGET_DIR:-target}/release/idle_memory
 for impl in rill tokio rill tokio; do "$BIN" "$impl" "${1:-5000}"; done
+for impl in start-rill start-tokio; do "$BIN" "$impl"; done

@@ -3,7 +3,9 @@
 //! 512-byte buffer in a parked read (a minimal echo server), and prints the growth of the
 //! process's resident set divided by `N`. `bench/idle_memory.sh` runs both, each in its own
 //! process, and prints the table. The client side is plain std sockets in the same process
-//! (a few bytes each, counted in both rows alike).
+//! (a few bytes each, counted in both rows alike). `idle_memory start-rill|start-tokio` prints
+//! instead how much a freshly built runtime (rill with `max_io(20000)`) adds to the resident
+//! set once it has run one timer.
 
 use std::io;
 use std::net::TcpListener as StdListener;
@@ -68,9 +70,39 @@ fn serve_tokio(listener: StdListener, n: usize, ready: mpsc::Sender<()>) -> io::
     })
 }
 
+/// The resident-set growth of building a runtime and running one 1 ms timer on it.
+fn start_cost(which: &str) -> io::Result<()> {
+    let before = rss_kb();
+    let tick = Duration::from_millis(1);
+    let keep: Box<dyn std::any::Any> = match which {
+        "start-rill" => {
+            let rt = rill::Builder::new().max_io(20000).build()?;
+            rt.block_on(rill::sleep(tick));
+            Box::new(rt)
+        }
+        _ => {
+            let rt = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()?;
+            rt.block_on(async { tokio::time::sleep(tick).await });
+            Box::new(rt)
+        }
+    };
+    let after = rss_kb();
+    println!(
+        "{which}: a new runtime adds {} kB resident",
+        after.saturating_sub(before)
+    );
+    drop(keep);
+    Ok(())
+}
+
 fn main() -> io::Result<()> {
     let mut args = std::env::args().skip(1);
     let which = args.next().unwrap_or_else(|| "rill".into());
+    if which.starts_with("start-") {
+        return start_cost(&which);
+    }
     let n: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(5000);
     let listener = StdListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
