@@ -146,6 +146,17 @@ impl<T: AsRawFd> IoSource<T> {
         }
     }
 
+    /// Waits until `dir` is (probably) ready, consuming nothing: a zero-timeout `poll(2)` run
+    /// as the op's syscall, so `WouldBlock` parks it like any other op. Behind every
+    /// `readable()` / `writable()` (streams, datagrams, `AsyncFd`).
+    pub(crate) async fn ready(&self, dir: Direction) -> io::Result<()> {
+        let fd = self.fd;
+        Op::new(self, dir, move |_: &T| {
+            crate::fd::sys::ready_or_would_block(fd, dir)
+        })
+        .await
+    }
+
     /// True when an op is outstanding in `dir`.
     pub(crate) fn op_pending(&self, dir: Direction) -> bool {
         self.local.driver.borrow().op_pending(self.token, dir)

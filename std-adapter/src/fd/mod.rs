@@ -279,12 +279,7 @@ impl<T: AsFd> AsyncFd<T> {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn ready(&self, interest: Interest) -> io::Result<ReadyGuard<'_, T>> {
-        let dir = interest.direction();
-        let fd = self.source.fd();
-        Op::new(&self.source, dir, move |_: &Raw<T>| {
-            ready_or_would_block(fd, dir)
-        })
-        .await?;
+        self.source.ready(interest.direction()).await?;
         Ok(ReadyGuard { fd: self, interest })
     }
 
@@ -330,7 +325,7 @@ impl<T: AsFd> AsyncFd<T> {
     fn poll_ready(&self, cx: &mut Context<'_>, dir: Direction) -> Poll<io::Result<()>> {
         let fd = self.source.fd();
         self.source
-            .poll_op(cx, dir, &mut None, |_| ready_or_would_block(fd, dir))
+            .poll_op(cx, dir, &mut None, |_| sys::ready_or_would_block(fd, dir))
     }
 
     /// Runs `f` as one op in `interest`'s direction: `f` makes the syscall; `Err(WouldBlock)`
@@ -396,15 +391,6 @@ impl<T: AsFd> AsyncFd<T> {
     ) -> io::Result<R> {
         let _ = interest;
         f(self.get_ref())
-    }
-}
-
-/// `Ok(())` when `dir` of `fd` is ready now, else `WouldBlock` (so the core parks the op).
-fn ready_or_would_block(fd: RawFd, dir: Direction) -> io::Result<()> {
-    if sys::ready_now(fd, dir)? {
-        Ok(())
-    } else {
-        Err(io::ErrorKind::WouldBlock.into())
     }
 }
 

@@ -77,6 +77,15 @@ pub(crate) fn ready_now(fd: RawFd, dir: Direction) -> io::Result<bool> {
     Ok(p.revents & (events | libc::POLLHUP | libc::POLLERR) != 0)
 }
 
+/// `Ok(())` when `dir` of `fd` is ready now, else `WouldBlock` (so the core parks the op).
+pub(crate) fn ready_or_would_block(fd: RawFd, dir: Direction) -> io::Result<()> {
+    if ready_now(fd, dir)? {
+        Ok(())
+    } else {
+        Err(io::ErrorKind::WouldBlock.into())
+    }
+}
+
 /// `read(fd, buf)`.
 pub(crate) fn read(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is a valid, writable region of `buf.len()` bytes for the whole call.

@@ -350,7 +350,7 @@ macro_rules! stream_io {
             /// # std::io::Result::Ok(())
             /// ```
             pub async fn readable(&self) -> std::io::Result<()> {
-                self.ready(rill_core::Direction::Read).await
+                self.source.ready(rill_core::Direction::Read).await
             }
 
             /// Waits until the socket is (probably) writable (see `readable`).
@@ -378,19 +378,7 @@ macro_rules! stream_io {
             /// # std::io::Result::Ok(())
             /// ```
             pub async fn writable(&self) -> std::io::Result<()> {
-                self.ready(rill_core::Direction::Write).await
-            }
-
-            async fn ready(&self, dir: rill_core::Direction) -> std::io::Result<()> {
-                let fd = self.source.fd();
-                $crate::io_source::Op::new(&self.source, dir, move |_: &_| {
-                    if $crate::fd::sys::ready_now(fd, dir)? {
-                        Ok(())
-                    } else {
-                        Err(std::io::ErrorKind::WouldBlock.into())
-                    }
-                })
-                .await
+                self.source.ready(rill_core::Direction::Write).await
             }
 
             /// Reads what is queued now, in one non-blocking `recv`: never waits, and returns

@@ -371,7 +371,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn readable(&self) -> io::Result<()> {
-        self.ready(Direction::Read).await
+        self.source.ready(Direction::Read).await
     }
 
     /// Waits until the socket can (probably) send.
@@ -388,19 +388,7 @@ impl UdpSocket {
     /// # std::io::Result::Ok(())
     /// ```
     pub async fn writable(&self) -> io::Result<()> {
-        self.ready(Direction::Write).await
-    }
-
-    async fn ready(&self, dir: Direction) -> io::Result<()> {
-        let fd = self.source.fd();
-        Op::new(&self.source, dir, move |_: &std::net::UdpSocket| {
-            if crate::fd::sys::ready_now(fd, dir)? {
-                Ok(())
-            } else {
-                Err(io::ErrorKind::WouldBlock.into())
-            }
-        })
-        .await
+        self.source.ready(Direction::Write).await
     }
 
     /// One non-blocking `recv` from the connected peer: `WouldBlock` when nothing is queued.
