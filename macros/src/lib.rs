@@ -14,6 +14,7 @@
 //! | `event_capacity` | integer ≥ 1 | `.event_capacity(n)` |
 //! | `timer_capacity` | integer ≥ 1 | `.timer_capacity(n)` |
 //! | `task_capacity` | integer | `.task_capacity(n)` |
+//! | `start_paused` | `true` or `false` | `.start_paused(b)` (the test clock) |
 //!
 //! The expansion keeps the function's attributes, visibility, name and return type; the body
 //! becomes an inner `async fn` with that same return type (so `?` and `return` mean what they
@@ -62,6 +63,11 @@ use syn::{Expr, ExprLit, ItemFn, Lit, MetaNameValue, Token};
 ///
 /// ```compile_fail
 /// #[rill::main(backend = "iouring")] // error: unknown backend
+/// async fn main() {}
+/// ```
+///
+/// ```compile_fail
+/// #[rill::main(start_paused = 1)] // error: `start_paused` takes `true` or `false`
 /// async fn main() {}
 /// ```
 #[proc_macro_attribute]
@@ -125,11 +131,13 @@ const OPTIONS: &[(&str, Value)] = &[
     ("event_capacity", Value::PositiveUsize),
     ("timer_capacity", Value::PositiveUsize),
     ("task_capacity", Value::Usize),
+    ("start_paused", Value::Bool),
 ];
 
 #[derive(Clone, Copy)]
 enum Value {
     Backend,
+    Bool,
     U32,
     Usize,
     PositiveUsize,
@@ -223,6 +231,17 @@ fn builder_calls(args: TokenStream2) -> syn::Result<Vec<TokenStream2>> {
         let v = &arg.value;
         let value = match value {
             Value::Backend => backend(v)?,
+            Value::Bool => match v {
+                Expr::Lit(ExprLit {
+                    lit: Lit::Bool(b), ..
+                }) => quote! { #b },
+                _ => {
+                    return Err(syn::Error::new(
+                        v.span(),
+                        format!("`{name}` takes `true` or `false`"),
+                    ))
+                }
+            },
             Value::U32 => {
                 let n: u32 = int(v, &name)?;
                 quote! { #n }

@@ -63,3 +63,22 @@ fn main_builds_a_runtime_and_returns_the_body_output() {
     // A runtime per call: calling it twice is fine.
     assert_eq!(as_main::main(), Ok(2));
 }
+
+#[rill::test(start_paused = true)]
+async fn start_paused_gives_the_test_clock() {
+    let t0 = rill::time::now();
+    rill::sleep(std::time::Duration::from_secs(24 * 3600)).await;
+    assert_eq!(
+        rill::time::now() - t0,
+        std::time::Duration::from_secs(24 * 3600),
+        "a day of virtual time"
+    );
+}
+
+#[rill::test(start_paused = false)]
+async fn start_paused_false_keeps_the_real_clock() {
+    let err = rill::time::advance(std::time::Duration::from_secs(1))
+        .await
+        .unwrap_err();
+    assert_eq!(err.kind(), std::io::ErrorKind::Unsupported);
+}
