@@ -51,9 +51,17 @@ impl Drop for DropFlag {
     }
 }
 
-/// Runs `f` on a fresh single-threaded runtime, failing instead of hanging.
-fn run<F: std::future::Future>(f: F) -> F::Output {
-    let rt = Runtime::new().unwrap();
+/// A runtime on `backend` (every case runs on each backend here).
+fn rt_on(backend: &str) -> Runtime {
+    Runtime::builder()
+        .backend(backend.parse().expect("backend name"))
+        .build()
+        .unwrap()
+}
+
+/// Runs `f` on a fresh single-threaded runtime on `backend`, failing instead of hanging.
+fn run<F: std::future::Future>(backend: &str, f: F) -> F::Output {
+    let rt = rt_on(backend);
     rt.block_on(async {
         rill::timeout(Duration::from_secs(60), f)
             .await
@@ -61,9 +69,8 @@ fn run<F: std::future::Future>(f: F) -> F::Output {
     })
 }
 
-#[test]
-fn join_set_yields_results_in_completion_order_not_spawn_order() {
-    run(async {
+fn join_set_yields_results_in_completion_order_not_spawn_order(backend: &'static str) {
+    run(backend, async {
         let mut set = JoinSet::new();
         let gates: Vec<Gate> = (0..3).map(|_| Gate::default()).collect();
         for (i, gate) in gates.iter().enumerate() {
@@ -84,9 +91,8 @@ fn join_set_yields_results_in_completion_order_not_spawn_order() {
     });
 }
 
-#[test]
-fn join_set_takes_every_result_once_from_many_tasks() {
-    run(async {
+fn join_set_takes_every_result_once_from_many_tasks(backend: &'static str) {
+    run(backend, async {
         let mut set = JoinSet::new();
         for i in 0..2000u64 {
             set.spawn(async move {
@@ -107,9 +113,8 @@ fn join_set_takes_every_result_once_from_many_tasks() {
     });
 }
 
-#[test]
-fn dropping_a_join_set_aborts_its_tasks() {
-    let rt = Runtime::new().unwrap();
+fn dropping_a_join_set_aborts_its_tasks(backend: &'static str) {
+    let rt = rt_on(backend);
     let dropped: Vec<Rc<Cell<bool>>> = (0..3).map(|_| Rc::new(Cell::new(false))).collect();
     let finished = Rc::new(Cell::new(0));
     rt.block_on(async {
@@ -133,9 +138,8 @@ fn dropping_a_join_set_aborts_its_tasks() {
     assert_eq!(rt.live_tasks(), 0);
 }
 
-#[test]
-fn join_set_abort_handle_cancels_one_task_and_shutdown_ends_the_rest() {
-    run(async {
+fn join_set_abort_handle_cancels_one_task_and_shutdown_ends_the_rest(backend: &'static str) {
+    run(backend, async {
         let mut set = JoinSet::new();
         let stuck = set.spawn(std::future::pending::<u8>());
         set.spawn(async { 1u8 });
@@ -156,9 +160,12 @@ fn join_set_abort_handle_cancels_one_task_and_shutdown_ends_the_rest() {
     });
 }
 
-#[test]
-fn join_set_wakes_on_tasks_that_end_on_worker_threads() {
-    let rt = Runtime::builder().worker_threads(3).build().unwrap();
+fn join_set_wakes_on_tasks_that_end_on_worker_threads(backend: &'static str) {
+    let rt = Runtime::builder()
+        .backend(backend.parse().expect("backend name"))
+        .worker_threads(3)
+        .build()
+        .unwrap();
     let handle = rt.handle();
     let total = rt.block_on(async move {
         let mut set = JoinSet::new();
@@ -188,9 +195,8 @@ fn join_set_wakes_on_tasks_that_end_on_worker_threads() {
 #[derive(Debug, PartialEq)]
 struct Oops(u32);
 
-#[test]
-fn a_panicking_task_hands_its_payload_to_the_joiner() {
-    run(async {
+fn a_panicking_task_hands_its_payload_to_the_joiner(backend: &'static str) {
+    run(backend, async {
         let err = rill::spawn(async { std::panic::panic_any(Oops(42)) })
             .await
             .unwrap_err();
@@ -204,7 +210,11 @@ fn a_panicking_task_hands_its_payload_to_the_joiner() {
         let err = set.join_next().await.unwrap().unwrap_err();
         assert_eq!(*err.into_panic().downcast::<Oops>().unwrap(), Oops(7));
     });
-    let rt = Runtime::builder().worker_threads(2).build().unwrap();
+    let rt = Runtime::builder()
+        .backend(backend.parse().expect("backend name"))
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let task = rt
         .handle()
         .spawn_on(1, || async { std::panic::panic_any::<Oops>(Oops(9)) })
@@ -213,9 +223,10 @@ fn a_panicking_task_hands_its_payload_to_the_joiner() {
     assert_eq!(err.into_panic().downcast_ref::<Oops>(), Some(&Oops(9)));
 }
 
-#[test]
-fn into_panic_on_a_cancelled_task_panics_and_try_into_panic_gives_the_error_back() {
-    let rt = Runtime::new().unwrap();
+fn into_panic_on_a_cancelled_task_panics_and_try_into_panic_gives_the_error_back(
+    backend: &'static str,
+) {
+    let rt = rt_on(backend);
     let task = rt.spawn(std::future::pending::<()>());
     task.abort();
     let err = rt.block_on(task).unwrap_err();
@@ -230,9 +241,8 @@ rill::task_local! {
     static COUNT: u32;
 }
 
-#[test]
-fn task_locals_are_per_task_across_interleaved_polls() {
-    run(async {
+fn task_locals_are_per_task_across_interleaved_polls(backend: &'static str) {
+    run(backend, async {
         let gate = Gate::default();
         let mut set = JoinSet::new();
         for name in ["a", "b", "c"] {
@@ -261,9 +271,8 @@ fn task_locals_are_per_task_across_interleaved_polls() {
     });
 }
 
-#[test]
-fn task_locals_are_not_inherited_by_spawned_tasks_and_survive_panics() {
-    run(async {
+fn task_locals_are_not_inherited_by_spawned_tasks_and_survive_panics(backend: &'static str) {
+    run(backend, async {
         let inherited = COUNT
             .scope(5, async {
                 let child = rill::spawn(async { COUNT.try_with(|c| *c).is_ok() });
@@ -286,8 +295,7 @@ fn task_locals_are_not_inherited_by_spawned_tasks_and_survive_panics() {
     });
 }
 
-#[test]
-fn a_scoped_future_drops_its_inner_future_with_the_value_set() {
+fn a_scoped_future_drops_its_inner_future_with_the_value_set(backend: &'static str) {
     struct SeesCount(Rc<Cell<Option<u32>>>);
     impl Drop for SeesCount {
         fn drop(&mut self) {
@@ -304,9 +312,10 @@ fn a_scoped_future_drops_its_inner_future_with_the_value_set() {
     assert_eq!(seen.get(), Some(11));
 }
 
-#[test]
-fn shutdown_timeout_lets_quick_tasks_finish_and_drops_stuck_ones_as_shut_down() {
-    let rt = Runtime::new().unwrap();
+fn shutdown_timeout_lets_quick_tasks_finish_and_drops_stuck_ones_as_shut_down(
+    backend: &'static str,
+) {
+    let rt = rt_on(backend);
     let quick = rt.spawn(async {
         for _ in 0..3 {
             rill::yield_now().await;
@@ -321,7 +330,7 @@ fn shutdown_timeout_lets_quick_tasks_finish_and_drops_stuck_ones_as_shut_down() 
     let stuck = rt.spawn(std::future::pending::<()>());
     rt.shutdown_timeout(Duration::from_millis(100));
 
-    let rt2 = Runtime::new().unwrap();
+    let rt2 = rt_on(backend);
     assert_eq!(rt2.block_on(quick).unwrap(), "finished");
     assert!(rt2.block_on(stuck).unwrap_err().is_shutdown());
     assert!(rt2.block_on(stuck_io).unwrap_err().is_shutdown());
@@ -338,10 +347,9 @@ fn within_bound(f: impl FnOnce() + Send + 'static) {
         .expect("returned (did not wait for the whole timeout)");
 }
 
-#[test]
-fn shutdown_timeout_returns_as_soon_as_the_last_task_ends() {
-    within_bound(|| {
-        let rt = Runtime::new().unwrap();
+fn shutdown_timeout_returns_as_soon_as_the_last_task_ends(backend: &'static str) {
+    within_bound(move || {
+        let rt = rt_on(backend);
         let ran = Arc::new(AtomicUsize::new(0));
         for _ in 0..5 {
             let ran = ran.clone();
@@ -354,21 +362,38 @@ fn shutdown_timeout_returns_as_soon_as_the_last_task_ends() {
         rt.shutdown_timeout(Duration::from_secs(3600));
         assert_eq!(ran.load(Ordering::SeqCst), 5);
     });
-    within_bound(|| {
+    within_bound(move || {
         // No task at all: returns at once.
-        Runtime::new()
-            .unwrap()
-            .shutdown_timeout(Duration::from_secs(3600));
+        rt_on(backend).shutdown_timeout(Duration::from_secs(3600));
     });
 }
 
-#[test]
-fn shutdown_timeout_with_workers_drops_worker_tasks_as_shut_down() {
-    let rt = Runtime::builder().worker_threads(2).build().unwrap();
+fn shutdown_timeout_with_workers_drops_worker_tasks_as_shut_down(backend: &'static str) {
+    let rt = Runtime::builder()
+        .backend(backend.parse().expect("backend name"))
+        .worker_threads(2)
+        .build()
+        .unwrap();
     let on_worker = rt.handle().spawn_on(1, std::future::pending::<()>).unwrap();
     let on_loop0 = rt.spawn(async { 0u8 });
     rt.shutdown_timeout(Duration::from_millis(10));
-    let rt2 = Runtime::new().unwrap();
+    let rt2 = rt_on(backend);
     assert_eq!(rt2.block_on(on_loop0).unwrap(), 0);
     assert!(rt2.block_on(on_worker).unwrap_err().is_shutdown());
 }
+
+rill_tests::per_backend!(
+    join_set_yields_results_in_completion_order_not_spawn_order,
+    join_set_takes_every_result_once_from_many_tasks,
+    dropping_a_join_set_aborts_its_tasks,
+    join_set_abort_handle_cancels_one_task_and_shutdown_ends_the_rest,
+    join_set_wakes_on_tasks_that_end_on_worker_threads,
+    a_panicking_task_hands_its_payload_to_the_joiner,
+    into_panic_on_a_cancelled_task_panics_and_try_into_panic_gives_the_error_back,
+    task_locals_are_per_task_across_interleaved_polls,
+    task_locals_are_not_inherited_by_spawned_tasks_and_survive_panics,
+    a_scoped_future_drops_its_inner_future_with_the_value_set,
+    shutdown_timeout_lets_quick_tasks_finish_and_drops_stuck_ones_as_shut_down,
+    shutdown_timeout_returns_as_soon_as_the_last_task_ends,
+    shutdown_timeout_with_workers_drops_worker_tasks_as_shut_down,
+);
