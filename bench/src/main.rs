@@ -493,7 +493,7 @@ fn workloads(s: &Settings) -> Vec<Workload> {
 fn selected(s: &Settings, key: &str) -> bool {
     s.only
         .as_ref()
-        .map_or(true, |only| only.iter().any(|o| o == key))
+        .is_none_or(|only| only.iter().any(|o| o == key))
 }
 
 /// Runs one workload's rows interleaved and renders its table.
@@ -504,8 +504,8 @@ fn run_workload(s: &Settings, w: &Workload) -> String {
         .filter(|r| {
             s.implementation
                 .as_ref()
-                .map_or(true, |f| r.label.contains(f.as_str()))
-                && s.exact_row.as_ref().map_or(true, |l| &r.label == l)
+                .is_none_or(|f| r.label.contains(f.as_str()))
+                && s.exact_row.as_ref().is_none_or(|l| &r.label == l)
         })
         .collect();
     let mut samples: Vec<Vec<Sample>> = vec![Vec::new(); rows.len()];

@@ -463,7 +463,7 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> fmt::Debug for Timers<S> {
 
 /// `deadline` is earlier than `before` (no timer at all counts as "never").
 fn earlier(before: Option<Ticks>, deadline: Ticks) -> bool {
-    before.map_or(true, |before| deadline < before)
+    before.is_none_or(|before| deadline < before)
 }
 
 /// One expiry pass, from [`Timers::expire`]. Hands out the due timers one at a time (as an

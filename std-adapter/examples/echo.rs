@@ -117,7 +117,7 @@ async fn serve_connection(stream: TcpStream) -> std::io::Result<u64> {
 async fn serve(listener: TcpListener, limit: Option<usize>) -> std::io::Result<()> {
     let mut accepted = 0;
     let mut tasks = Vec::new();
-    while limit.map_or(true, |l| accepted < l) {
+    while limit.is_none_or(|l| accepted < l) {
         let (stream, peer) = match listener.accept().await {
             Ok(conn) => conn,
             Err(e) if e.kind() == std::io::ErrorKind::ConnectionAborted => {

@@ -450,7 +450,7 @@ fn random_sequences_match_sorted_model() {
                     match t.add(deadline) {
                         Ok(out) => {
                             let before = model.iter().map(|m| m.0).min();
-                            assert_eq!(out.became_earliest, before.map_or(true, |b| deadline < b));
+                            assert_eq!(out.became_earliest, before.is_none_or(|b| deadline < b));
                             model.push((deadline, order, out.id));
                             order += 1;
                         }
@@ -475,7 +475,7 @@ fn random_sequences_match_sorted_model() {
                     model[k].0 = deadline;
                     model[k].1 = order;
                     order += 1;
-                    assert_eq!(out.became_earliest, before.map_or(true, |b| deadline < b));
+                    assert_eq!(out.became_earliest, before.is_none_or(|b| deadline < b));
                 }
                 _ => {
                     now += rng.below(20);

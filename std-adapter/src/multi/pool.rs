@@ -87,7 +87,7 @@ pub(crate) fn pick_least_loaded(
     for k in 0..n {
         let i = (start + k) % n;
         if let Some(l) = load(i) {
-            if best.map_or(true, |(_, b)| l < b) {
+            if best.is_none_or(|(_, b)| l < b) {
                 best = Some((i, l));
             }
         }
