@@ -122,8 +122,8 @@ pub use event::Event;
 pub use gate::Knowledge;
 pub use op::{Completion, CompletionKind, Interruption, OpId, OpState, Origin, Outcome};
 pub use reactor::{
-    CancelAction, Config, FinishAction, PerDirection, Reactor, Ready, ResumeAction, Stats,
-    SubmitAction,
+    CancelAction, Config, FinishAction, PerDirection, Performed, Reactor, Ready, ResumeAction,
+    Stats, SubmitAction,
 };
 pub use readiness::{Direction, Interest, Readiness};
 pub use ready_queue::Link;

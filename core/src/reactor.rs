@@ -256,6 +256,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     }
 
     /// How many lanes wait in the ready queue.
+    #[inline]
     pub fn ready_len(&self) -> usize {
         self.queue.len() as usize
     }
@@ -323,7 +324,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// Starts an op in `dir`. See [`SubmitAction`] for what to do next.
     pub fn submit(&mut self, token: Token, dir: Direction) -> Result<SubmitAction, SubmitError> {
         let slot = self.slot(token)?;
-        if slot.lane(dir).state != OpState::Idle {
+        if !matches!(slot.lane(dir).state, OpState::Idle) {
             return Err(SubmitError::Busy);
         }
         let known_not_ready = slot.gated(dir);
@@ -406,7 +407,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         let (token, dir) = (op.token(), op.direction());
         let slot = self.slot(token)?;
         let lane = slot.lane(dir);
-        if lane.seq != op.seq() || lane.state == OpState::Idle {
+        if lane.seq != op.seq() || matches!(lane.state, OpState::Idle) {
             return Err(OpError::NotCurrent);
         }
         let outcome = slot.trusted(dir, outcome);
@@ -430,6 +431,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// Feeds one OS event. Closed bits become sticky; each direction the event wakes gets an edge:
     /// a parked op becomes runnable, an attempt in flight will retry instead of parking, an idle
     /// direction remembers it is ready. A stale event is dropped and counted (H4).
+    #[inline]
     pub fn handle_event(&mut self, event: Event) -> Result<(), StaleEvent> {
         let Ok(slot) = self.slot_mut(event.token) else {
             self.stats.stale_events += 1;
@@ -441,9 +443,11 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         }
         for dir in Direction::BOTH {
             if event.readiness.is_ready_for(dir) {
-                if let Ok(slot) = self.slot_mut(event.token) {
-                    slot.lane_mut(dir).knowledge = Knowledge::Ready;
-                }
+                slot.lane_mut(dir).knowledge = Knowledge::Ready;
+            }
+        }
+        for dir in Direction::BOTH {
+            if event.readiness.is_ready_for(dir) {
                 let _ = self.apply(event.token, dir, Input::Edge);
             }
         }
@@ -451,6 +455,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     }
 
     /// Hands out the oldest ready lane, if any. Counts as a dispatch: the inline budget resets.
+    #[inline]
     pub fn poll_ready(&mut self) -> Option<Ready> {
         let node = self.queue.pop_front(&mut SlotLinks(self.slots.as_mut()))?;
         self.budget.reset();
@@ -494,7 +499,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// watch for `token`. Watching only these is how edge semantics are emulated (H9).
     pub fn interest(&self, token: Token) -> Result<Interest, StaleToken> {
         let slot = self.slot(token)?;
-        let parked = |dir| slot.lane(dir).state == OpState::Parked;
+        let parked = |dir| matches!(slot.lane(dir).state, OpState::Parked);
         Ok(Interest {
             read: parked(Direction::Read),
             write: parked(Direction::Write),
@@ -515,7 +520,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             if !matches!(slot.occupancy, Occupancy::Occupied { .. }) {
                 continue;
             }
-            let parked = |dir| slot.lane(dir).state == OpState::Parked;
+            let parked = |dir| matches!(slot.lane(dir).state, OpState::Parked);
             let now = Interest {
                 read: parked(Direction::Read),
                 write: parked(Direction::Write),
@@ -589,7 +594,8 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 input: crate::TraceInput::of(input),
             });
         }
-        let parked_changed = (lane.state == OpState::Parked) != (next == OpState::Parked);
+        let parked_changed =
+            matches!(lane.state, OpState::Parked) != matches!(next, OpState::Parked);
         lane.state = next;
         let node = ready_queue::node(token.index(), dir);
         let completion = |kind| Some(Completion { op, kind });
@@ -651,12 +657,15 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// Checks that `op` is its lane's current op.
     fn current(&self, op: OpId) -> Result<(), OpError> {
         let lane = self.slot(op.token())?.lane(op.direction());
-        if lane.seq != op.seq() || lane.state == OpState::Idle {
+        if lane.seq != op.seq() || matches!(lane.state, OpState::Idle) {
             return Err(OpError::NotCurrent);
         }
         Ok(())
     }
 }
 
+mod owner;
 #[cfg(test)]
 mod tests;
+
+pub use owner::Performed;
