@@ -16,8 +16,8 @@
 //! executor wakes them after the turn.
 //!
 //! **The core is the only home of op and descriptor state.** An op's future asks the core what
-//! to do on every poll ([`Reactor::resume`]: attempt now, or wait) and reports the syscall's
-//! outcome ([`Reactor::finish_attempt`]); a grant the core hands out (`Ready::Attempt`) only
+//! to do on every poll and runs its syscall through it ([`Reactor::perform`]: attempt now and
+//! report the outcome, or wait); a grant the core hands out (`Ready::Attempt`) only
 //! wakes the waiting tasks, and one that nobody takes is simply cancelled by the core when its
 //! future is dropped. Per registered descriptor the driver keeps only what the core cannot: the
 //! fd and, per direction, the [`Waiters`] (wakers of the tasks waiting there), indexed by the
@@ -25,12 +25,12 @@
 
 use std::io;
 use std::os::fd::RawFd;
-use std::task::{Context, Poll, Waker};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use rill_core::{
-    CancelAction, CompletionKind, Config, Direction, Event, FinishAction, Interest, OpId, Outcome,
-    Reactor, Ready, ResumeAction, Slot, SubmitError, Token,
+    CancelAction, Config, Direction, Event, Interest, OpId, Outcome, Performed, Reactor, Ready,
+    Slot, SubmitError, Token,
 };
 
 use crate::clock::{Clock, Ticks};
@@ -39,6 +39,7 @@ pub(crate) use crate::poller::OsWaker;
 use crate::poller::Poller;
 use crate::timers::TimerTable;
 use crate::tracing_events::trace;
+use crate::waiters::{PollingTask, Waiters, Wakeups};
 use crate::Backend;
 
 /// What the builder decided.
@@ -50,72 +51,6 @@ pub(crate) struct DriverConfig {
     pub(crate) timers: usize,
     /// The test clock (`Builder::start_paused`).
     pub(crate) paused: bool,
-}
-
-/// The tasks waiting on one direction (H20).
-///
-/// Usually one, kept inline. The docs ask for one reader and one writer at a time, but nothing
-/// stops two tasks from reading one socket (two futures through `&TcpStream`, `AsyncRead` on
-/// `&TcpStream`); a second waiter must never silently replace the first one's waker, or the first
-/// sleeps forever. So every distinct waker is kept (`others` allocates only when a second task
-/// waits), and all are woken together: whichever task polls first makes the attempt, the others
-/// find the lane busy or idle and wait again or submit their own op. A cancelled op (one waiter's
-/// future dropped) wakes the rest for the same reason.
-pub(crate) struct Waiters {
-    first: Option<Waker>,
-    /// Allocated only when a second task waits; boxed so an idle direction holds 8 bytes for
-    /// it, not a 24-byte `Vec` (every registered descriptor has two).
-    #[allow(clippy::box_collection)]
-    others: Option<Box<Vec<Waker>>>,
-}
-
-impl Waiters {
-    const NONE: Waiters = Waiters {
-        first: None,
-        others: None,
-    };
-
-    /// Adds the waker of `cx` unless an equivalent one is there.
-    #[inline]
-    fn add(&mut self, cx: &Context<'_>) {
-        let new = cx.waker();
-        match &self.first {
-            None => self.first = Some(new.clone()),
-            Some(w) if w.will_wake(new) => {}
-            Some(_) => self.add_other(new),
-        }
-    }
-
-    /// A second task waits: the rare case, kept out of line.
-    #[cold]
-    fn add_other(&mut self, new: &Waker) {
-        let others = self.others.get_or_insert_with(Box::default);
-        if !others.iter().any(|w| w.will_wake(new)) {
-            others.push(new.clone());
-        }
-    }
-
-    /// Moves every waker into `to_wake`.
-    #[inline]
-    fn take_all(&mut self, to_wake: &mut Vec<Waker>) {
-        if let Some(w) = self.first.take() {
-            to_wake.push(w);
-        }
-        if let Some(others) = &mut self.others {
-            to_wake.append(others);
-        }
-    }
-
-    /// The op is gone (cancelled by one waiter): the others must wake to submit again. A lone
-    /// waker is the canceller's own (or its task's) and is dropped; with several, which one
-    /// belongs to the canceller is unknown, so all are woken (one spurious wake at most).
-    fn take_for_cancel(&mut self, to_wake: &mut Vec<Waker>) {
-        if self.others.as_ref().is_some_and(|o| !o.is_empty()) {
-            self.take_all(to_wake);
-        } else {
-            self.first = None;
-        }
-    }
 }
 
 /// How many descriptors the tables hold before they first grow.
@@ -150,6 +85,9 @@ pub(crate) struct Driver {
     pub(crate) timers: TimerTable,
     clock: Clock,
     shut_down: bool,
+    /// The task being polled now (set by [`Driver::begin_dispatch`]): a waiter polled with its
+    /// own waker is kept as its key.
+    polling: Option<PollingTask>,
 }
 
 impl Driver {
@@ -184,6 +122,7 @@ impl Driver {
                 timers: TimerTable::new(config.timers),
                 clock: Clock::new(config.paused),
                 shut_down: false,
+                polling: None,
             },
             waker,
         ))
@@ -194,8 +133,11 @@ impl Driver {
         &self.clock
     }
 
-    /// A task (or the main future) is about to be polled: inline runs end here.
-    pub(crate) fn begin_dispatch(&mut self) {
+    /// A task (`polling`; `None` for the main future) is about to be polled: inline runs end
+    /// here.
+    #[inline]
+    pub(crate) fn begin_dispatch(&mut self, polling: Option<PollingTask>) {
+        self.polling = polling;
         self.reactor.reset_budget();
     }
 
@@ -241,7 +183,7 @@ impl Driver {
 
     /// Deregisters `token` (its fd is about to be closed). Outstanding ops complete as aborted
     /// in the core; their tasks are woken through `to_wake` and see an error.
-    pub(crate) fn deregister(&mut self, token: Token, to_wake: &mut Vec<Waker>) {
+    pub(crate) fn deregister(&mut self, token: Token, to_wake: &mut Wakeups) {
         if self.reactor.deregister(token).is_err() {
             return;
         }
@@ -274,37 +216,27 @@ impl Driver {
         if self.shut_down {
             return Poll::Ready(Err(io_error::shut_down()));
         }
-        let op = match self.reactor.resume(token, dir) {
-            Ok(ResumeAction::Attempt(op)) => op,
-            Ok(ResumeAction::Wait(op)) => return self.wait(op, cx, ticket),
-            Err(SubmitError::StaleToken) => return Poll::Ready(Err(io_error::aborted())),
-            Err(SubmitError::Busy) => {
-                return Poll::Ready(Err(io_error::internal(
-                    "an op polled during its own attempt",
-                )))
-            }
-        };
-        trace!(token = ?op.token(), dir = %op.direction(), seq = op.seq(), "op attempt");
-        loop {
+        let performed = self.reactor.perform(token, dir, || {
+            trace!(token = ?token, dir = %dir, "op attempt");
             let result = io();
             let outcome = match &result {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Outcome::WouldBlock,
                 Ok(r) if drains(r) => Outcome::Drained,
-                _ => Outcome::Done,
+                Ok(_) => Outcome::Done,
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Outcome::WouldBlock,
+                Err(_) => Outcome::Done,
             };
-            return match self.reactor.finish_attempt(op, outcome) {
-                Ok(FinishAction::Complete(c)) => Poll::Ready(match c.kind {
-                    CompletionKind::Done => result,
-                    CompletionKind::Cancelled | CompletionKind::Aborted => Err(io_error::aborted()),
-                }),
-                // The budget ran out during the syscall. The result is in hand (bytes already
-                // in the caller's buffer), so it is returned now; the core keeps the lane busy
-                // until it dispatches the deferred completion, and the next op here waits.
-                Ok(FinishAction::Deferred) => Poll::Ready(result),
-                Ok(FinishAction::Retry) => continue,
-                Ok(FinishAction::Parked) => self.wait(op, cx, ticket),
-                Err(_) => Poll::Ready(Err(io_error::internal("finish_attempt refused"))),
-            };
+            (outcome, result)
+        });
+        match performed {
+            // The budget may have deferred the completion: the result is in hand (bytes already
+            // in the caller's buffer), so it is returned now; the core keeps the lane busy until
+            // it dispatches the deferred completion, and the next op here waits.
+            Ok(Performed::Done(result)) => Poll::Ready(result),
+            Ok(Performed::Wait(op)) => self.wait(op, cx, ticket),
+            Err(SubmitError::StaleToken) => Poll::Ready(Err(io_error::aborted())),
+            Err(SubmitError::Busy) => Poll::Ready(Err(io_error::internal(
+                "an op polled during its own attempt",
+            ))),
         }
     }
 
@@ -316,7 +248,8 @@ impl Driver {
         cx: &mut Context<'_>,
         ticket: &mut Option<OpId>,
     ) -> Poll<io::Result<R>> {
-        self.entries[op.token().index() as usize].waiters[op.direction().index()].add(cx);
+        self.entries[op.token().index() as usize].waiters[op.direction().index()]
+            .add(cx, self.polling);
         *ticket = Some(op);
         trace!(token = ?op.token(), dir = %op.direction(), seq = op.seq(), "op park");
         Poll::Pending
@@ -327,7 +260,7 @@ impl Driver {
     /// tasks waiting in the same direction are handed back in `to_wake` (the caller wakes them
     /// after releasing the driver) so one submits a new op. A cancel that lost the race (the
     /// op completed, or its result is already delivered) changes nothing.
-    pub(crate) fn cancel_op(&mut self, op: OpId, to_wake: &mut Vec<Waker>) {
+    pub(crate) fn cancel_op(&mut self, op: OpId, to_wake: &mut Wakeups) {
         if let Ok(CancelAction::Cancelled(_)) = self.reactor.cancel(op) {
             self.entries[op.token().index() as usize].waiters[op.direction().index()]
                 .take_for_cancel(to_wake);
@@ -343,8 +276,11 @@ impl Driver {
 
     /// Drains the core's ready queue: a granted attempt or a deferred completion wakes the
     /// tasks waiting in its direction.
-    pub(crate) fn dispatch_ready(&mut self, to_wake: &mut Vec<Waker>) {
-        while let Some(ready) = self.reactor.poll_ready() {
+    pub(crate) fn dispatch_ready(&mut self, to_wake: &mut Wakeups) {
+        while self.reactor.ready_len() > 0 {
+            let Some(ready) = self.reactor.poll_ready() else {
+                break;
+            };
             let op = match ready {
                 Ready::Attempt(op) => op,
                 Ready::Complete(c) => c.op,
@@ -385,7 +321,7 @@ impl Driver {
     pub(crate) fn poll_os(
         &mut self,
         timeout: Option<Ticks>,
-        to_wake: &mut Vec<Waker>,
+        to_wake: &mut Wakeups,
     ) -> io::Result<()> {
         self.dispatch_ready(to_wake);
         self.flush_interest()?;
@@ -407,7 +343,7 @@ impl Driver {
 
     /// The test clock, with every task idle: jump to the next timer (if any) and expire it.
     /// Returns whether the clock moved.
-    pub(crate) fn advance_to_next_timer(&mut self, to_wake: &mut Vec<Waker>) -> bool {
+    pub(crate) fn advance_to_next_timer(&mut self, to_wake: &mut Wakeups) -> bool {
         let Some(deadline) = self.timers.next_deadline() else {
             return false;
         };
@@ -420,7 +356,7 @@ impl Driver {
     }
 
     /// Moves the test clock by `by` and expires what became due. `false` for a real clock.
-    pub(crate) fn advance_clock(&mut self, by: Ticks, to_wake: &mut Vec<Waker>) -> bool {
+    pub(crate) fn advance_clock(&mut self, by: Ticks, to_wake: &mut Wakeups) -> bool {
         if !self.clock.advance(by) {
             return false;
         }
@@ -429,20 +365,20 @@ impl Driver {
     }
 
     /// Expires due timers and returns the time it read, or reads no clock when none is armed.
-    fn expire_timers(&mut self, to_wake: &mut Vec<Waker>) -> Option<Ticks> {
+    fn expire_timers(&mut self, to_wake: &mut Wakeups) -> Option<Ticks> {
         self.timers.next_deadline()?;
         let now = self.clock.now();
-        self.timers.expire(now, to_wake);
+        self.timers.expire(now, &mut to_wake.wakers);
         Some(now)
     }
 
     /// The runtime is going away: deregister everything, wake whoever waits.
-    pub(crate) fn shutdown(&mut self, to_wake: &mut Vec<Waker>) {
+    pub(crate) fn shutdown(&mut self, to_wake: &mut Wakeups) {
         let tokens: Vec<Token> = self.reactor.tokens().collect();
         for token in tokens {
             self.deregister(token, to_wake);
         }
         self.shut_down = true;
-        self.timers.clear(to_wake);
+        self.timers.clear(&mut to_wake.wakers);
     }
 }

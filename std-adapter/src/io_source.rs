@@ -136,14 +136,12 @@ impl<T: AsRawFd> IoSource<T> {
 
     #[cold]
     fn cancel_op(&self, op: OpId) {
-        let mut others = Vec::new();
+        let mut others = crate::waiters::Wakeups::default();
         match self.local.driver.try_borrow_mut() {
             Ok(mut driver) => driver.cancel_op(op, &mut others),
             Err(_) => return,
         }
-        for w in others {
-            w.wake();
-        }
+        self.local.wake(others);
     }
 
     /// Waits until `dir` is (probably) ready, consuming nothing: a zero-timeout `poll(2)` run

@@ -283,6 +283,7 @@ pub mod thread_bound;
 pub mod time;
 mod timers;
 mod tracing_events;
+mod waiters;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use fd::AsyncFd;

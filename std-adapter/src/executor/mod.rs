@@ -38,6 +38,7 @@ use crate::driver::{Driver, OsWaker};
 use crate::io_error;
 use crate::metrics::{bump, Metrics, TaskCounters};
 use crate::tracing_events::trace;
+use crate::waiters::{PollingTask, Wakeups};
 use task::{Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
 
 /// Runtime state that other threads may touch.
@@ -228,6 +229,19 @@ impl TaskTable {
         }
     }
 
+    /// Marks the live task `key` scheduled; true when it must be queued (it was not queued
+    /// already, and it is not finished). A stale key is false.
+    fn schedule(&self, key: u64) -> bool {
+        let (index, generation) = split_key(key);
+        match self.entries.get(index) {
+            Some(Entry {
+                generation: g,
+                slot: EntrySlot::Task { header, .. },
+            }) if *g == generation => header.wake_local(),
+            _ => false,
+        }
+    }
+
     fn put_back(&mut self, key: u64, f: LocalTask, w: Waker) {
         let (index, _) = split_key(key);
         if let Some(Entry {
@@ -290,8 +304,8 @@ pub struct Local {
     run_queue: RefCell<VecDeque<u64>>,
     tasks: RefCell<TaskTable>,
     pub(crate) driver: RefCell<Driver>,
-    /// Wakers collected by the driver, woken once it is no longer borrowed.
-    to_wake: RefCell<Vec<Waker>>,
+    /// What the driver found ready, woken once it is no longer borrowed.
+    to_wake: RefCell<Wakeups>,
     /// Swapped with the remote wake list, so cross-thread wakes reuse two buffers instead of
     /// allocating one per batch.
     spare_wakes: RefCell<Vec<u64>>,
@@ -309,7 +323,7 @@ impl Local {
                 ..TaskTable::default()
             }),
             driver: RefCell::new(driver),
-            to_wake: RefCell::new(Vec::with_capacity(64)),
+            to_wake: RefCell::new(Wakeups::with_capacity(64)),
             spare_wakes: RefCell::new(Vec::new()),
             shut_down: Cell::new(false),
             counters: TaskCounters::default(),
@@ -398,7 +412,9 @@ impl Local {
         let Some((mut future, waker)) = self.tasks.borrow_mut().take(key) else {
             return;
         };
-        self.driver.borrow_mut().begin_dispatch();
+        self.driver
+            .borrow_mut()
+            .begin_dispatch(Some(PollingTask::new(key, &waker)));
         let mut cx = Context::from_waker(&waker);
         bump(&self.counters.polls);
         trace!(task = key, "task poll");
@@ -474,7 +490,7 @@ impl Local {
                     match key {
                         Some(MAIN_KEY) => {
                             main.clear_scheduled();
-                            self.driver.borrow_mut().begin_dispatch();
+                            self.driver.borrow_mut().begin_dispatch(None);
                             bump(&self.counters.polls);
                             let mut cx = Context::from_waker(&main_waker);
                             if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
@@ -494,7 +510,8 @@ impl Local {
                     let _ = run.handled();
                 }
                 Step::PollOs { timeout } => {
-                    self.take_remote();
+                    // Remote work posted since the last look is taken in after the wait: the
+                    // `Signal` handshake below refuses to block while any is pending.
                     if timeout.is_some_and(|t| t > 0) && self.advance_test_clock() {
                         continue;
                     }
@@ -582,40 +599,70 @@ impl Local {
     /// Wakes what the driver collected (outside any driver borrow), in the order collected
     /// (timers earliest first, ops in ready-queue order).
     pub(crate) fn wake_collected(&self) {
-        let mut wakers = std::mem::take(&mut *self.to_wake.borrow_mut());
-        if wakers.is_empty() {
-            *self.to_wake.borrow_mut() = wakers;
+        let mut to_wake = self.to_wake.borrow_mut();
+        self.schedule_tasks(&mut to_wake.tasks);
+        if to_wake.wakers.is_empty() {
             return;
         }
-        // A waker is user code: one that panics is discarded, the rest are still woken (one
-        // `catch_unwind` per batch, re-entered only after a panic).
-        let mut pending = wakers.drain(..);
-        while let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| {
-            for w in pending.by_ref() {
-                w.wake();
-            }
-        })) {
-            task::discard(payload);
-        }
-        drop(pending);
+        // Other wakers are user code: none may run with the list borrowed.
+        let mut wakers = std::mem::take(&mut to_wake.wakers);
+        drop(to_wake);
+        wake_contained(&mut wakers);
         // Keep the allocation for the next turn (unless a wake refilled the list meanwhile).
-        let mut slot = self.to_wake.borrow_mut();
-        if slot.is_empty() {
-            *slot = wakers;
+        let mut to_wake = self.to_wake.borrow_mut();
+        if to_wake.wakers.is_empty() {
+            to_wake.wakers = wakers;
         }
     }
 
+    /// Wakes `wakeups` (collected outside the driver's usual turn).
+    pub(crate) fn wake(&self, mut wakeups: Wakeups) {
+        self.schedule_tasks(&mut wakeups.tasks);
+        wake_contained(&mut wakeups.wakers);
+    }
+
+    /// Queues this loop's tasks `keys` (each once: a task already queued, or finished, is not
+    /// queued again) and empties `keys`. Runs no user code.
+    #[inline]
+    fn schedule_tasks(&self, keys: &mut Vec<u64>) {
+        if keys.is_empty() {
+            return;
+        }
+        let tasks = self.tasks.borrow();
+        let mut run_queue = self.run_queue.borrow_mut();
+        let mut queued = 0;
+        for &key in keys.iter() {
+            if tasks.schedule(key) {
+                run_queue.push_back(key);
+                queued += 1;
+            }
+        }
+        keys.clear();
+        let c = &self.counters;
+        c.wakes_local.set(c.wakes_local.get() + queued);
+    }
+
     /// Runs `f` with the driver and the wake list, then wakes what it collected.
-    pub(crate) fn with_driver_wake<R>(
-        &self,
-        f: impl FnOnce(&mut Driver, &mut Vec<Waker>) -> R,
-    ) -> R {
+    pub(crate) fn with_driver_wake<R>(&self, f: impl FnOnce(&mut Driver, &mut Wakeups) -> R) -> R {
         let r = {
             let mut to_wake = self.to_wake.borrow_mut();
             f(&mut self.driver.borrow_mut(), &mut to_wake)
         };
         self.wake_collected();
         r
+    }
+}
+
+/// Wakes and empties `wakers`. A waker is user code: one that panics is discarded, the rest are
+/// still woken (one `catch_unwind` per batch, re-entered only after a panic).
+fn wake_contained(wakers: &mut Vec<Waker>) {
+    let mut pending = wakers.drain(..);
+    while let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| {
+        for w in pending.by_ref() {
+            w.wake();
+        }
+    })) {
+        task::discard(payload);
     }
 }
 

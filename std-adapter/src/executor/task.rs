@@ -124,6 +124,12 @@ impl Header {
         }
     }
 
+    /// A wake on the runtime thread by the executor itself: true when the caller must queue
+    /// the task (see [`Header::schedule`]).
+    pub(crate) fn wake_local(&self) -> bool {
+        matches!(self.state.wake(), ScheduleAction::Enqueue)
+    }
+
     fn schedule(self: &Arc<Self>) {
         if let ScheduleAction::Enqueue = self.state.wake() {
             self.enqueue();

@@ -71,14 +71,12 @@ pub fn now() -> Instant {
 /// ```
 pub async fn advance(by: Duration) -> io::Result<()> {
     let moved = context::with_current(|local| {
-        let mut to_wake = Vec::new();
+        let mut to_wake = crate::waiters::Wakeups::default();
         let moved = local
             .driver
             .borrow_mut()
             .advance_clock(crate::clock::duration_ticks(by), &mut to_wake);
-        for w in to_wake {
-            w.wake();
-        }
+        local.wake(to_wake);
         moved
     });
     match moved {
