@@ -22,6 +22,7 @@ pub(crate) mod addr;
 pub(crate) mod convert;
 pub(crate) mod keepalive;
 pub(crate) mod split;
+pub(crate) mod stream_ops;
 pub(crate) mod tcp;
 pub(crate) mod tcp_socket;
 pub(crate) mod transfer;
@@ -64,16 +65,11 @@ macro_rules! stream_io {
             /// # })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn read(&self, buf: &mut [u8]) -> std::io::Result<usize> {
-                if buf.is_empty() {
-                    return Ok(0);
-                }
-                let fd = self.source.fd();
-                $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, move |_: &_| {
-                    $read(fd, buf)
-                })
-                .await
-                .map(|t| t.n)
+            pub fn read<'a>(
+                &'a self,
+                buf: &'a mut [u8],
+            ) -> impl std::future::Future<Output = std::io::Result<usize>> + 'a {
+                $crate::net::stream_ops::Read::new(&self.source, buf, $read)
             }
 
             /// Reads into several buffers at once (`readv`). Same guarantees as `read`.
@@ -306,18 +302,11 @@ macro_rules! stream_io {
             /// # })?;
             /// # std::io::Result::Ok(())
             /// ```
-            pub async fn write_all(&self, mut buf: &[u8]) -> std::io::Result<()> {
-                while !buf.is_empty() {
-                    let n = self.write(buf).await?;
-                    if n == 0 {
-                        return Err(std::io::Error::new(
-                            std::io::ErrorKind::WriteZero,
-                            "write accepted 0 bytes",
-                        ));
-                    }
-                    buf = &buf[n..];
-                }
-                Ok(())
+            pub fn write_all<'a>(
+                &'a self,
+                buf: &'a [u8],
+            ) -> impl std::future::Future<Output = std::io::Result<()>> + 'a {
+                $crate::net::stream_ops::WriteAll::new(&self.source, buf)
             }
 
             /// Waits until the socket is (probably) readable, consuming nothing: a
