@@ -26,6 +26,10 @@
 //! reactor what to do (enqueue, dequeue, spend budget, hand back a completion). Nothing else
 //! assigns a lane's state.
 //!
+//! An owner that takes each grant as soon as its op is woken (a futures adapter) feeds edges as
+//! `EdgeGrant`: a parked op then goes straight to granted, skipping runnable and the ready queue;
+//! in every other state `EdgeGrant` is `Edge`.
+//!
 //! Two rules live here rather than in the reactor:
 //! - **No lost wake-up (H1).** An edge that arrives while an attempt is in flight is remembered
 //!   ([`Interruption::Edge`]); the attempt's WouldBlock then answers "retry now" instead of parking.
@@ -187,6 +191,10 @@ pub(crate) enum Input {
     Finish { outcome: Outcome, budget: bool },
     /// A readiness edge for this direction.
     Edge,
+    /// A readiness edge, for an owner that takes a grant as soon as its op is woken
+    /// ([`Reactor::handle_event_granting`](crate::Reactor::handle_event_granting)): a parked op is
+    /// granted at once instead of queued; in every other state, the same as `Edge`.
+    EdgeGrant,
     /// Cancel the current op.
     Cancel,
     /// `poll_ready` popped this lane from the ready queue.
@@ -279,7 +287,7 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
                 origin,
                 interruption: Interruption::None,
             },
-            I::Edge,
+            I::Edge | I::EdgeGrant,
         ) => (
             S::Attempting {
                 origin,
@@ -291,15 +299,21 @@ pub(crate) const fn transition(state: OpState, input: Input) -> (OpState, Effect
             S::Granted {
                 interruption: Interruption::None,
             },
-            I::Edge,
+            I::Edge | I::EdgeGrant,
         ) => (
             S::Granted {
                 interruption: Interruption::Edge,
             },
             E::Nothing,
         ),
+        (S::Parked, I::EdgeGrant) => (
+            S::Granted {
+                interruption: Interruption::None,
+            },
+            E::Grant,
+        ),
         (S::Parked, I::Edge) => (S::Runnable, E::Enqueue),
-        (_, I::Edge) => (state, E::Nothing),
+        (_, I::Edge | I::EdgeGrant) => (state, E::Nothing),
 
         (S::Idle | S::Deferred, I::Cancel) => (state, E::TooLate),
         (S::Attempting { origin, .. }, I::Cancel) => (

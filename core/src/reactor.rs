@@ -158,6 +158,8 @@ pub struct Stats {
 }
 
 /// The sans-io reactor core over caller storage `S`. See the crate docs for the call order.
+/// `Clone` (with cloneable storage) snapshots the whole reactor, as tests and models do.
+#[derive(Clone)]
 pub struct Reactor<S> {
     slots: S,
     free_head: u32,
@@ -433,6 +435,28 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// direction remembers it is ready. A stale event is dropped and counted (H4).
     #[inline]
     pub fn handle_event(&mut self, event: Event) -> Result<(), StaleEvent> {
+        self.feed_event(event, Input::Edge).map(|_| ())
+    }
+
+    /// [`Reactor::handle_event`] for an owner that takes each grant as soon as its op is woken
+    /// (a futures adapter, whose woken task then calls [`Reactor::perform`] or
+    /// [`Reactor::resume`]): a parked op the event wakes is granted at once, as if
+    /// [`Reactor::poll_ready`] had dispatched it, without its trip through the ready queue.
+    /// Returns the directions granted: wake their owners. Everything else is as
+    /// `handle_event` (the ready queue still carries queued submits and deferred
+    /// completions), except that no dispatch happens, so the inline budget is not reset.
+    #[inline]
+    pub fn handle_event_granting(
+        &mut self,
+        event: Event,
+    ) -> Result<PerDirection<bool>, StaleEvent> {
+        self.feed_event(event, Input::EdgeGrant)
+    }
+
+    /// One event, with `edge` (`Edge` or `EdgeGrant`) for each direction it wakes. Returns the
+    /// directions granted.
+    #[inline(always)]
+    fn feed_event(&mut self, event: Event, edge: Input) -> Result<PerDirection<bool>, StaleEvent> {
         let Ok(slot) = self.slot_mut(event.token) else {
             self.stats.stale_events += 1;
             return Err(StaleEvent::Stale);
@@ -446,12 +470,17 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 slot.lane_mut(dir).knowledge = Knowledge::Ready;
             }
         }
+        let mut granted = PerDirection {
+            read: false,
+            write: false,
+        };
         for dir in Direction::BOTH {
             if event.readiness.is_ready_for(dir) {
-                let _ = self.apply(event.token, dir, Input::Edge);
+                let (effect, _) = self.apply(event.token, dir, edge);
+                *granted.get_mut(dir) = matches!(effect, Effect::Grant);
             }
         }
-        Ok(())
+        Ok(granted)
     }
 
     /// Hands out the oldest ready lane, if any. Counts as a dispatch: the inline budget resets.

@@ -19,6 +19,8 @@ pub enum TraceInput {
     Finish(Outcome),
     /// A readiness edge.
     Edge,
+    /// A readiness edge that grants a parked op at once (`handle_event_granting`).
+    EdgeGrant,
     /// A cancel.
     Cancel,
     /// `poll_ready` dispatched the lane.
@@ -35,6 +37,7 @@ impl TraceInput {
             Input::Submit { .. } => TraceInput::Submit,
             Input::Finish { outcome, .. } => TraceInput::Finish(outcome),
             Input::Edge => TraceInput::Edge,
+            Input::EdgeGrant => TraceInput::EdgeGrant,
             Input::Cancel => TraceInput::Cancel,
             Input::Dispatch => TraceInput::Dispatch,
             Input::Start => TraceInput::Start,
@@ -51,6 +54,7 @@ impl fmt::Display for TraceInput {
             TraceInput::Finish(Outcome::Drained) => f.write_str("finish: drained"),
             TraceInput::Finish(Outcome::WouldBlock) => f.write_str("finish: would block"),
             TraceInput::Edge => f.write_str("edge"),
+            TraceInput::EdgeGrant => f.write_str("edge (grant)"),
             TraceInput::Cancel => f.write_str("cancel"),
             TraceInput::Dispatch => f.write_str("dispatch"),
             TraceInput::Start => f.write_str("start"),

@@ -28,9 +28,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use rill_core::timer::TimerError;
 use rill_core::{
     CancelAction, Completion, CompletionKind, Config, Direction, Event, FinishAction, Interruption,
-    Knowledge, OpError, OpId, OpState, Origin, Outcome, Reactor, Readiness, Ready, RegisterError,
-    ResumeAction, Slot, StaleToken, SubmitAction, SubmitError, Ticks, TimerId, TimerSlot, Timers,
-    Token,
+    Knowledge, OpError, OpId, OpState, Origin, Outcome, Performed, Reactor, Readiness, Ready,
+    RegisterError, ResumeAction, Slot, StaleToken, SubmitAction, SubmitError, Ticks, TimerId,
+    TimerSlot, Timers, Token,
 };
 
 /// How many timeouts may be armed at once.
@@ -89,6 +89,12 @@ pub enum Step {
     Start(OpRef),
     /// `resume(token, dir)`: the owner of the lane is polled (a futures adapter).
     Resume(TokenRef, Dir),
+    /// `handle_event_granting(token, readiness)`: an event for an owner that takes grants at
+    /// once (a parked op the event wakes is granted without the ready queue).
+    EventGranting(TokenRef, u8),
+    /// `perform(token, dir, io)`: resume and the syscall in one call; `script` gives the
+    /// syscall's outcomes in turn (two bits each: done, drained, would block; then done).
+    Perform(TokenRef, Dir, u8),
 }
 
 /// How a step names a token.
@@ -467,8 +473,11 @@ impl Model {
         Ok(exp)
     }
 
-    fn event(&mut self, token: Token, r: Readiness) -> Result<(), ()> {
+    /// An event; `grant`: the owner takes grants at once (`handle_event_granting`). Returns the
+    /// directions granted.
+    fn event(&mut self, token: Token, r: Readiness, grant: bool) -> Result<Vec<Direction>, ()> {
         let mut queued = Vec::new();
+        let mut granted = Vec::new();
         {
             let Some(desc) = self.desc(token) else {
                 self.stats.stale_events += 1;
@@ -484,6 +493,11 @@ impl Model {
                 lane.knowledge = Knowledge::Ready;
                 match &mut lane.state {
                     MState::Attempting { edge, .. } | MState::Granted { edge } => *edge = true,
+                    s @ MState::Parked if grant => {
+                        *s = MState::Granted { edge: false };
+                        lane.knowledge = Knowledge::Unknown;
+                        granted.push(dir);
+                    }
                     s @ MState::Parked => {
                         *s = MState::Runnable;
                         queued.push(dir);
@@ -495,7 +509,7 @@ impl Model {
         for dir in queued {
             self.queue.push_back((token, dir));
         }
-        Ok(())
+        Ok(granted)
     }
 
     fn poll_ready(&mut self) -> Option<ExpReady> {
@@ -710,12 +724,12 @@ impl Harness {
                     } else {
                         Outcome::Done
                     };
-                    self.finish(op, outcome);
+                    let _ = self.finish(op, outcome);
                 }
             }
             Step::FinishDrained(op) => {
                 if let Some(op) = self.op(op) {
-                    self.finish(op, Outcome::Drained);
+                    let _ = self.finish(op, Outcome::Drained);
                 }
             }
             Step::Event(t, bits) => {
@@ -736,7 +750,13 @@ impl Harness {
                     }
                 }
             }
-            Step::Resume(t, d) => self.resume(self.token(t), d.into()),
+            Step::Resume(t, d) => {
+                let _ = self.resume(self.token(t), d.into());
+            }
+            Step::EventGranting(t, bits) => {
+                self.event_granting(self.token(t), Readiness::from_bits_truncate(bits));
+            }
+            Step::Perform(t, d, script) => self.perform(self.token(t), d.into(), script),
             Step::PollReady => {
                 self.poll_ready();
             }
@@ -862,7 +882,7 @@ impl Harness {
 
     /// `resume`: on an idle lane a submit; on a granted one the grant itself; otherwise wait
     /// for the current op, or `Busy` during an attempt.
-    fn resume(&mut self, token: Token, dir: Direction) {
+    fn resume(&mut self, token: Token, dir: Direction) -> Result<ResumeAction, SubmitError> {
         let Some(lane) = self.model.lane(token, dir).map(|l| *l) else {
             let got = self.reactor.resume(token, dir);
             if got != Err(SubmitError::StaleToken) {
@@ -870,7 +890,7 @@ impl Harness {
                     "resume({token:?}, {dir}) on a stale token: {got:?}"
                 ));
             }
-            return;
+            return got;
         };
         match lane.state {
             MState::Idle => {
@@ -884,6 +904,7 @@ impl Harness {
                     }
                 };
                 self.started(op, token, dir);
+                got
             }
             MState::Granted { .. } => {
                 // The grant is handed to the owner as it stands (no transition).
@@ -892,6 +913,7 @@ impl Harness {
                 if got != Ok(ResumeAction::Attempt(op)) {
                     self.fail(&format!("resume on granted: got {got:?}, want {op:?}"));
                 }
+                got
             }
             MState::Parked | MState::Runnable | MState::Deferred => {
                 let op = lane.op.expect("model: busy lane has an op");
@@ -901,17 +923,70 @@ impl Harness {
                         "resume on a waiting lane: got {got:?}, want {op:?}"
                     ));
                 }
+                got
             }
             MState::Attempting { .. } => {
                 let got = self.reactor.resume(token, dir);
                 if got != Err(SubmitError::Busy) {
                     self.fail(&format!("resume during an attempt: got {got:?}"));
                 }
+                got
             }
         }
     }
 
-    fn finish(&mut self, op: OpId, outcome: Outcome) {
+    /// `perform`: checked against its definition, `resume` then the syscall's outcomes through
+    /// `finish_attempt` until the op completes or waits. `perform` runs on a copy of the reactor
+    /// taken first; the real one takes the model-checked `resume` / `finish_attempt` path; then
+    /// the answers, the number of syscalls and every observable bit of state must agree.
+    fn perform(&mut self, token: Token, dir: Direction, script: u8) {
+        let outcome = |i: usize| match (script >> (2 * i.min(3))) & 3 {
+            _ if i >= 2 => Outcome::Done,
+            1 => Outcome::Drained,
+            2 => Outcome::WouldBlock,
+            _ => Outcome::Done,
+        };
+        let mut copy = self.reactor.clone();
+        let mut calls = 0;
+        let got = copy.perform(token, dir, || {
+            calls += 1;
+            (outcome(calls - 1), calls)
+        });
+        let mut want_calls = 0;
+        let want = match self.resume(token, dir) {
+            Err(e) => Err(e),
+            Ok(ResumeAction::Wait(op)) => Ok(Performed::Wait(op)),
+            Ok(ResumeAction::Attempt(op)) => loop {
+                want_calls += 1;
+                match self.finish(op, outcome(want_calls - 1)) {
+                    Ok(FinishAction::Complete(c)) if c.kind == CompletionKind::Done => {
+                        break Ok(Performed::Done(want_calls))
+                    }
+                    Ok(FinishAction::Deferred) => break Ok(Performed::Done(want_calls)),
+                    Ok(FinishAction::Retry) => continue,
+                    Ok(FinishAction::Parked) => break Ok(Performed::Wait(op)),
+                    other => self.fail(&format!("perform's reference path: finish {other:?}")),
+                }
+            },
+        };
+        if got != want || calls != want_calls {
+            self.fail(&format!(
+                "perform({token:?}, {dir}): got {got:?} after {calls} syscalls, \
+                 resume + finish_attempt gave {want:?} after {want_calls}"
+            ));
+        }
+        let same = Direction::BOTH.iter().all(|&d| {
+            copy.op_state(token, d) == self.reactor.op_state(token, d)
+                && copy.knowledge(token, d) == self.reactor.knowledge(token, d)
+        }) && copy.stats() == self.reactor.stats()
+            && copy.ready_len() == self.reactor.ready_len();
+        if !same {
+            self.fail(&format!("perform({token:?}, {dir}) left another state"));
+        }
+        // The copy's op ids are the real ones': keep the real reactor, drop the copy.
+    }
+
+    fn finish(&mut self, op: OpId, outcome: Outcome) -> Result<FinishAction, OpError> {
         let exp = self.model.finish(op, outcome);
         let inline_before = self.reactor.stats().inline_completions;
         let got = self.reactor.finish_attempt(op, outcome);
@@ -941,18 +1016,44 @@ impl Harness {
                 ));
             }
         }
+        got
     }
 
     fn event(&mut self, token: Token, r: Readiness) {
-        let exp = self.model.event(token, r);
+        let exp = self.model.event(token, r, false);
         let got = self.reactor.handle_event(Event::new(token, r));
         if got.is_ok() != exp.is_ok() {
             self.fail(&format!(
                 "handle_event({token:?}, {r:?}): got {got:?}, model says {exp:?}"
             ));
         }
-        // No lost wake-up: a woken direction has no parked op.
-        if got.is_ok() {
+        self.no_lost_wakeup(token, r, got.is_ok());
+    }
+
+    fn event_granting(&mut self, token: Token, r: Readiness) {
+        let exp = self.model.event(token, r, true);
+        let got = self.reactor.handle_event_granting(Event::new(token, r));
+        match (&got, &exp) {
+            (Ok(g), Ok(x)) => {
+                for dir in Direction::BOTH {
+                    if *g.get(dir) != x.contains(&dir) {
+                        self.fail(&format!(
+                            "handle_event_granting({token:?}, {r:?}): granted {g:?}, model {x:?}"
+                        ));
+                    }
+                }
+            }
+            (Err(_), Err(())) => {}
+            _ => self.fail(&format!(
+                "handle_event_granting({token:?}, {r:?}): got {got:?}, model says {exp:?}"
+            )),
+        }
+        self.no_lost_wakeup(token, r, got.is_ok());
+    }
+
+    /// No lost wake-up: a woken direction has no parked op.
+    fn no_lost_wakeup(&mut self, token: Token, r: Readiness, fed: bool) {
+        if fed {
             for dir in Direction::BOTH {
                 if wakes(r, dir) && self.reactor.op_state(token, dir) == Ok(OpState::Parked) {
                     self.fail(&format!("{token:?} {dir} still parked after {r:?}"));
@@ -1170,7 +1271,7 @@ impl Harness {
                 .collect();
             let mut progress = !attempting.is_empty();
             for op in attempting {
-                self.finish(op, Outcome::Done);
+                let _ = self.finish(op, Outcome::Done);
                 self.check_invariants();
             }
             if self.poll_ready().is_some() {

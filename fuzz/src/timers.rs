@@ -180,7 +180,7 @@ pub fn check(input: &Input) {
                         assert!(out.id.index() < capacity, "step {i}: index out of range");
                         assert_eq!(
                             out.became_earliest,
-                            before.map_or(true, |b| deadline < b),
+                            before.is_none_or(|b| deadline < b),
                             "step {i}: became_earliest for {deadline} (earliest was {before:?})"
                         );
                         issued.push(out.id);
@@ -223,7 +223,7 @@ pub fn check(input: &Input) {
                         assert_eq!(out.id, id, "step {i}: rearm changed the id");
                         assert_eq!(
                             out.became_earliest,
-                            before.map_or(true, |b| deadline < b),
+                            before.is_none_or(|b| deadline < b),
                             "step {i}: became_earliest on rearm to {deadline} (earliest {before:?})"
                         );
                         model.armed.remove(p);

@@ -9,8 +9,9 @@
 //!    ([`Reactor::poll_interest`]) to the poller, so an fd is watched only while an op is parked
 //!    on it (edge emulation, H9);
 //! 2. wait once, for as long as the scheduler allowed;
-//! 3. feed every event to `reactor.handle_event`, drain the core's ready queue (waking the
-//!    tasks whose ops were granted or whose deferred results completed), expire timers.
+//! 3. feed every event to `reactor.handle_event_granting` (a woken op is granted at once, and
+//!    its waiting tasks woken), drain the core's ready queue (ops the budget queued or
+//!    deferred), expire timers.
 //!
 //! Wakers are never called with the driver borrowed: they are collected in `to_wake`, and the
 //! executor wakes them after the turn.
@@ -332,9 +333,18 @@ impl Driver {
         self.os_waits += 1;
         self.os_events += n as u64;
         trace!(?timeout, events = n, "os wait");
+        // Each parked op an event wakes is granted at once and its waiters woken; the ready
+        // queue keeps only what the budget queued or deferred.
         for i in 0..n {
             let event = self.events[i];
-            let _ = self.reactor.handle_event(event);
+            if let Ok(granted) = self.reactor.handle_event_granting(event) {
+                let waiters = &mut self.entries[event.token.index() as usize].waiters;
+                for dir in Direction::BOTH {
+                    if *granted.get(dir) {
+                        waiters[dir.index()].take_all(to_wake);
+                    }
+                }
+            }
         }
         self.dispatch_ready(to_wake);
         self.expire_timers(to_wake);

@@ -157,3 +157,42 @@ fn edge_while_deferred_does_not_gate_the_next_op() {
         Ok(SubmitAction::Attempt(_))
     ));
 }
+
+/// `perform` and `handle_event_granting` (the std adapter's two calls) through the model, on a
+/// scripted sequence that walks each path: an inline completion, a parked op granted by an
+/// event, a retry after an edge during the grant, a drained read gating the next one, an
+/// urgent mark distrusting it (H19), a queued submit once the budget is spent, a stale token.
+#[test]
+fn core_model_perform_and_granting_events() {
+    const DONE: u8 = 0;
+    const DRAINED: u8 = 1;
+    const WOULD_BLOCK: u8 = 2;
+    let input = core_model::Input {
+        capacity: 2,
+        inline_budget: 2,
+        steps: vec![
+            Step::Register,
+            Step::Perform(TokenRef::Live(0), Dir::Write, DONE),
+            Step::Perform(TokenRef::Live(0), Dir::Read, WOULD_BLOCK),
+            Step::Perform(TokenRef::Live(0), Dir::Read, DONE),
+            Step::EventGranting(TokenRef::Live(0), Readiness::READABLE.bits()),
+            Step::EventGranting(TokenRef::Live(0), Readiness::READABLE.bits()),
+            Step::Perform(TokenRef::Live(0), Dir::Read, WOULD_BLOCK | (DRAINED << 2)),
+            Step::Perform(TokenRef::Live(0), Dir::Read, DONE),
+            Step::EventGranting(
+                TokenRef::Live(0),
+                (Readiness::READABLE | Readiness::PRIORITY).bits(),
+            ),
+            Step::Perform(TokenRef::Live(0), Dir::Read, DRAINED),
+            Step::Perform(TokenRef::Live(0), Dir::Read, DONE),
+            Step::Perform(TokenRef::Live(0), Dir::Write, DONE),
+            Step::Perform(TokenRef::Live(0), Dir::Write, DONE),
+            Step::PollReady,
+            Step::Perform(TokenRef::Live(0), Dir::Write, DONE),
+            Step::Deregister(TokenRef::Live(0)),
+            Step::Perform(TokenRef::Issued(0), Dir::Read, DONE),
+            Step::EventGranting(TokenRef::Issued(0), Readiness::READABLE.bits()),
+        ],
+    };
+    core_model::check(&input);
+}

@@ -150,6 +150,45 @@ fn attempting_edge_then_cancel_is_cancel() {
 }
 
 #[test]
+fn a_granting_edge_grants_a_parked_op_at_once() {
+    assert_eq!(
+        transition(OpState::Parked, Input::EdgeGrant),
+        (
+            OpState::Granted {
+                interruption: Interruption::None
+            },
+            Effect::Grant
+        )
+    );
+}
+
+#[test]
+fn a_granting_edge_is_an_edge_in_every_other_state() {
+    let states = [
+        OpState::Idle,
+        SPEC,
+        DISP,
+        with(Origin::Speculative, Interruption::Edge),
+        with(Origin::Dispatched, Interruption::Cancel),
+        OpState::Runnable,
+        OpState::Granted {
+            interruption: Interruption::None,
+        },
+        OpState::Granted {
+            interruption: Interruption::Edge,
+        },
+        OpState::Deferred,
+    ];
+    for s in states {
+        assert_eq!(
+            transition(s, Input::EdgeGrant),
+            transition(s, Input::Edge),
+            "{s:?}"
+        );
+    }
+}
+
+#[test]
 fn parked_edge_becomes_runnable() {
     assert_eq!(
         transition(OpState::Parked, Input::Edge),

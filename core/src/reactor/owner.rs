@@ -150,6 +150,40 @@ mod tests {
     }
 
     #[test]
+    fn a_granting_event_grants_the_parked_op_without_the_ready_queue() {
+        let mut r = core(2);
+        let t = r.register().unwrap();
+        let Ok(Performed::Wait(_)) = perform(&mut r, t, Read, &[Outcome::WouldBlock]).0 else {
+            panic!("expected a wait")
+        };
+        let granted = r
+            .handle_event_granting(Event::new(t, Readiness::READABLE | Readiness::WRITABLE))
+            .unwrap();
+        assert!(
+            granted.read && !granted.write,
+            "only the parked lane is granted"
+        );
+        assert_eq!(r.ready_len(), 0);
+        assert_eq!(
+            r.op_state(t, Read).unwrap(),
+            S::Granted {
+                interruption: crate::Interruption::None
+            }
+        );
+        assert_eq!(
+            perform(&mut r, t, Read, &[Outcome::Done]),
+            (Ok(Performed::Done(1)), 1)
+        );
+        // The write lane was idle: the event is remembered as readiness, not a grant.
+        assert_eq!(r.knowledge(t, Write).unwrap(), crate::Knowledge::Ready);
+        r.deregister(t).unwrap();
+        assert!(r
+            .handle_event_granting(Event::new(t, Readiness::READABLE))
+            .is_err());
+        assert_eq!(r.stats().stale_events, 1);
+    }
+
+    #[test]
     fn an_edge_during_a_grant_turns_would_block_into_a_retry() {
         let mut r = core(2);
         let t = r.register().unwrap();
