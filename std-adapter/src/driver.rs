@@ -27,7 +27,7 @@
 use std::io;
 use std::os::fd::RawFd;
 use std::task::{Context, Poll};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rill_core::{
     CancelAction, Config, Direction, Event, Interest, OpId, Outcome, Performed, Reactor, Ready,
@@ -43,6 +43,18 @@ use crate::tracing_events::trace;
 use crate::waiters::{PollingTask, Waiters, Wakeups};
 use crate::Backend;
 
+/// The core's view of a syscall's result: a WouldBlock, a result that `drains` says showed the
+/// direction empty or full, or any other finished result.
+#[inline(always)]
+fn outcome<R>(result: &io::Result<R>, drains: &impl Fn(&R) -> bool) -> Outcome {
+    match result {
+        Ok(r) if drains(r) => Outcome::Drained,
+        Ok(_) => Outcome::Done,
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Outcome::WouldBlock,
+        Err(_) => Outcome::Done,
+    }
+}
+
 /// What the builder decided.
 pub(crate) struct DriverConfig {
     pub(crate) backend: Backend,
@@ -52,6 +64,8 @@ pub(crate) struct DriverConfig {
     pub(crate) timers: usize,
     /// The test clock (`Builder::start_paused`).
     pub(crate) paused: bool,
+    /// `Builder::busy_poll`: how long a read right after a write spins before parking.
+    pub(crate) busy_poll: Option<Duration>,
 }
 
 /// How many descriptors the tables hold before they first grow.
@@ -89,6 +103,10 @@ pub(crate) struct Driver {
     /// The task being polled now (set by [`Driver::begin_dispatch`]): a waiter polled with its
     /// own waker is kept as its key.
     polling: Option<PollingTask>,
+    /// The busy-poll window (`Builder::busy_poll`), and how its spins ended.
+    busy_poll: Option<Duration>,
+    busy_poll_hits: u64,
+    busy_poll_misses: u64,
 }
 
 impl Driver {
@@ -124,6 +142,9 @@ impl Driver {
                 clock: Clock::new(config.paused),
                 shut_down: false,
                 polling: None,
+                busy_poll: config.busy_poll,
+                busy_poll_hits: 0,
+                busy_poll_misses: 0,
             },
             waker,
         ))
@@ -197,8 +218,8 @@ impl Driver {
         }
     }
 
-    /// Polls one op in `dir` of `token`: asks the core what to do ([`Reactor::resume`]),
-    /// performs the syscall `io` when it says attempt, parks on WouldBlock. `io` is only called
+    /// Polls one op in `dir` of `token`: asks the core what to do and performs the syscall `io`
+    /// when it says attempt ([`Reactor::perform`]), parks on WouldBlock. `io` is only called
     /// when the core asked for it, so a cancelled or queued op never consumes bytes.
     /// `drains(&r)` says whether a successful result showed the direction empty or full (a
     /// short stream transfer): the core then parks the next op without a speculative syscall.
@@ -220,14 +241,63 @@ impl Driver {
         let performed = self.reactor.perform(token, dir, || {
             trace!(token = ?token, dir = %dir, "op attempt");
             let result = io();
-            let outcome = match &result {
-                Ok(r) if drains(r) => Outcome::Drained,
-                Ok(_) => Outcome::Done,
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => Outcome::WouldBlock,
-                Err(_) => Outcome::Done,
-            };
-            (outcome, result)
+            (outcome(&result, drains), result)
         });
+        self.performed(performed, cx, ticket)
+    }
+
+    /// [`Driver::poll_op`] for a read that follows a write on the same socket while no other
+    /// task is runnable, with `Builder::busy_poll` on (the celeris seed's `WriteAndPoll`): a
+    /// request was just written, so its answer may be microseconds away. The read is attempted
+    /// whatever the gate says, and a WouldBlock retried until data comes or the window (wall
+    /// time) ends; only then does the op park, so a fast peer's answer is taken without an OS
+    /// wait. With work in the core's ready queue it does not spin, and it never spins longer
+    /// than the window, so it delays nothing that was ready to run.
+    #[cold]
+    #[inline(never)]
+    pub(crate) fn poll_op_spinning<R>(
+        &mut self,
+        token: Token,
+        dir: Direction,
+        cx: &mut Context<'_>,
+        ticket: &mut Option<OpId>,
+        io: &mut impl FnMut() -> io::Result<R>,
+        drains: &impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        let window = match self.busy_poll {
+            Some(w) if self.reactor.ready_len() == 0 && !self.shut_down => w,
+            _ => return self.poll_op(token, dir, cx, ticket, io, drains),
+        };
+        *ticket = None;
+        let start = Instant::now();
+        let mut spun = false;
+        let performed = self.reactor.perform_ungated(token, dir, || loop {
+            trace!(token = ?token, dir = %dir, "op attempt (busy poll)");
+            let result = io();
+            let outcome = outcome(&result, drains);
+            if outcome == Outcome::WouldBlock && start.elapsed() < window {
+                spun = true;
+                std::hint::spin_loop();
+                continue;
+            }
+            return (outcome, result);
+        });
+        match &performed {
+            Ok(Performed::Done(_)) if spun => self.busy_poll_hits += 1,
+            Ok(Performed::Wait(_)) if spun => self.busy_poll_misses += 1,
+            _ => {}
+        }
+        self.performed(performed, cx, ticket)
+    }
+
+    /// What the future does with `perform`'s answer.
+    #[inline(always)]
+    fn performed<R>(
+        &mut self,
+        performed: Result<Performed<io::Result<R>>, SubmitError>,
+        cx: &mut Context<'_>,
+        ticket: &mut Option<OpId>,
+    ) -> Poll<io::Result<R>> {
         match performed {
             // The budget may have deferred the completion: the result is in hand (bytes already
             // in the caller's buffer), so it is returned now; the core keeps the lane busy until
@@ -239,6 +309,16 @@ impl Driver {
                 "an op polled during its own attempt",
             ))),
         }
+    }
+
+    /// True when `Builder::busy_poll` is on.
+    pub(crate) fn busy_poll_enabled(&self) -> bool {
+        self.busy_poll.is_some()
+    }
+
+    /// How busy polls ended: (hits, misses).
+    pub(crate) fn busy_poll_counts(&self) -> (u64, u64) {
+        (self.busy_poll_hits, self.busy_poll_misses)
     }
 
     /// The op waits: keep the task's waker in its direction.

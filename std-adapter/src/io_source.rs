@@ -11,6 +11,7 @@
 //! ([`io_error::foreign_runtime`]). The check costs nothing on the inline path: an op that
 //! completes at once works from anywhere on the thread.
 
+use std::cell::Cell;
 use std::future::Future;
 use std::io;
 use std::os::fd::{AsRawFd, RawFd};
@@ -33,6 +34,10 @@ pub(crate) struct IoSource<T: AsRawFd> {
     token: Token,
     fd: RawFd,
     local: Rc<Local>,
+    /// `Builder::busy_poll` is on (copied here so the hot path reads no other struct).
+    busy_poll: bool,
+    /// The last op to complete here was a write: a read now may busy poll for the answer.
+    wrote: Cell<bool>,
 }
 
 impl<T: AsRawFd> IoSource<T> {
@@ -45,7 +50,9 @@ impl<T: AsRawFd> IoSource<T> {
             io: Some(io),
             token,
             fd,
+            busy_poll: local.busy_poll,
             local,
+            wrote: Cell::new(false),
         })
     }
 
@@ -89,17 +96,42 @@ impl<T: AsRawFd> IoSource<T> {
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
-        let r = self.local.driver.borrow_mut().poll_op(
-            self.token,
-            dir,
-            cx,
-            ticket,
-            &mut || f(io),
-            drains,
-        );
+        let r = if self.busy_poll {
+            self.poll_op_tracking_writes(cx, dir, ticket, &mut || f(io), drains)
+        } else {
+            let mut driver = self.local.driver.borrow_mut();
+            driver.poll_op(self.token, dir, cx, ticket, &mut || f(io), drains)
+        };
         if r.is_pending() && !self.driven_here() {
             self.cancel(ticket.take());
             return Poll::Ready(Err(io_error::foreign_runtime()));
+        }
+        r
+    }
+
+    /// `poll_op` with `Builder::busy_poll` on: a read that follows a write here, with no other
+    /// task runnable, may spin for its answer ([`crate::driver::Driver::poll_op_spinning`]).
+    #[cold]
+    #[inline(never)]
+    fn poll_op_tracking_writes<R>(
+        &self,
+        cx: &mut Context<'_>,
+        dir: Direction,
+        ticket: &mut Option<OpId>,
+        f: &mut impl FnMut() -> io::Result<R>,
+        drains: &impl Fn(&R) -> bool,
+    ) -> Poll<io::Result<R>> {
+        let spin = dir == Direction::Read && self.wrote.get() && !self.local.has_runnable();
+        let r = {
+            let mut driver = self.local.driver.borrow_mut();
+            if spin {
+                driver.poll_op_spinning(self.token, dir, cx, ticket, f, drains)
+            } else {
+                driver.poll_op(self.token, dir, cx, ticket, f, drains)
+            }
+        };
+        if let Poll::Ready(Ok(_)) = r {
+            self.wrote.set(dir == Direction::Write);
         }
         r
     }

@@ -54,6 +54,11 @@ pub struct Metrics {
     pub wakes_local: u64,
     /// Wakes (and spawns) that arrived from other threads.
     pub wakes_remote: u64,
+    /// Reads that busy polled ([`Builder::busy_poll`](crate::Builder::busy_poll)) and got their
+    /// data within the window, with no OS wait.
+    pub busy_poll_hits: u64,
+    /// Reads that busy polled for the whole window and then parked.
+    pub busy_poll_misses: u64,
 }
 
 /// The counters the executor keeps (the driver's live in `Driver`).

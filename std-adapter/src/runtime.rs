@@ -37,6 +37,7 @@ pub struct Builder {
     pub(crate) tasks: usize,
     pub(crate) workers: usize,
     pub(crate) paused: bool,
+    pub(crate) busy_poll: Option<std::time::Duration>,
 }
 
 impl Default for Builder {
@@ -66,6 +67,7 @@ impl Builder {
             tasks: 64,
             workers: 1,
             paused: false,
+            busy_poll: None,
         }
     }
 
@@ -135,6 +137,38 @@ impl Builder {
     /// ```
     pub fn inline_budget(mut self, budget: u32) -> Builder {
         self.inline_budget = budget;
+        self
+    }
+
+    /// Busy polling for request/response clients (off by default): a read that follows a write
+    /// on the same socket retries its syscall for up to `window` before it parks, so an answer
+    /// that arrives within the window is taken without an OS wait (lower latency to a fast
+    /// peer, at the price of a spinning thread). It spins only when no other task of the loop is
+    /// runnable and the reactor has no queued work, and never longer than `window` per read,
+    /// so nothing ready waits behind it. `Duration::ZERO` turns it off. Counted in
+    /// [`Metrics::busy_poll_hits`](crate::Metrics::busy_poll_hits) and `busy_poll_misses`.
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let rt = rill::Builder::new().busy_poll(Duration::from_micros(50)).build()?;
+    /// rt.block_on(async {
+    ///     let (client, server) = std::os::unix::net::UnixStream::pair()?;
+    ///     let client = rill::UnixStream::from_std(client)?;
+    ///     let echo = std::thread::spawn(move || {
+    ///         let mut buf = [0u8; 4];
+    ///         std::io::Read::read_exact(&mut &server, &mut buf)?;
+    ///         std::io::Write::write_all(&mut &server, &buf)
+    ///     });
+    ///     client.write_all(b"ping").await?;
+    ///     let mut buf = [0u8; 4];
+    ///     client.read_exact(&mut buf).await?; // spins up to 50 µs for the answer, then parks
+    ///     assert_eq!(&buf, b"ping");
+    ///     echo.join().unwrap()
+    /// })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn busy_poll(mut self, window: std::time::Duration) -> Builder {
+        self.busy_poll = (!window.is_zero()).then_some(window);
         self
     }
 
@@ -258,6 +292,7 @@ impl Builder {
             events: self.events,
             timers: self.timers,
             paused: self.paused,
+            busy_poll: self.busy_poll,
         })?;
         let shared = Arc::new(Shared::new(os_waker));
         let local = Rc::new(Local::new(shared, driver, self.tasks));

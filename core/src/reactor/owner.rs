@@ -38,13 +38,40 @@ impl<S: AsRef<[Slot]> + AsMut<[Slot]>> Reactor<S> {
         &mut self,
         token: Token,
         dir: Direction,
+        io: impl FnMut() -> (Outcome, R),
+    ) -> Result<Performed<R>, SubmitError> {
+        self.perform_with(token, dir, true, io)
+    }
+
+    /// [`Reactor::perform`] for an owner about to poll the direction itself: a new op is
+    /// attempted even when the speculation gate knows the direction is not ready (a short
+    /// transfer said so and no edge came since). For busy polling, where `io` retries its
+    /// syscall for a bounded time, so that a peer's answer arriving meanwhile is taken without
+    /// an OS wait. Skipping the gate is always safe: a WouldBlock still parks the op, and an
+    /// edge is still recorded.
+    #[inline]
+    pub fn perform_ungated<R>(
+        &mut self,
+        token: Token,
+        dir: Direction,
+        io: impl FnMut() -> (Outcome, R),
+    ) -> Result<Performed<R>, SubmitError> {
+        self.perform_with(token, dir, false, io)
+    }
+
+    #[inline(always)]
+    fn perform_with<R>(
+        &mut self,
+        token: Token,
+        dir: Direction,
+        gate: bool,
         mut io: impl FnMut() -> (Outcome, R),
     ) -> Result<Performed<R>, SubmitError> {
         let slot = self.slot(token)?;
         let lane = slot.lane(dir);
         match lane.state {
             OpState::Idle => {
-                let known_not_ready = slot.gated(dir);
+                let known_not_ready = gate && slot.gated(dir);
                 match self.submit_idle(token, dir, known_not_ready) {
                     SubmitAction::Attempt(_) => {}
                     SubmitAction::Parked(op) | SubmitAction::Queued(op) => {
@@ -205,6 +232,21 @@ mod tests {
         let (p, calls) = perform(&mut r, t, Read, &[]);
         assert!(matches!(p, Ok(Performed::Wait(_))), "{p:?}");
         assert_eq!((calls, r.stats().gated_parks), (0, 1));
+    }
+
+    #[test]
+    fn an_ungated_perform_attempts_what_the_gate_would_park() {
+        let mut r = core(2);
+        let t = r.register().unwrap();
+        let _ = perform(&mut r, t, Read, &[Outcome::Drained]);
+        let mut calls = 0;
+        let p = r.perform_ungated(t, Read, || {
+            calls += 1;
+            (Outcome::WouldBlock, ())
+        });
+        assert!(matches!(p, Ok(Performed::Wait(_))), "{p:?}");
+        assert_eq!((calls, r.op_state(t, Read).unwrap()), (1, S::Parked));
+        assert_eq!((r.stats().gated_parks, r.stats().parks), (0, 1));
     }
 
     #[test]

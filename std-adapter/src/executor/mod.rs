@@ -300,6 +300,8 @@ impl TaskTable {
 /// needs_send::<rill::UdpSocket>(); // error: `Rc<UseIntoStdThenHandleSpawnWith>` cannot be sent
 /// ```
 pub struct Local {
+    /// `Builder::busy_poll` is on: sockets track whether a read follows a write.
+    pub(crate) busy_poll: bool,
     shared: Arc<Shared>,
     run_queue: RefCell<VecDeque<u64>>,
     tasks: RefCell<TaskTable>,
@@ -316,6 +318,7 @@ pub struct Local {
 impl Local {
     pub(crate) fn new(shared: Arc<Shared>, driver: Driver, task_capacity: usize) -> Local {
         Local {
+            busy_poll: driver.busy_poll_enabled(),
             shared,
             run_queue: RefCell::new(VecDeque::with_capacity(task_capacity)),
             tasks: RefCell::new(TaskTable {
@@ -334,8 +337,13 @@ impl Local {
     pub(crate) fn metrics(&self) -> Metrics {
         let c = &self.counters;
         let driver = self.driver.try_borrow();
-        let (core, os, timers) = match &driver {
-            Ok(d) => (d.core_stats(), d.os_counts(), d.timers.counts()),
+        let (core, os, timers, busy) = match &driver {
+            Ok(d) => (
+                d.core_stats(),
+                d.os_counts(),
+                d.timers.counts(),
+                d.busy_poll_counts(),
+            ),
             Err(_) => Default::default(),
         };
         Metrics {
@@ -353,6 +361,8 @@ impl Local {
             timers_fired: timers.1,
             wakes_local: c.wakes_local.get(),
             wakes_remote: c.wakes_remote.get(),
+            busy_poll_hits: busy.0,
+            busy_poll_misses: busy.1,
             ..Metrics::default()
         }
     }
@@ -374,6 +384,12 @@ impl Local {
         } else {
             Ok(())
         }
+    }
+
+    /// True when a task is queued to run (busy polling never delays it).
+    #[inline]
+    pub(crate) fn has_runnable(&self) -> bool {
+        !self.run_queue.borrow().is_empty()
     }
 
     /// Queues a task woken on the runtime thread.
