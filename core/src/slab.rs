@@ -103,16 +103,19 @@ impl<T> Entry<T> {
 
     /// The entry's generation: the one its current value's key carries, or, when vacant, the one
     /// its next value's key will carry.
+    #[inline]
     pub const fn generation(&self) -> u32 {
         self.generation
     }
 
     /// True while the entry holds a value.
+    #[inline]
     pub const fn is_occupied(&self) -> bool {
         matches!(self.state, State::Occupied(_))
     }
 
     /// The value, if occupied.
+    #[inline]
     pub fn get(&self) -> Option<&T> {
         match &self.state {
             State::Occupied(value) => Some(value),
@@ -121,6 +124,7 @@ impl<T> Entry<T> {
     }
 
     /// The value, if occupied, to change in place.
+    #[inline]
     pub fn get_mut(&mut self) -> Option<&mut T> {
         match &mut self.state {
             State::Occupied(value) => Some(value),

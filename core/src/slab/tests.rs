@@ -326,3 +326,20 @@ fn drain_dropped_early_keeps_the_rest() {
     assert_eq!(s.get(b), Some(&'b'));
     assert_eq!(s.len(), 1);
 }
+
+#[test]
+fn reactor_slot_generation_wraps_within_the_token_mask() {
+    use crate::{Slot, Token};
+    let mut storage = [Slot::VACANT; 1];
+    let mut s: Slab<_, Slot> = Slab::new(&mut storage[..]);
+    // as if the slot had been reused that often
+    s.as_mut()[0].entry.generation = Token::GENERATION_MASK;
+    let last = s.insert(crate::Seen::NOTHING).unwrap();
+    let token = Token::new(last.index(), last.generation()).unwrap();
+    assert_eq!(token.key(), last); // the token carries the generation exactly
+    assert_eq!(Token::from_usize(token.to_usize()), token);
+    s.remove(last).unwrap();
+    let wrapped = s.insert(crate::Seen::NOTHING).unwrap();
+    assert_eq!(wrapped.generation(), 0);
+    assert!(s.element(last).is_none());
+}
