@@ -54,6 +54,7 @@ impl TaskTable {
     /// Takes a task out for polling and clears its scheduled flag (its header stays in the
     /// table: no reference count moves per poll). `None` for a stale key or a task already
     /// being polled.
+    #[inline] // per poll, from `executor/mod.rs` (another codegen unit)
     pub(super) fn take(&mut self, key: u64) -> Option<(LocalTask, Waker)> {
         let task = self.tasks.get_mut(Key::from_u64(key))?;
         let f = task.future.take()?;
@@ -63,6 +64,7 @@ impl TaskTable {
     }
 
     /// Puts a polled task back (a stale key drops them: the task is gone).
+    #[inline] // per poll, from `executor/mod.rs` (another codegen unit)
     pub(super) fn put_back(&mut self, key: u64, f: LocalTask, w: Waker) {
         if let Some(task) = self.tasks.get_mut(Key::from_u64(key)) {
             task.future = Some(f);
