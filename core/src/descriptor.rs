@@ -9,7 +9,8 @@
 use crate::gate::{self, Knowledge};
 use crate::op::{OpState, Outcome};
 use crate::ready_queue::Link;
-use crate::{Direction, Interest, Readiness};
+use crate::slab;
+use crate::{Direction, Interest, Readiness, Token};
 
 /// One direction of a descriptor.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -30,26 +31,32 @@ impl Lane {
     };
 }
 
-/// Whether a slot holds a descriptor.
+/// What a slot holds only while a descriptor is registered: the readiness its events showed.
+/// The slot's [`slab::Entry`] holds it (or, while the slot is vacant, the free-list link).
+/// Opaque: [`Reactor::readiness`](crate::Reactor::readiness) reads it.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
-pub(crate) enum Occupancy {
-    /// Free; `next_free` chains the free list (`u32::MAX` ends it).
-    Vacant { next_free: u32 },
-    /// Registered.
-    Occupied {
-        /// Closed bits seen so far: they stay until deregistration.
-        sticky: Readiness,
-        /// The readiness of the last event (plus sticky bits).
-        last: Readiness,
-    },
+pub struct Seen {
+    /// Closed bits seen so far: they stay until deregistration.
+    pub(crate) sticky: Readiness,
+    /// The readiness of the last event (plus sticky bits).
+    pub(crate) last: Readiness,
+}
+
+impl Seen {
+    /// Nothing seen yet: a new registration.
+    pub(crate) const NOTHING: Seen = Seen {
+        sticky: Readiness::EMPTY,
+        last: Readiness::EMPTY,
+    };
 }
 
 /// One entry of the descriptor storage. Create storage with [`Slot::VACANT`], for example
 /// `[Slot::VACANT; 64]` or `vec![Slot::VACANT; n]`.
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 pub struct Slot {
-    pub(crate) generation: u32,
-    pub(crate) occupancy: Occupancy,
+    /// The slot in the descriptor table ([`Slab`](crate::slab::Slab)): generation, and what
+    /// was seen (registered) or the next free slot (vacant).
+    pub(crate) entry: slab::Entry<Seen>,
     pub(crate) lanes: [Lane; 2],
     /// This slot's link in the interest feed (`interest_feed::UNLINKED` when not in it).
     pub(crate) feed_next: u32,
@@ -60,31 +67,34 @@ pub struct Slot {
 impl Slot {
     /// An unused slot.
     pub const VACANT: Slot = Slot {
-        generation: 0,
-        occupancy: Occupancy::Vacant {
-            next_free: u32::MAX,
-        },
+        entry: slab::Entry::VACANT,
         lanes: [Lane::FRESH; 2],
         feed_next: crate::interest_feed::UNLINKED,
         announced: Interest::NONE,
     };
 
     /// The speculation gate for a new op in `dir` ([`gate::gated`]).
+    #[inline]
     pub(crate) fn gated(&self, dir: Direction) -> bool {
         gate::gated(self.lane(dir).knowledge, self.last_readiness(), dir)
     }
 
     /// `outcome` as the gate may believe it ([`gate::trusted`], H19).
+    #[inline]
     pub(crate) fn trusted(&self, dir: Direction, outcome: Outcome) -> Outcome {
         gate::trusted(self.last_readiness(), dir, outcome)
     }
 
     /// The last event's readiness with the sticky bits (empty when vacant).
+    #[inline]
     pub(crate) fn last_readiness(&self) -> Readiness {
-        match self.occupancy {
-            Occupancy::Occupied { last, .. } => last,
-            Occupancy::Vacant { .. } => Readiness::EMPTY,
-        }
+        self.entry.get().map_or(Readiness::EMPTY, |seen| seen.last)
+    }
+
+    /// The slot's generation: the current token's, or the next one's while vacant.
+    #[inline]
+    pub(crate) fn generation(&self) -> u32 {
+        self.entry.generation()
     }
 
     pub(crate) fn lane(&self, dir: Direction) -> &Lane {
@@ -95,14 +105,11 @@ impl Slot {
         &mut self.lanes[dir.index()]
     }
 
-    /// Resets the lanes for a new registration, keeping sequence numbers so an op id of the
-    /// previous descriptor can never match (the generation differs anyway).
-    /// The interest feed link is kept: the slot may still be linked from its last registration.
-    pub(crate) fn occupy(&mut self) {
-        self.occupancy = Occupancy::Occupied {
-            sticky: Readiness::EMPTY,
-            last: Readiness::EMPTY,
-        };
+    /// Resets the lanes for a new registration (the slab has just filled the entry), keeping
+    /// sequence numbers so an op id of the previous descriptor can never match (the generation
+    /// differs anyway). The interest feed link is kept: the slot may still be linked from its
+    /// last registration.
+    pub(crate) fn start_registration(&mut self) {
         self.announced = Interest::NONE;
         for lane in &mut self.lanes {
             *lane = Lane {
@@ -110,6 +117,25 @@ impl Slot {
                 ..Lane::FRESH
             };
         }
+    }
+}
+
+/// The descriptor table is a slab of slots. Its limits are the token's, so every slot index and
+/// generation fits a [`Token`] and round-trips through the kernel's pointer-sized word.
+impl slab::Element for Slot {
+    type Value = Seen;
+    const VACANT: Slot = Slot::VACANT;
+    const MAX_LEN: u32 = Token::MAX_INDEX + 1;
+    const GENERATION_MASK: u32 = Token::GENERATION_MASK;
+
+    #[inline(always)]
+    fn entry(&self) -> &slab::Entry<Seen> {
+        &self.entry
+    }
+
+    #[inline(always)]
+    fn entry_mut(&mut self) -> &mut slab::Entry<Seen> {
+        &mut self.entry
     }
 }
 

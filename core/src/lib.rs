@@ -11,6 +11,7 @@
 //! | [`Readiness`], [`Interest`], [`Direction`] | `readiness.rs` | backend-neutral readiness bits |
 //! | [`Event`] | `event.rs` | one translated OS report |
 //! | [`Slot`] | `descriptor.rs` | per-descriptor state: two lanes (read, write) |
+//! | [`slab`] | `slab.rs` | generational free list in caller storage: the descriptor table, and the `rill` runtime's task and timer tables |
 //! | [`Knowledge`] | `gate.rs` | the speculation gate: when a new op may skip its syscall |
 //! | [`OpState`], [`OpId`], [`Completion`] | `op.rs` | the op lifecycle, one pure transition table |
 //! | [`Budget`] | `budget.rs` | the inline (speculative completion) budget |
@@ -106,6 +107,7 @@ mod reactor;
 mod readiness;
 mod ready_queue;
 pub mod scheduler;
+pub mod slab;
 #[cfg(feature = "sync")]
 pub mod sync;
 pub mod timer;
@@ -116,7 +118,7 @@ mod trace;
 pub use trace::{TraceHook, TraceInput, Transition};
 
 pub use budget::Budget;
-pub use descriptor::Slot;
+pub use descriptor::{Seen, Slot};
 pub use error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
 pub use event::Event;
 pub use gate::Knowledge;

@@ -7,15 +7,17 @@
 //! must do next; the lane transitions themselves are the pure table in [`crate::op`].
 //!
 //! Storage is the caller's: anything that derefs to `[Slot]` (`[Slot; N]`, `&mut [Slot]`,
-//! `Vec<Slot>`), so the core allocates nothing and a full table is an error value.
+//! `Vec<Slot>`), so the core allocates nothing and a full table is an error value. The table
+//! itself (free list, generations, stale-token checks) is a [`Slab`] of slots.
 
 use crate::budget::Budget;
-use crate::descriptor::{Occupancy, Slot};
+use crate::descriptor::{Seen, Slot};
 use crate::error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
 use crate::gate::{knowledge_after, Knowledge};
 use crate::interest_feed::{FeedLinks, InterestFeed};
 use crate::op::{transition, Completion, CompletionKind, Effect, Input, OpId, OpState, Outcome};
 use crate::ready_queue::{self, Link, Links, ReadyQueue};
+use crate::slab::Slab;
 use crate::{Direction, Event, Interest, Readiness, Token};
 
 /// Construction parameters.
@@ -161,10 +163,7 @@ pub struct Stats {
 /// `Clone` (with cloneable storage) snapshots the whole reactor, as tests and models do.
 #[derive(Clone)]
 pub struct Reactor<S> {
-    slots: S,
-    free_head: u32,
-    len: u32,
-    capacity: u32,
+    slots: Slab<S, Slot>,
     queue: ReadyQueue,
     feed: Option<InterestFeed>,
     budget: Budget,
@@ -191,25 +190,9 @@ impl Links for SlotLinks<'_> {
 impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// A reactor whose capacity is `storage`'s length (at most `Token::MAX_INDEX + 1`). Every
     /// slot is reset to vacant.
-    pub fn new(mut storage: S, config: Config) -> Reactor<S> {
-        let slots = storage.as_mut();
-        let capacity = slots.len().min(Token::MAX_INDEX as usize + 1) as u32;
-        for (i, slot) in slots.iter_mut().enumerate().take(capacity as usize) {
-            let next = i as u32 + 1;
-            *slot = Slot::VACANT;
-            slot.occupancy = Occupancy::Vacant {
-                next_free: if next < capacity {
-                    next
-                } else {
-                    ready_queue::NIL
-                },
-            };
-        }
+    pub fn new(storage: S, config: Config) -> Reactor<S> {
         Reactor {
-            slots: storage,
-            free_head: if capacity > 0 { 0 } else { ready_queue::NIL },
-            len: 0,
-            capacity,
+            slots: Slab::new(storage),
             queue: ReadyQueue::new(),
             feed: config.interest_feed.then(InterestFeed::new),
             budget: Budget::new(config.inline_budget),
@@ -225,36 +208,22 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// which `extend` must never do) leaves the reactor as it was. The core allocates nothing:
     /// the storage and its growth are the caller's.
     pub fn grow(&mut self, extend: impl FnOnce(&mut S)) {
-        extend(&mut self.slots);
-        let len = self.slots.as_ref().len().min(Token::MAX_INDEX as usize + 1) as u32;
-        if len <= self.capacity {
-            return;
-        }
-        let slots = self.slots.as_mut();
-        for index in (self.capacity..len).rev() {
-            let slot = &mut slots[index as usize];
-            *slot = Slot::VACANT;
-            slot.occupancy = Occupancy::Vacant {
-                next_free: self.free_head,
-            };
-            self.free_head = index;
-        }
-        self.capacity = len;
+        self.slots.grow(extend);
     }
 
     /// How many descriptors fit.
     pub fn capacity(&self) -> usize {
-        self.capacity as usize
+        self.slots.capacity()
     }
 
     /// How many descriptors are registered.
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.slots.len()
     }
 
     /// True when nothing is registered.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.slots.is_empty()
     }
 
     /// How many lanes wait in the ready queue.
@@ -266,12 +235,8 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// The registered descriptors' tokens, in slot order (for a driver tearing everything down).
     pub fn tokens(&self) -> impl Iterator<Item = Token> + '_ {
         self.slots
-            .as_ref()
             .iter()
-            .enumerate()
-            .take(self.capacity as usize)
-            .filter(|(_, s)| matches!(s.occupancy, Occupancy::Occupied { .. }))
-            .filter_map(|(i, s)| Token::new(i as u32, s.generation))
+            .filter_map(|(key, _)| Token::new(key.index(), key.generation()))
     }
 
     /// The counters so far.
@@ -282,19 +247,14 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
     /// Registers a descriptor and returns its token. Both directions start idle with unknown
     /// readiness (so the first op attempts).
     pub fn register(&mut self) -> Result<Token, RegisterError> {
-        let index = self.free_head;
-        let slot = self
+        let key = self
             .slots
-            .as_mut()
-            .get_mut(index as usize)
-            .ok_or(RegisterError::Full)?;
-        let Occupancy::Vacant { next_free } = slot.occupancy else {
-            return Err(RegisterError::Full);
-        };
-        slot.occupy();
-        self.free_head = next_free;
-        self.len += 1;
-        Token::new(index, slot.generation).ok_or(RegisterError::Full)
+            .insert(Seen::NOTHING)
+            .map_err(|_| RegisterError::Full)?;
+        if let Some(slot) = self.slots.element_mut(key) {
+            slot.start_registration();
+        }
+        Token::new(key.index(), key.generation()).ok_or(RegisterError::Full)
     }
 
     /// Deregisters `token`. Every outstanding op completes as aborted (returned here, once);
@@ -311,15 +271,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 *aborted.get_mut(dir) = Some(c);
             }
         }
-        let index = token.index();
-        let free_head = self.free_head;
-        let slot = &mut self.slots.as_mut()[index as usize];
-        slot.generation = slot.generation.wrapping_add(1) & Token::GENERATION_MASK;
-        slot.occupancy = Occupancy::Vacant {
-            next_free: free_head,
-        };
-        self.free_head = index;
-        self.len -= 1;
+        let _ = self.slots.remove(token.key());
         Ok(aborted)
     }
 
@@ -461,7 +413,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             self.stats.stale_events += 1;
             return Err(StaleEvent::Stale);
         };
-        if let Occupancy::Occupied { sticky, last } = &mut slot.occupancy {
+        if let Some(Seen { sticky, last }) = slot.entry.get_mut() {
             *sticky |= event.readiness.intersection(Readiness::STICKY);
             *last = event.readiness | *sticky;
         }
@@ -490,7 +442,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         self.budget.reset();
         let (index, dir) = ready_queue::lane(node);
         let slot = self.slots.as_ref().get(index as usize)?;
-        let token = Token::new(index, slot.generation)?;
+        let token = Token::new(index, slot.generation())?;
         let op = OpId::new(token, dir, slot.lane(dir).seq);
         match self.apply(token, dir, Input::Dispatch) {
             (_, Some(c)) => Some(Ready::Complete(c)),
@@ -546,7 +498,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 break None;
             };
             let slot = &mut self.slots.as_mut()[index as usize];
-            if !matches!(slot.occupancy, Occupancy::Occupied { .. }) {
+            if !slot.entry.is_occupied() {
                 continue;
             }
             let parked = |dir| matches!(slot.lane(dir).state, OpState::Parked);
@@ -556,7 +508,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             };
             if now != slot.announced {
                 slot.announced = now;
-                break Token::new(index, slot.generation).map(|t| (t, now));
+                break Token::new(index, slot.generation()).map(|t| (t, now));
             }
         };
         self.feed = Some(feed);
@@ -565,10 +517,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
 
     /// The last readiness seen for `token`, with the sticky closed bits.
     pub fn readiness(&self, token: Token) -> Result<Readiness, StaleToken> {
-        match self.slot(token)?.occupancy {
-            Occupancy::Occupied { last, .. } => Ok(last),
-            Occupancy::Vacant { .. } => Err(StaleToken::Stale),
-        }
+        Ok(self.slot(token)?.last_readiness())
     }
 
     /// Where the op in `dir` of `token` is in its lifecycle.
@@ -665,22 +614,16 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         (effect, done)
     }
 
-    /// The occupied slot `token` names, or `StaleToken`.
+    /// The occupied slot `token` names, or `StaleToken`: one index, one generation compare, one
+    /// occupancy check ([`Slab::element`]).
+    #[inline]
     fn slot(&self, token: Token) -> Result<&Slot, StaleToken> {
-        match self.slots.as_ref().get(token.index() as usize) {
-            Some(s)
-                if s.generation == token.generation()
-                    && matches!(s.occupancy, Occupancy::Occupied { .. }) =>
-            {
-                Ok(s)
-            }
-            _ => Err(StaleToken::Stale),
-        }
+        self.slots.element(token.key()).ok_or(StaleToken::Stale)
     }
 
+    #[inline]
     fn slot_mut(&mut self, token: Token) -> Result<&mut Slot, StaleToken> {
-        self.slot(token)?;
-        Ok(&mut self.slots.as_mut()[token.index() as usize])
+        self.slots.element_mut(token.key()).ok_or(StaleToken::Stale)
     }
 
     /// Checks that `op` is its lane's current op.

@@ -19,9 +19,12 @@
 //! So on 32-bit targets a table holds at most 2^20 descriptors and generations wrap modulo 2^12;
 //! on 64-bit targets 2^31 descriptors (the ready queue packs `index * 2 + direction` into a
 //! `u32`) and generations wrap modulo 2^32. The table enforces both limits ([`Token::MAX_INDEX`],
-//! [`Token::GENERATION_MASK`]), so every token it hands out fits the pointer-sized word.
+//! [`Token::GENERATION_MASK`]; they are the [`Slot`](crate::Slot)'s limits as an element of the
+//! table's [`slab`](crate::slab)), so every token it hands out fits the pointer-sized word.
 
 use core::fmt;
+
+use crate::slab::Key;
 
 /// Names one registered descriptor: slot index + generation. See the module docs for the layout.
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -70,6 +73,12 @@ impl Token {
     /// The slot generation.
     pub const fn generation(self) -> u32 {
         self.generation
+    }
+
+    /// The slab key of the token's slot (the same two numbers).
+    #[inline(always)]
+    pub(crate) const fn key(self) -> Key {
+        Key::new(self.index, self.generation)
     }
 
     /// Packs the token into a `u64` (for `epoll_event.u64`): index low, generation high.

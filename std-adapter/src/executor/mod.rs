@@ -20,6 +20,7 @@
 
 pub(crate) mod context;
 pub(crate) mod task;
+mod task_table;
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
@@ -40,6 +41,7 @@ use crate::metrics::{bump, Metrics, TaskCounters};
 use crate::tracing_events::trace;
 use crate::waiters::{PollingTask, Wakeups};
 use task::{Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
+use task_table::TaskTable;
 
 /// Runtime state that other threads may touch.
 pub(crate) struct Shared {
@@ -146,151 +148,6 @@ impl Shared {
     }
 }
 
-/// One task table entry.
-struct Entry {
-    generation: u32,
-    slot: EntrySlot,
-}
-
-enum EntrySlot {
-    Vacant {
-        next_free: Option<u32>,
-    },
-    /// A live task. `future` and `waker` are `None` while the task is being polled.
-    Task {
-        header: Arc<Header>,
-        future: Option<LocalTask>,
-        waker: Option<Waker>,
-    },
-}
-
-/// Slab of tasks keyed by `index | generation << 32`.
-#[derive(Default)]
-struct TaskTable {
-    entries: Vec<Entry>,
-    free: Option<u32>,
-    live: usize,
-}
-
-fn key_of(index: u32, generation: u32) -> u64 {
-    u64::from(index) | (u64::from(generation) << 32)
-}
-
-fn split_key(key: u64) -> (usize, u32) {
-    ((key & 0xffff_ffff) as usize, (key >> 32) as u32)
-}
-
-impl TaskTable {
-    fn insert(&mut self, header: Arc<Header>, future: LocalTask) -> u64 {
-        let waker = Waker::from(header.clone());
-        let slot = EntrySlot::Task {
-            header,
-            future: Some(future),
-            waker: Some(waker),
-        };
-        self.live += 1;
-        if let Some(index) = self.free {
-            let entry = &mut self.entries[index as usize];
-            if let EntrySlot::Vacant { next_free } = entry.slot {
-                self.free = next_free;
-            }
-            entry.slot = slot;
-            return key_of(index, entry.generation);
-        }
-        let index = self.entries.len() as u32;
-        self.entries.push(Entry {
-            generation: 0,
-            slot,
-        });
-        key_of(index, 0)
-    }
-
-    /// Takes a task out for polling and clears its scheduled flag (its header stays in the
-    /// table: no reference count moves per poll). `None` for a stale key or a task already
-    /// being polled.
-    fn take(&mut self, key: u64) -> Option<(LocalTask, Waker)> {
-        let (index, generation) = split_key(key);
-        let entry = self.entries.get_mut(index)?;
-        if entry.generation != generation {
-            return None;
-        }
-        match &mut entry.slot {
-            EntrySlot::Task {
-                header,
-                future,
-                waker,
-            } => {
-                let f = future.take()?;
-                let w = waker.take()?;
-                header.clear_scheduled();
-                Some((f, w))
-            }
-            EntrySlot::Vacant { .. } => None,
-        }
-    }
-
-    /// Marks the live task `key` scheduled; true when it must be queued (it was not queued
-    /// already, and it is not finished). A stale key is false.
-    fn schedule(&self, key: u64) -> bool {
-        let (index, generation) = split_key(key);
-        match self.entries.get(index) {
-            Some(Entry {
-                generation: g,
-                slot: EntrySlot::Task { header, .. },
-            }) if *g == generation => header.wake_local(),
-            _ => false,
-        }
-    }
-
-    fn put_back(&mut self, key: u64, f: LocalTask, w: Waker) {
-        let (index, _) = split_key(key);
-        if let Some(Entry {
-            slot: EntrySlot::Task { future, waker, .. },
-            ..
-        }) = self.entries.get_mut(index)
-        {
-            *future = Some(f);
-            *waker = Some(w);
-        }
-    }
-
-    /// Frees a finished task's entry and hands back its header.
-    fn remove(&mut self, key: u64) -> Option<Arc<Header>> {
-        let (index, generation) = split_key(key);
-        let entry = self.entries.get_mut(index)?;
-        if entry.generation != generation || !matches!(entry.slot, EntrySlot::Task { .. }) {
-            return None;
-        }
-        let slot = std::mem::replace(
-            &mut entry.slot,
-            EntrySlot::Vacant {
-                next_free: self.free,
-            },
-        );
-        entry.generation = entry.generation.wrapping_add(1);
-        self.free = Some(index as u32);
-        self.live -= 1;
-        match slot {
-            EntrySlot::Task { header, .. } => Some(header),
-            EntrySlot::Vacant { .. } => None,
-        }
-    }
-
-    /// Empties the table, handing back every future (to be dropped outside the borrow).
-    fn drain(&mut self) -> Vec<(Arc<Header>, Option<LocalTask>)> {
-        let mut out = Vec::with_capacity(self.live);
-        for entry in &mut self.entries {
-            if let EntrySlot::Task { header, future, .. } = &mut entry.slot {
-                out.push((header.clone(), future.take()));
-            }
-        }
-        self.entries.clear();
-        self.free = None;
-        self.live = 0;
-        out
-    }
-}
-
 /// Runtime state owned by the runtime thread. Public only by name, as
 /// [`crate::thread_bound::UseIntoStdThenHandleSpawnWith`]: every socket and timer holds an `Rc`
 /// of it, which is what makes them `!Send`, and the name is what the compiler's error shows.
@@ -321,10 +178,7 @@ impl Local {
             busy_poll: driver.busy_poll_enabled(),
             shared,
             run_queue: RefCell::new(VecDeque::with_capacity(task_capacity)),
-            tasks: RefCell::new(TaskTable {
-                entries: Vec::with_capacity(task_capacity),
-                ..TaskTable::default()
-            }),
+            tasks: RefCell::new(TaskTable::with_capacity(task_capacity)),
             driver: RefCell::new(driver),
             to_wake: RefCell::new(Wakeups::with_capacity(64)),
             spare_wakes: RefCell::new(Vec::new()),
@@ -349,7 +203,7 @@ impl Local {
         Metrics {
             tasks_spawned: c.spawned.get(),
             tasks_completed: c.completed.get(),
-            tasks_alive: self.tasks.try_borrow().map_or(0, |t| t.live as u64),
+            tasks_alive: self.tasks.try_borrow().map_or(0, |t| t.live() as u64),
             polls: c.polls.get(),
             io_inline: core.inline_completions,
             io_parked: core.gated_parks + core.parks,
@@ -419,7 +273,7 @@ impl Local {
 
     /// Number of live tasks (spawned, not finished).
     pub(crate) fn live_tasks(&self) -> usize {
-        self.tasks.borrow().live
+        self.tasks.borrow().live()
     }
 
     /// Polls one task once. An aborted task is polled too: its body sees the abort and ends
