@@ -32,6 +32,7 @@ use rill_core::{
     CancelAction, CompletionKind, Config, Direction, Event, FinishAction, Interest, OpId, Outcome,
     Reactor, Ready, ResumeAction, Slot, SubmitError, Token,
 };
+use rill_os::Backend;
 
 use crate::clock::{Clock, Ticks};
 use crate::io_error;
@@ -39,7 +40,6 @@ pub(crate) use crate::poller::OsWaker;
 use crate::poller::Poller;
 use crate::timers::TimerTable;
 use crate::tracing_events::trace;
-use crate::Backend;
 
 /// What the builder decided.
 pub(crate) struct DriverConfig {

@@ -22,9 +22,8 @@ use rill_core::{Direction, OpId, Token};
 
 use crate::context;
 use crate::executor::Local;
-use crate::io_error;
+use crate::io_error::{self, no_runtime};
 use crate::net::transfer::Transfer;
-use crate::runtime::no_runtime;
 
 /// A descriptor registered with the current runtime. Deregistered when dropped (before the fd
 /// closes), which completes any outstanding op as aborted.

@@ -322,7 +322,10 @@ pub use rill_macros::main;
 /// ```
 #[cfg(feature = "macros")]
 pub use rill_macros::test;
-pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
+// The one backend enum and its parse error are rill-os's: `rill::Backend` is
+// `rill_os::Backend`, so there is nothing to map between the runtime and the shims.
+pub use rill_os::{Backend, UnknownBackend};
+pub use runtime::{spawn, try_spawn, yield_now, Builder, Handle, Runtime};
 pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use time::{interval, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval, Sleep};

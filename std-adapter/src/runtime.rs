@@ -10,12 +10,11 @@ use std::sync::Arc;
 use crate::context;
 use crate::driver::{Driver, DriverConfig};
 use crate::executor::{Local, Shared};
+use crate::io_error::no_runtime;
 use crate::multi::{self, PoolInner, RuntimePool};
 use crate::task::JoinHandle;
 
-// The one backend enum and its parse error are rill-os's: `rill::Backend` is
-// `rill_os::Backend`, so there is nothing to map between the runtime and the shims.
-pub use rill_os::{Backend, UnknownBackend};
+use rill_os::{Backend, UnknownBackend};
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -709,14 +708,6 @@ impl fmt::Debug for Handle {
             .field("shut_down", &self.is_shutdown())
             .finish()
     }
-}
-
-pub(crate) fn no_runtime() -> io::Error {
-    io::Error::other(
-        "no rill runtime is running on this thread: call this inside Runtime::block_on or a task \
-         it runs; from another thread, use Handle::spawn_with, whose closure runs on the \
-         runtime's loop (see rill::thread_bound)",
-    )
 }
 
 /// Spawns a task onto the runtime driving this thread.
