@@ -277,12 +277,14 @@ mod poller;
 pub mod process;
 mod runtime;
 pub mod signal;
+mod spawn;
 mod sys;
 mod task_local;
 pub mod thread_bound;
 pub mod time;
 mod timers;
 mod tracing_events;
+mod yield_now;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use fd::AsyncFd;
@@ -325,7 +327,9 @@ pub use rill_macros::test;
 // The one backend enum and its parse error are rill-os's: `rill::Backend` is
 // `rill_os::Backend`, so there is nothing to map between the runtime and the shims.
 pub use rill_os::{Backend, UnknownBackend};
-pub use runtime::{spawn, try_spawn, yield_now, Builder, Handle, Runtime};
+pub use runtime::{Builder, Handle, Runtime};
+pub use spawn::{spawn, try_spawn};
 pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use time::{interval, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval, Sleep};
+pub use yield_now::yield_now;

@@ -1,5 +1,4 @@
-//! The public runtime API: [`Runtime`], its [`Builder`], the cross-thread [`Handle`], and the
-//! free function [`spawn`].
+//! The public runtime API: [`Runtime`], its [`Builder`] and the cross-thread [`Handle`].
 
 use std::fmt;
 use std::future::Future;
@@ -708,82 +707,4 @@ impl fmt::Debug for Handle {
             .field("shut_down", &self.is_shutdown())
             .finish()
     }
-}
-
-/// Spawns a task onto the runtime driving this thread.
-///
-/// # Panics
-///
-/// Outside [`Runtime::block_on`] (there is no runtime to spawn onto); use [`try_spawn`] to get an
-/// error instead.
-///
-/// ```
-/// let rt = rill::Runtime::new()?;
-/// let out = rt.block_on(async {
-///     let tasks: Vec<_> = (1..=3).map(|i| rill::spawn(async move { i * 10 })).collect();
-///     let mut sum = 0;
-///     for t in tasks {
-///         sum += t.await.unwrap();
-///     }
-///     sum
-/// });
-/// assert_eq!(out, 60);
-/// # std::io::Result::Ok(())
-/// ```
-pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    match try_spawn(future) {
-        Ok(h) => h,
-        Err(e) => panic!("rill::spawn: {e}"),
-    }
-}
-
-/// Spawns a task onto the runtime driving this thread, or errors outside `block_on`.
-///
-/// ```
-/// assert!(rill::try_spawn(async {}).is_err()); // no runtime on this thread
-/// let rt = rill::Runtime::new()?;
-/// let task = rt.block_on(async { rill::try_spawn(async { 9 }) })?;
-/// assert_eq!(rt.block_on(task).unwrap(), 9);
-/// # std::io::Result::Ok(())
-/// ```
-pub fn try_spawn<F>(future: F) -> io::Result<JoinHandle<F::Output>>
-where
-    F: Future + 'static,
-    F::Output: 'static,
-{
-    let local = context::current().ok_or_else(no_runtime)?;
-    Ok(local.spawn(future))
-}
-
-/// Yields once to the runtime: the task is queued again behind the others.
-///
-/// ```
-/// use std::{cell::Cell, rc::Rc};
-/// let rt = rill::Runtime::new()?;
-/// rt.block_on(async {
-///     let ran = Rc::new(Cell::new(false));
-///     let r = ran.clone();
-///     let _task = rill::spawn(async move { r.set(true) });
-///     assert!(!ran.get());
-///     rill::yield_now().await; // the spawned task runs before this one resumes
-///     assert!(ran.get());
-/// });
-/// # std::io::Result::Ok(())
-/// ```
-pub async fn yield_now() {
-    let mut yielded = false;
-    std::future::poll_fn(move |cx| {
-        if yielded {
-            std::task::Poll::Ready(())
-        } else {
-            yielded = true;
-            cx.waker().wake_by_ref();
-            std::task::Poll::Pending
-        }
-    })
-    .await
 }
