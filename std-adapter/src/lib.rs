@@ -262,6 +262,7 @@
 mod blocking;
 mod clock;
 mod driver;
+mod event_loop;
 mod executor;
 // The executor's parts, at the paths the rest of the crate uses.
 use executor::{context, task};

@@ -3,17 +3,16 @@
 use std::fmt;
 use std::future::Future;
 use std::io;
-use std::rc::Rc;
 use std::sync::Arc;
 
+use rill_os::{Backend, UnknownBackend};
+
 use crate::context;
-use crate::driver::{Driver, DriverConfig};
-use crate::executor::{Local, Shared};
+use crate::event_loop::{EventLoop, LoopConfig};
+use crate::executor::Shared;
 use crate::io_error::no_runtime;
 use crate::multi::{self, PoolInner, RuntimePool};
 use crate::task::JoinHandle;
-
-use rill_os::{Backend, UnknownBackend};
 
 /// Configures and builds a [`Runtime`].
 ///
@@ -240,30 +239,20 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn build(&self) -> io::Result<Runtime> {
-        let mut rt = self.build_single()?;
-        if self.workers > 1 {
-            rt.pool = Some(RuntimePool::start(self, rt.handle(), self.workers)?);
-        }
-        Ok(rt)
+        Runtime::start(&self.loop_config(), self.workers)
     }
 
-    /// Builds one single-threaded loop (ignores `workers`).
-    pub(crate) fn build_single(&self) -> io::Result<Runtime> {
-        let (driver, os_waker) = Driver::new(&DriverConfig {
+    /// The settings each loop is built with (all but `workers`).
+    pub(crate) fn loop_config(&self) -> LoopConfig {
+        LoopConfig {
             backend: self.backend,
             inline_budget: self.inline_budget,
             max_io: self.max_io,
             events: self.events,
             timers: self.timers,
+            tasks: self.tasks,
             paused: self.paused,
-        })?;
-        let shared = Arc::new(Shared::new(os_waker));
-        let local = Rc::new(Local::new(shared, driver, self.tasks));
-        Ok(Runtime {
-            local,
-            backend: self.backend,
-            pool: None,
-        })
+        }
     }
 }
 
@@ -282,13 +271,34 @@ impl Builder {
 /// # std::io::Result::Ok(())
 /// ```
 pub struct Runtime {
-    local: Rc<Local>,
+    /// Loop 0, driven by `block_on` on this thread. Dropped (shut down) after `pool`'s threads
+    /// are stopped and joined in `drop`.
+    event_loop: EventLoop,
     backend: Backend,
     /// The worker threads, when built with more than one.
     pool: Option<RuntimePool>,
 }
 
 impl Runtime {
+    /// Builds loop 0 and, for `workers` above 1, starts loops 1 ..= workers-1 on their threads.
+    fn start(config: &LoopConfig, workers: usize) -> io::Result<Runtime> {
+        let event_loop = EventLoop::new(config)?;
+        let pool = if workers > 1 {
+            Some(RuntimePool::start(
+                config,
+                event_loop.shared().clone(),
+                workers,
+            )?)
+        } else {
+            None
+        };
+        Ok(Runtime {
+            event_loop,
+            backend: config.backend,
+            pool,
+        })
+    }
+
     /// A runtime with the default configuration (see [`Builder::new`]).
     ///
     /// ```
@@ -359,7 +369,7 @@ impl Runtime {
     /// ```
     pub fn try_block_on<F: Future>(&self, future: F) -> io::Result<F::Output> {
         let _loop_zero = self.pool.as_ref().map(multi::enter_loop_zero);
-        self.local.block_on(future)
+        self.event_loop.block_on(future)
     }
 
     /// Spawns a task (it may be `!Send`); it runs while the runtime is driven by `block_on`.
@@ -380,7 +390,7 @@ impl Runtime {
         F: Future + 'static,
         F::Output: 'static,
     {
-        self.local.spawn(future)
+        self.event_loop.local().spawn(future)
     }
 
     /// A handle to spawn onto and wake this runtime from other threads.
@@ -395,9 +405,7 @@ impl Runtime {
     pub fn handle(&self) -> Handle {
         match &self.pool {
             Some(pool) => Handle::from_pool(pool.pool().clone()),
-            None => Handle {
-                inner: HandleInner::Loop(self.local.shared().clone()),
-            },
+            None => Handle::for_loop(self.event_loop.shared().clone()),
         }
     }
 
@@ -425,7 +433,7 @@ impl Runtime {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn live_tasks(&self) -> usize {
-        self.local.live_tasks()
+        self.event_loop.local().live_tasks()
     }
 
     /// Shuts the runtime down gracefully: drives it (as [`Runtime::block_on`] does) until every
@@ -467,7 +475,7 @@ impl Runtime {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn shutdown_timeout(self, timeout: std::time::Duration) {
-        let local = self.local.clone();
+        let local = self.event_loop.local().clone();
         let all_done = std::future::poll_fn(move |cx| {
             if local.live_tasks() == 0 {
                 return std::task::Poll::Ready(());
@@ -485,11 +493,10 @@ impl Runtime {
 impl Drop for Runtime {
     fn drop(&mut self) {
         // Worker threads first (each drops its tasks on its own thread and is joined), then
-        // loop 0, as a single-threaded runtime does.
+        // loop 0 as a single-threaded runtime does: `event_loop` shuts down when dropped, next.
         if let Some(pool) = self.pool.as_mut() {
             pool.shutdown();
         }
-        self.local.shutdown();
     }
 }
 
@@ -526,6 +533,14 @@ enum HandleInner {
 }
 
 impl Handle {
+    /// The handle of one loop.
+    pub(crate) fn for_loop(shared: Arc<Shared>) -> Handle {
+        Handle {
+            inner: HandleInner::Loop(shared),
+        }
+    }
+
+    /// The handle of a set of loops: spawns are placed on the least-loaded one.
     pub(crate) fn from_pool(pool: Arc<PoolInner>) -> Handle {
         Handle {
             inner: HandleInner::Pool(pool),
@@ -544,13 +559,11 @@ impl Handle {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn try_current() -> io::Result<Handle> {
-        if let Some(h) = multi::current_pool_handle() {
-            return Ok(h);
+        if let Some(pool) = multi::current_pool() {
+            return Ok(Handle::from_pool(pool));
         }
-        context::with_current(|local| Handle {
-            inner: HandleInner::Loop(local.shared().clone()),
-        })
-        .ok_or_else(no_runtime)
+        context::with_current(|local| Handle::for_loop(local.shared().clone()))
+            .ok_or_else(no_runtime)
     }
 
     /// How many loops this handle places work on (1 for a single-threaded runtime).
@@ -651,14 +664,6 @@ impl Handle {
         match &self.inner {
             HandleInner::Loop(shared) => shared.spawn_with(make),
             HandleInner::Pool(p) => p.spawn_with(make),
-        }
-    }
-
-    /// The loop behind a single-loop handle.
-    pub(crate) fn loop_shared(&self) -> Option<&Arc<Shared>> {
-        match &self.inner {
-            HandleInner::Loop(shared) => Some(shared),
-            HandleInner::Pool(_) => None,
         }
     }
 

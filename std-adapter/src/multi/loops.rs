@@ -13,6 +13,7 @@ use rill_core::sync::WorkCount;
 
 use super::pool::{close, start_loops, PoolInner};
 use super::worker::Worker;
+use crate::event_loop::LoopConfig;
 use crate::task;
 use crate::{Builder, Handle, JoinHandle, TcpListener, TcpStream};
 
@@ -108,7 +109,7 @@ impl LoopGroup {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn with_builder(n: usize, builder: &Builder) -> io::Result<LoopGroup> {
-        LoopGroup::start(n, builder, false)
+        LoopGroup::start(n, &builder.loop_config(), false)
     }
 
     /// The process-wide group: the first call starts it (one loop per available CPU, default
@@ -131,18 +132,18 @@ impl LoopGroup {
                 inner: inner.clone(),
             });
         }
-        let group = LoopGroup::start(0, &Builder::new(), true)?;
+        let group = LoopGroup::start(0, &Builder::new().loop_config(), true)?;
         *slot = Some(group.inner.clone());
         Ok(group)
     }
 
-    fn start(n: usize, builder: &Builder, shared: bool) -> io::Result<LoopGroup> {
+    fn start(n: usize, config: &LoopConfig, shared: bool) -> io::Result<LoopGroup> {
         let n = if n == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
             n
         };
-        let (pool, _membership, workers) = start_loops(builder, "rill-loop", None, n)?;
+        let (pool, _membership, workers) = start_loops(config, "rill-loop", None, n)?;
         let users = WorkCount::new();
         users.started();
         Ok(LoopGroup {
@@ -216,7 +217,8 @@ impl LoopGroup {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn loop_handle(&self, i: usize) -> Option<Handle> {
-        self.inner.pool.loop_handle(i).cloned()
+        let shared = self.inner.pool.loop_shared(i)?;
+        Some(Handle::for_loop(shared.clone()))
     }
 
     /// Runs `make` on loop `i` and spawns the future it returns there (the future need not be

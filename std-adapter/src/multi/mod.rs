@@ -94,7 +94,7 @@ mod pool;
 mod worker;
 
 pub use loops::{LoopGroup, ReuseportServer};
-pub(crate) use pool::{current_pool_handle, enter_loop_zero, PoolInner, RuntimePool};
+pub(crate) use pool::{current_pool, enter_loop_zero, PoolInner, RuntimePool};
 
 /// Which loop of its runtime or [`LoopGroup`] the current thread is driving.
 ///
