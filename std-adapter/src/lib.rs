@@ -275,6 +275,7 @@ pub mod multi;
 mod net;
 pub mod pipe;
 mod poller;
+mod pool;
 pub mod process;
 mod runtime;
 pub mod signal;

@@ -11,9 +11,8 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rill_core::sync::WorkCount;
 
-use super::pool::{close, start_loops, PoolInner};
-use super::worker::Worker;
 use crate::event_loop::LoopConfig;
+use crate::pool::{close, start_loops, PoolInner, Worker};
 use crate::task;
 use crate::{Builder, Handle, JoinHandle, TcpListener, TcpStream};
 

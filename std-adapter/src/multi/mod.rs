@@ -90,11 +90,8 @@
 //! [`crate::JoinError`] whose `is_shutdown()` is true.
 
 mod loops;
-mod pool;
-mod worker;
 
 pub use loops::{LoopGroup, ReuseportServer};
-pub(crate) use pool::{current_pool, enter_loop_zero, PoolInner, RuntimePool};
 
 /// Which loop of its runtime or [`LoopGroup`] the current thread is driving.
 ///
@@ -111,5 +108,5 @@ pub(crate) use pool::{current_pool, enter_loop_zero, PoolInner, RuntimePool};
 /// # std::io::Result::Ok(())
 /// ```
 pub fn worker_index() -> Option<usize> {
-    pool::current_index().or_else(|| crate::context::with_current(|_| 0))
+    crate::pool::current_index().or_else(|| crate::context::with_current(|_| 0))
 }

@@ -1,11 +1,17 @@
 //! A set of loops seen from any thread: placement (least loaded, ties round-robin), the per-loop
 //! load counts, and the thread-local "which loop am I" that makes [`crate::Handle::try_current`]
-//! answer the whole set on every loop thread.
+//! answer the whole set on every loop thread. The loops on background threads are `worker.rs`.
+//!
+//! Two owners start and stop a set: a [`crate::Runtime`] with worker threads (its loop 0 is the
+//! runtime's own) and a [`crate::LoopGroup`]. Both sit above this module: it is given the
+//! per-loop settings ([`LoopConfig`]) and loops ([`Shared`]), never a `Builder` or a `Handle`.
 //!
 //! Placement never chooses a loop that is gone. A user panic does not end a loop (H21, see the
 //! `task` module), but a loop can still stop on its own (its OS poller failed, its thread
 //! ended): its runtime then reads as shut down, [`PoolInner::spawn_with`] skips it whatever its
 //! load count says, and [`PoolInner::spawn_on`] naming it is an error.
+
+mod worker;
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -15,10 +21,11 @@ use std::sync::{Arc, OnceLock, Weak};
 
 use rill_core::sync::WorkCount;
 
-use super::worker::{stop_all, Worker};
 use crate::event_loop::LoopConfig;
 use crate::executor::Shared;
 use crate::JoinHandle;
+use worker::stop_all;
+pub(crate) use worker::Worker;
 
 /// Ties a loop thread to its set. Shared by every loop of one set; the set itself is published
 /// once it exists (after all its threads started).
@@ -130,7 +137,7 @@ impl Drop for LoadGuard {
     }
 }
 
-/// The loops of a multi-threaded runtime or of a [`super::LoopGroup`], shared by its handles.
+/// The loops of a multi-threaded runtime or of a [`crate::LoopGroup`], shared by its handles.
 pub(crate) struct PoolInner {
     loops: Vec<LoopRef>,
     next: AtomicUsize,
@@ -266,54 +273,6 @@ pub(crate) fn start_loops(
 pub(crate) fn close(pool: &PoolInner, workers: &mut [Worker]) {
     pool.closed.store(true, Ordering::Release);
     stop_all(workers);
-}
-
-/// The loops of a [`crate::Runtime`] built with more than one worker thread: loop 0 is the
-/// runtime's own (driven by `block_on`), loops 1 ..= n-1 are background threads.
-pub(crate) struct RuntimePool {
-    pool: Arc<PoolInner>,
-    membership: Arc<Membership>,
-    workers: Vec<Worker>,
-}
-
-impl RuntimePool {
-    /// Starts `n - 1` worker threads, each built from `config`, around `loop0` (the runtime's
-    /// own loop).
-    pub(crate) fn start(
-        config: &LoopConfig,
-        loop0: Arc<Shared>,
-        n: usize,
-    ) -> io::Result<RuntimePool> {
-        let (pool, membership, workers) =
-            start_loops(config, "rill-worker", Some(loop0), n.saturating_sub(1))?;
-        Ok(RuntimePool {
-            pool,
-            membership,
-            workers,
-        })
-    }
-
-    /// The shared part, for handles.
-    pub(crate) fn pool(&self) -> &Arc<PoolInner> {
-        &self.pool
-    }
-
-    /// Stops and joins the worker threads (idempotent).
-    pub(crate) fn shutdown(&mut self) {
-        close(&self.pool, &mut self.workers);
-    }
-}
-
-impl Drop for RuntimePool {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-/// Marks the calling thread as loop 0 of `pool` while the returned guard lives (for the
-/// duration of `block_on`).
-pub(crate) fn enter_loop_zero(pool: &RuntimePool) -> MemberGuard {
-    MemberGuard::enter(pool.membership.clone(), 0)
 }
 
 #[cfg(test)]

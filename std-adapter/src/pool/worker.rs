@@ -10,7 +10,7 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
-use super::pool::{MemberGuard, Membership};
+use super::{MemberGuard, Membership};
 use crate::event_loop::{EventLoop, LoopConfig};
 use crate::executor::Shared;
 use crate::task;
