@@ -89,9 +89,11 @@
 //! A [`crate::Handle`] outlives all of this: spawning through it afterwards yields a
 //! [`crate::JoinError`] whose `is_shutdown()` is true.
 
-mod loops;
+mod loop_group;
+mod reuseport;
 
-pub use loops::{LoopGroup, ReuseportServer};
+pub use loop_group::LoopGroup;
+pub use reuseport::ReuseportServer;
 
 /// Which loop of its runtime or [`LoopGroup`] the current thread is driving.
 ///
