@@ -286,6 +286,7 @@ pub mod thread_bound;
 pub mod time;
 mod timers;
 mod tracing_events;
+mod transfer;
 mod yield_now;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};

@@ -50,9 +50,9 @@ use std::task::{Context, Poll};
 
 use rill_core::Direction;
 
-use crate::fd::sys;
 use crate::io_source::{IoSource, Op};
-use crate::net::transfer;
+use crate::sys::fd as sys;
+use crate::transfer;
 
 /// A new anonymous pipe registered with the current runtime: `(writer, reader)`.
 ///

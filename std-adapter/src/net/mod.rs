@@ -24,7 +24,6 @@ pub(crate) mod keepalive;
 pub(crate) mod split;
 pub(crate) mod tcp;
 pub(crate) mod tcp_socket;
-pub(crate) mod transfer;
 pub(crate) mod udp;
 pub(crate) mod unix;
 pub(crate) mod unix_datagram;
@@ -231,7 +230,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, move |_: &_| {
-                    $crate::net::transfer::write(fd, buf)
+                    $crate::transfer::write(fd, buf)
                 })
                 .await
                 .map(|t| t.n)
@@ -271,7 +270,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, move |_: &_| {
-                    $crate::net::transfer::write_vectored(fd, bufs)
+                    $crate::transfer::write_vectored(fd, bufs)
                 })
                 .await
                 .map(|t| t.n)
@@ -482,7 +481,7 @@ macro_rules! stream_io {
                 if buf.is_empty() {
                     return Ok(0);
                 }
-                $crate::net::transfer::write(self.source.fd(), buf).map(|t| t.n)
+                $crate::transfer::write(self.source.fd(), buf).map(|t| t.n)
             }
 
             /// `try_write` from several buffers (one non-blocking `sendmsg`).
@@ -517,7 +516,7 @@ macro_rules! stream_io {
                 if bufs.iter().all(|b| b.is_empty()) {
                     return Ok(0);
                 }
-                $crate::net::transfer::write_vectored(self.source.fd(), bufs).map(|t| t.n)
+                $crate::transfer::write_vectored(self.source.fd(), bufs).map(|t| t.n)
             }
 
             /// Splits the stream into a read half and a write half borrowing it: one task
@@ -686,7 +685,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 self.source
-                    .poll_transfer(cx, rill_core::Direction::Write, || $crate::net::transfer::write(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Write, || $crate::transfer::write(fd, buf))
             }
 
             fn poll_write_vectored_impl(
@@ -699,7 +698,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 self.source.poll_transfer(cx, rill_core::Direction::Write, || {
-                    $crate::net::transfer::write_vectored(fd, bufs)
+                    $crate::transfer::write_vectored(fd, bufs)
                 })
             }
         }
