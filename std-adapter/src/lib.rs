@@ -265,12 +265,11 @@ mod driver;
 mod event_loop;
 mod executor;
 // The executor's parts, at the paths the rest of the crate uses.
-use executor::{context, task};
+use executor::{context, metrics, task};
 pub mod fd;
 mod io_error;
 mod io_source;
 mod join_set;
-mod metrics;
 pub mod multi;
 mod net;
 pub mod pipe;

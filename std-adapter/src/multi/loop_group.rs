@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 
 use rill_core::sync::WorkCount;
 
-use super::ReuseportServer;
+use super::reuseport::ReuseportServer;
 use crate::event_loop::LoopConfig;
 use crate::pool::{close, start_loops, PoolInner, Worker};
 use crate::{Builder, Handle, JoinHandle, TcpStream};
