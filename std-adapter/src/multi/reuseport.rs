@@ -17,11 +17,11 @@ use crate::{TcpListener, TcpStream};
 
 /// The listeners started by [`LoopGroup::listen_reuseport`]: one accept task per loop.
 ///
-/// [`LoopGroup::listen_reuseport`]: crate::LoopGroup::listen_reuseport
-///
 /// Dropping it (or [`ReuseportServer::stop`]) aborts the accept tasks, which closes the
 /// listeners; connections already accepted keep being served. Connections still waiting in a
 /// closed listener's backlog are reset by the kernel.
+///
+/// [`LoopGroup::listen_reuseport`]: crate::LoopGroup::listen_reuseport
 ///
 /// ```
 /// let group = rill::LoopGroup::new(1)?;
