@@ -58,7 +58,7 @@ pub(crate) const fn gated(knowledge: Knowledge, last: Readiness, dir: Direction)
 }
 
 /// `outcome` as the gate may believe it (H19). The caller reports [`Outcome::Drained`] for a
-/// short transfer it made under its own rules (the std adapter's are in `net/transfer.rs`); the
+/// short transfer it made under its own rules (the std adapter's are in `transfer.rs`); the
 /// core then trusts it only while the last event carried none of these bits:
 ///
 /// - a closed or error bit of `dir`: data and EOF often arrive in one edge, and the next

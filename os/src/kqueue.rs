@@ -11,8 +11,8 @@
 //! - The waker is an `EVFILT_USER` event whose every trigger carries `EV_CLEAR` again (a trigger
 //!   without it can leave the event level-triggered: a busy loop, H11). This file owns that
 //!   event (`setup_user_event` in `new`, `trigger_user_event`, recognising it in `wait`);
-//!   `waker/user.rs` only holds a duplicate descriptor and calls the trigger, so the dependency
-//!   runs one way, as in mio. Where `EVFILT_USER` is not used (OpenBSD, NetBSD, DragonFly:
+//!   `waker/user.rs` only holds a duplicate descriptor and the trigger this file hands it, so
+//!   the dependency runs one way (this file uses the waker module, never the reverse). Where `EVFILT_USER` is not used (OpenBSD, NetBSD, DragonFly:
 //!   `cfg(not(rill_evfilt_user))`, set by `build.rs`) it is a self-pipe watched with
 //!   `EVFILT_READ`.
 //! - Timers are the `kevent` timeout (a `timespec`, nanosecond precision).
@@ -370,11 +370,11 @@ mod imp {
     }
 
     /// Triggers the user event of the kqueue `kq`, through any descriptor of it (a waker holds a
-    /// duplicate). Every trigger carries `EV_CLEAR` again ([`USER_TRIGGER_FLAGS`]), so no kernel
-    /// can drop the flag and leave the event permanently active (a busy loop, H11). `EINTR` is
-    /// retried.
+    /// duplicate, and this function, handed to it by [`Kqueue::waker`]). Every trigger carries
+    /// `EV_CLEAR` again ([`USER_TRIGGER_FLAGS`]), so no kernel can drop the flag and leave the
+    /// event permanently active (a busy loop, H11). `EINTR` is retried.
     #[cfg(rill_evfilt_user)]
-    pub(crate) fn trigger_user_event(kq: RawFd) -> Result<(), Errno> {
+    fn trigger_user_event(kq: RawFd) -> Result<(), Errno> {
         submit_one(
             kq,
             kev(
@@ -440,7 +440,7 @@ mod imp {
         /// A [`Waker`] for this kqueue, usable from any thread.
         pub fn waker(&self) -> Result<Waker, Error> {
             #[cfg(rill_evfilt_user)]
-            return Ok(Waker::from_kqueue(&self.kq)?);
+            return Ok(Waker::from_kqueue(&self.kq, trigger_user_event)?);
             #[cfg(not(rill_evfilt_user))]
             return Ok(Waker::from_pipe(self.wake.waker()?));
         }
@@ -619,8 +619,6 @@ mod imp {
         }
     }
 }
-#[cfg(rill_evfilt_user)]
-pub(crate) use imp::trigger_user_event;
 #[cfg(rill_kqueue)]
 pub use imp::{Kqueue, RAW_EVENTS};
 

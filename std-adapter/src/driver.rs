@@ -33,6 +33,7 @@ use rill_core::{
     CancelAction, Config, Direction, Event, Interest, OpId, Outcome, Performed, Reactor, Ready,
     Slot, SubmitError, Token,
 };
+use rill_os::Backend;
 
 use crate::clock::{Clock, Ticks};
 use crate::io_error;
@@ -41,7 +42,6 @@ use crate::poller::Poller;
 use crate::timers::TimerTable;
 use crate::tracing_events::trace;
 use crate::waiters::{PollingTask, Waiters, Wakeups};
-use crate::Backend;
 
 /// The core's view of a syscall's result: a WouldBlock, a result that `drains` says showed the
 /// direction empty or full, or any other finished result.

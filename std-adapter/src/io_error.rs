@@ -26,6 +26,15 @@ pub(crate) fn foreign_runtime() -> io::Error {
     )
 }
 
+/// No rill runtime drives this thread (outside `block_on`, or on a thread of its own).
+pub(crate) fn no_runtime() -> io::Error {
+    io::Error::other(
+        "no rill runtime is running on this thread: call this inside Runtime::block_on or a task \
+         it runs; from another thread, use Handle::spawn_with, whose closure runs on the \
+         runtime's loop (see rill::thread_bound)",
+    )
+}
+
 /// What an operation on a shut-down runtime says.
 pub(crate) const SHUT_DOWN_MSG: &str = "the rill runtime this object belongs to has shut down";
 

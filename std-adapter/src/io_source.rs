@@ -23,9 +23,8 @@ use rill_core::{Direction, OpId, Token};
 
 use crate::context;
 use crate::executor::Local;
-use crate::io_error;
-use crate::net::transfer::Transfer;
-use crate::runtime::no_runtime;
+use crate::io_error::{self, no_runtime};
+use crate::transfer::Transfer;
 
 /// A descriptor registered with the current runtime. Deregistered when dropped (before the fd
 /// closes), which completes any outstanding op as aborted.
@@ -182,7 +181,7 @@ impl<T: AsRawFd> IoSource<T> {
     pub(crate) async fn ready(&self, dir: Direction) -> io::Result<()> {
         let fd = self.fd;
         Op::new(self, dir, move |_: &T| {
-            crate::fd::sys::ready_or_would_block(fd, dir)
+            crate::sys::fd::ready_or_would_block(fd, dir)
         })
         .await
     }

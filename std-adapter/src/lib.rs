@@ -262,28 +262,32 @@
 mod blocking;
 mod clock;
 mod driver;
+mod event_loop;
 mod executor;
 // The executor's parts, at the paths the rest of the crate uses.
-use executor::{context, task};
+use executor::{context, metrics, task};
 pub mod fd;
 mod io_error;
 mod io_source;
 mod join_set;
-mod metrics;
 pub mod multi;
 mod net;
 pub mod pipe;
 mod poller;
+mod pool;
 pub mod process;
 mod runtime;
 pub mod signal;
+mod spawn;
 mod sys;
 mod task_local;
 pub mod thread_bound;
 pub mod time;
 mod timers;
 mod tracing_events;
+mod transfer;
 mod waiters;
+mod yield_now;
 
 pub use blocking::{blocking_jobs_submitted_on_this_thread, spawn_blocking, SpawnBlocking};
 pub use fd::AsyncFd;
@@ -323,7 +327,12 @@ pub use rill_macros::main;
 /// ```
 #[cfg(feature = "macros")]
 pub use rill_macros::test;
-pub use runtime::{spawn, try_spawn, yield_now, Backend, Builder, Handle, Runtime, UnknownBackend};
+// The one backend enum and its parse error are rill-os's: `rill::Backend` is
+// `rill_os::Backend`, so there is nothing to map between the runtime and the shims.
+pub use rill_os::{Backend, UnknownBackend};
+pub use runtime::{Builder, Handle, Runtime};
+pub use spawn::{spawn, try_spawn};
 pub use task::{AbortHandle, JoinError, JoinHandle};
 pub use task_local::{AccessError, LocalKey, TaskLocalFuture};
 pub use time::{interval, sleep, sleep_until, timeout, timeout_at, Elapsed, Interval, Sleep};
+pub use yield_now::yield_now;

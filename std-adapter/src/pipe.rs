@@ -29,7 +29,7 @@
 //! - **EOF**: `read` returns `Ok(0)` once every write end is closed and the pipe is empty.
 //! - **No SIGPIPE**: a write once every read end is closed is `BrokenPipe`, never a signal, whatever
 //!   the process's SIGPIPE disposition and without changing it (the write holds SIGPIPE back in
-//!   its own thread; see `fd/sys.rs`). rill does not set SIGPIPE to "ignore" process-wide: that
+//!   its own thread; see `sys/fd.rs`). rill does not set SIGPIPE to "ignore" process-wide: that
 //!   would change how every other part of the program, and its child processes, react to a
 //!   closed pipe.
 //! - **Atomic writes**: a write of at most `PIPE_BUF` bytes (4096 on Linux) is never interleaved
@@ -39,7 +39,7 @@
 //!   write future before it completes moves no bytes. [`PipeWriter`]'s `poll_close` does
 //!   nothing: drop the writer to send EOF.
 //! - A short read proves the pipe empty and a short write proves it full, so the next op parks
-//!   without a wasted syscall (`net/transfer.rs`; a Linux packet-mode pipe, `O_DIRECT`, is
+//!   without a wasted syscall (`transfer.rs`; a Linux packet-mode pipe, `O_DIRECT`, is
 //!   read without that shortcut).
 
 use std::fmt;
@@ -50,9 +50,9 @@ use std::task::{Context, Poll};
 
 use rill_core::Direction;
 
-use crate::fd::sys;
 use crate::io_source::{IoSource, Op};
-use crate::net::transfer;
+use crate::sys::fd as sys;
+use crate::transfer;
 
 /// A new anonymous pipe registered with the current runtime: `(writer, reader)`.
 ///

@@ -107,7 +107,7 @@ pub fn signal(signum: libc::c_int) -> io::Result<Signal> {
             format!("signal {signum} cannot be listened for (SIGKILL, SIGSTOP, SIGILL, SIGFPE and SIGSEGV are refused)"),
         ));
     }
-    let (rx, tx) = crate::fd::sys::pipe()?;
+    let (rx, tx) = crate::sys::fd::pipe()?;
     let rx = PipeReader::from_owned_fd(rx)?;
     let id = register(signum, tx)?;
     Ok(Signal {

@@ -1,7 +1,7 @@
 //! H19: a short transfer taken as proof of "drained" while bytes remain. Each case makes the
 //! kernel stop a transfer short for a reason other than an empty (or full) socket, after the
 //! edge that announced the bytes was consumed, then checks that the next op still completes.
-//! Without the rule in `std-adapter/src/net/transfer.rs` (and the core's `Slot::trusted`) the
+//! Without the rule in `std-adapter/src/transfer.rs` (and the core's `Slot::trusted`) the
 //! second op parks forever on the edge-triggered backend; every backend runs every case.
 
 use std::io::{IoSlice, IoSliceMut, Read, Write};

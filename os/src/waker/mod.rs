@@ -50,11 +50,12 @@ impl Waker {
         }
     }
 
-    /// A waker that triggers the user event of the kqueue `kq` (through a duplicate of it).
+    /// A waker that fires the user event of the kqueue `kq` with the kqueue's `trigger`
+    /// (through a duplicate of `kq`).
     #[cfg(rill_evfilt_user)]
-    pub(crate) fn from_kqueue(kq: &OwnedFd) -> Result<Waker, Errno> {
+    pub(crate) fn from_kqueue(kq: &OwnedFd, trigger: user::Trigger) -> Result<Waker, Errno> {
         Ok(Waker {
-            inner: Inner::User(user::UserWaker::new(kq)?),
+            inner: Inner::User(user::UserWaker::new(kq, trigger)?),
         })
     }
 

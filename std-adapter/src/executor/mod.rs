@@ -19,6 +19,7 @@
 //! shutdown) instead of dropping it, and wakers collected by the driver are woken contained.
 
 pub(crate) mod context;
+pub(crate) mod metrics;
 pub(crate) mod task;
 mod task_table;
 
@@ -37,9 +38,9 @@ use rill_core::sync::{BlockAction, Inbox, NotifyAction, PushAction, Remote, Sign
 
 use crate::driver::{Driver, OsWaker};
 use crate::io_error;
-use crate::metrics::{bump, Metrics, TaskCounters};
 use crate::tracing_events::trace;
 use crate::waiters::{PollingTask, Wakeups};
+use metrics::{bump, Metrics, TaskCounters};
 use task::{Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
 use task_table::TaskTable;
 

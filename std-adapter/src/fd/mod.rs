@@ -72,8 +72,6 @@
 //! that registered it. One op per direction at a time: a second task waiting in the same
 //! direction waits its turn.
 
-pub(crate) mod sys;
-
 use std::fmt;
 use std::io;
 use std::os::fd::{AsFd, AsRawFd, BorrowedFd, RawFd};
@@ -82,6 +80,7 @@ use std::task::{Context, Poll};
 use rill_core::Direction;
 
 use crate::io_source::{IoSource, Op};
+use crate::sys::fd as sys;
 
 /// A direction to wait for or do I/O in.
 ///

@@ -89,12 +89,11 @@
 //! A [`crate::Handle`] outlives all of this: spawning through it afterwards yields a
 //! [`crate::JoinError`] whose `is_shutdown()` is true.
 
-mod loops;
-mod pool;
-mod worker;
+mod loop_group;
+mod reuseport;
 
-pub use loops::{LoopGroup, ReuseportServer};
-pub(crate) use pool::{current_pool_handle, enter_loop_zero, PoolInner, RuntimePool};
+pub use loop_group::LoopGroup;
+pub use reuseport::ReuseportServer;
 
 /// Which loop of its runtime or [`LoopGroup`] the current thread is driving.
 ///
@@ -111,5 +110,5 @@ pub(crate) use pool::{current_pool_handle, enter_loop_zero, PoolInner, RuntimePo
 /// # std::io::Result::Ok(())
 /// ```
 pub fn worker_index() -> Option<usize> {
-    pool::current_index().or_else(|| crate::context::with_current(|_| 0))
+    crate::pool::current_index().or_else(|| crate::context::with_current(|_| 0))
 }

@@ -25,7 +25,6 @@ pub(crate) mod split;
 pub(crate) mod stream_ops;
 pub(crate) mod tcp;
 pub(crate) mod tcp_socket;
-pub(crate) mod transfer;
 pub(crate) mod udp;
 pub(crate) mod unix;
 pub(crate) mod unix_datagram;
@@ -227,7 +226,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, move |_: &_| {
-                    $crate::net::transfer::write(fd, buf)
+                    $crate::transfer::write(fd, buf)
                 })
                 .await
                 .map(|t| t.n)
@@ -267,7 +266,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Write, move |_: &_| {
-                    $crate::net::transfer::write_vectored(fd, bufs)
+                    $crate::transfer::write_vectored(fd, bufs)
                 })
                 .await
                 .map(|t| t.n)
@@ -471,7 +470,7 @@ macro_rules! stream_io {
                 if buf.is_empty() {
                     return Ok(0);
                 }
-                $crate::net::transfer::write(self.source.fd(), buf).map(|t| t.n)
+                $crate::transfer::write(self.source.fd(), buf).map(|t| t.n)
             }
 
             /// `try_write` from several buffers (one non-blocking `sendmsg`).
@@ -506,7 +505,7 @@ macro_rules! stream_io {
                 if bufs.iter().all(|b| b.is_empty()) {
                     return Ok(0);
                 }
-                $crate::net::transfer::write_vectored(self.source.fd(), bufs).map(|t| t.n)
+                $crate::transfer::write_vectored(self.source.fd(), bufs).map(|t| t.n)
             }
 
             /// Splits the stream into a read half and a write half borrowing it: one task
@@ -675,7 +674,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 self.source
-                    .poll_transfer(cx, rill_core::Direction::Write, || $crate::net::transfer::write(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Write, || $crate::transfer::write(fd, buf))
             }
 
             fn poll_write_vectored_impl(
@@ -688,7 +687,7 @@ macro_rules! stream_io {
                 }
                 let fd = self.source.fd();
                 self.source.poll_transfer(cx, rill_core::Direction::Write, || {
-                    $crate::net::transfer::write_vectored(fd, bufs)
+                    $crate::transfer::write_vectored(fd, bufs)
                 })
             }
         }

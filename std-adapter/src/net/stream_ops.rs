@@ -12,7 +12,7 @@ use std::task::{ready, Context, Poll};
 use rill_core::{Direction, OpId};
 
 use crate::io_source::IoSource;
-use crate::net::transfer::{self, Transfer};
+use crate::transfer::{self, Transfer};
 
 /// `read(buf)` on a stream, with `read_fn` its syscall (`transfer::read` or `read_unix`).
 pub(crate) struct Read<'a, T: AsRawFd, F> {

@@ -361,10 +361,10 @@ pub struct TcpStream {
 
 crate::net::stream_io!(
     TcpStream,
-    crate::net::transfer::read,
-    crate::net::transfer::read_vectored
+    crate::transfer::read,
+    crate::transfer::read_vectored
 );
-crate::net::stream_read_uninit!(TcpStream, crate::net::transfer::read_uninit);
+crate::net::stream_read_uninit!(TcpStream, crate::transfer::read_uninit);
 
 impl TcpStream {
     /// Connects to `addr`, trying each address in turn; the error of the last one is returned

@@ -394,10 +394,10 @@ pub struct UnixStream {
 
 crate::net::stream_io!(
     UnixStream,
-    crate::net::transfer::read_unix,
-    crate::net::transfer::read_vectored_unix
+    crate::transfer::read_unix,
+    crate::transfer::read_vectored_unix
 );
-crate::net::stream_read_uninit!(UnixStream, crate::net::transfer::read_unix_uninit);
+crate::net::stream_read_uninit!(UnixStream, crate::transfer::read_unix_uninit);
 
 impl UnixStream {
     /// Connects to the socket at `path` without blocking the loop thread. While the

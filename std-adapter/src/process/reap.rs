@@ -59,7 +59,7 @@ fn poke(tx: libc::c_int) {
 
 /// The self-pipe and the SIGCHLD action that writes to it (kept for the life of the process).
 fn wake_pipe() -> io::Result<(OwnedFd, OwnedFd)> {
-    let (rx, tx) = crate::fd::sys::pipe()?;
+    let (rx, tx) = crate::sys::fd::pipe()?;
     let raw = tx.as_raw_fd();
     // SAFETY: the action only calls `poke` (write(2), async-signal-safe); `raw` stays open
     // because `WAKE` keeps `tx` for the life of the process.

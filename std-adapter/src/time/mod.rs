@@ -88,7 +88,7 @@ pub async fn advance(by: Duration) -> io::Result<()> {
             io::ErrorKind::Unsupported,
             "rill::time::advance needs the test clock (Builder::start_paused(true))",
         )),
-        None => Err(crate::runtime::no_runtime()),
+        None => Err(crate::io_error::no_runtime()),
     }
 }
 

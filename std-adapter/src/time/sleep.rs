@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::context;
 use crate::executor::Local;
-use crate::runtime::no_runtime;
+use crate::io_error::no_runtime;
 use crate::time::{deadline_after, now};
 use crate::timers::TimerKey;
 

@@ -136,7 +136,7 @@ pub(crate) fn write_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<Tran
 #[inline]
 pub(crate) fn read_pipe(fd: RawFd, buf: &mut [u8], trusted: bool) -> io::Result<Transfer> {
     let len = buf.len();
-    crate::fd::sys::read(fd, buf).map(|n| Transfer::of(n, if trusted { len } else { usize::MAX }))
+    crate::sys::fd::read(fd, buf).map(|n| Transfer::of(n, if trusted { len } else { usize::MAX }))
 }
 
 /// A vectored pipe read (see [`read_pipe`]).
@@ -146,7 +146,7 @@ pub(crate) fn read_vectored_pipe(
     trusted: bool,
 ) -> io::Result<Transfer> {
     let len = if trusted { offered(bufs) } else { usize::MAX };
-    crate::fd::sys::read_vectored(fd, bufs).map(|n| Transfer::of(n, len))
+    crate::sys::fd::read_vectored(fd, bufs).map(|n| Transfer::of(n, len))
 }
 
 /// A pipe write (`write(2)`, SIGPIPE held back): a non-blocking pipe write stops short only when
@@ -154,13 +154,13 @@ pub(crate) fn read_vectored_pipe(
 /// trusted.
 #[inline]
 pub(crate) fn write_pipe(fd: RawFd, buf: &[u8]) -> io::Result<Transfer> {
-    crate::fd::sys::write(fd, buf).map(|n| Transfer::of(n, buf.len()))
+    crate::sys::fd::write(fd, buf).map(|n| Transfer::of(n, buf.len()))
 }
 
 /// A vectored pipe write (see [`write_pipe`]).
 pub(crate) fn write_vectored_pipe(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<Transfer> {
     let len = offered(bufs);
-    crate::fd::sys::write_vectored(fd, bufs).map(|n| Transfer::of(n, len))
+    crate::sys::fd::write_vectored(fd, bufs).map(|n| Transfer::of(n, len))
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-//! The raw syscalls of [`AsyncFd`](super::AsyncFd), [`pipe`](crate::pipe) and
+//! The raw syscalls of [`AsyncFd`](crate::AsyncFd), [`pipe`](crate::pipe) and
 //! [`process`](crate::process) on descriptors that are not sockets: `fstat` (what kind of file),
 //! `fcntl` (`O_NONBLOCK`), a zero-timeout `poll` (is a direction ready now?), `read` / `write` /
 //! `readv` / `writev`, and `pipe2`.
@@ -29,7 +29,7 @@ use std::os::fd::{FromRawFd, OwnedFd, RawFd};
 
 use rill_core::Direction;
 
-use crate::sys::{retry, IOV_MAX};
+use super::{retry, IOV_MAX};
 
 /// The file type bits (`st_mode & S_IFMT`) of `fd`; a closed descriptor is the `EBADF` error.
 pub(crate) fn file_type(fd: RawFd) -> io::Result<libc::mode_t> {

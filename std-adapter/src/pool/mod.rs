@@ -1,11 +1,17 @@
 //! A set of loops seen from any thread: placement (least loaded, ties round-robin), the per-loop
 //! load counts, and the thread-local "which loop am I" that makes [`crate::Handle::try_current`]
-//! answer the whole set on every loop thread.
+//! answer the whole set on every loop thread. The loops on background threads are `worker.rs`.
+//!
+//! Two owners start and stop a set: a [`crate::Runtime`] with worker threads (its loop 0 is the
+//! runtime's own) and a [`crate::LoopGroup`]. Both sit above this module: it is given the
+//! per-loop settings ([`LoopConfig`]) and loops ([`Shared`]), never a `Builder` or a `Handle`.
 //!
 //! Placement never chooses a loop that is gone. A user panic does not end a loop (H21, see the
 //! `task` module), but a loop can still stop on its own (its OS poller failed, its thread
 //! ended): its runtime then reads as shut down, [`PoolInner::spawn_with`] skips it whatever its
 //! load count says, and [`PoolInner::spawn_on`] naming it is an error.
+
+mod worker;
 
 use std::cell::RefCell;
 use std::future::Future;
@@ -15,9 +21,11 @@ use std::sync::{Arc, OnceLock, Weak};
 
 use rill_core::sync::WorkCount;
 
-use super::worker::{stop_all, Worker};
+use crate::event_loop::LoopConfig;
 use crate::executor::Shared;
-use crate::{Builder, Handle, JoinHandle};
+use crate::JoinHandle;
+use worker::stop_all;
+pub(crate) use worker::Worker;
 
 /// Ties a loop thread to its set. Shared by every loop of one set; the set itself is published
 /// once it exists (after all its threads started).
@@ -61,17 +69,16 @@ pub(crate) fn current_index() -> Option<usize> {
         .flatten()
 }
 
-/// The handle of the whole set this thread's loop belongs to, if any (and still alive).
-pub(crate) fn current_pool_handle() -> Option<Handle> {
-    let pool = MEMBER
+/// The whole set this thread's loop belongs to, if any (and still alive).
+pub(crate) fn current_pool() -> Option<Arc<PoolInner>> {
+    MEMBER
         .try_with(|m| {
             m.borrow()
                 .as_ref()
                 .and_then(|(mem, _)| mem.pool.get().and_then(Weak::upgrade))
         })
         .ok()
-        .flatten()?;
-    Some(Handle::from_pool(pool))
+        .flatten()
 }
 
 /// Picks a loop: the least loaded, scanning from `start` (so equal loads rotate). Pure: `load(i)`
@@ -97,7 +104,6 @@ pub(crate) fn pick_least_loaded(
 
 /// One loop as the set sees it.
 struct LoopRef {
-    handle: Handle,
     shared: Arc<Shared>,
     load: Arc<WorkCount>,
 }
@@ -131,7 +137,7 @@ impl Drop for LoadGuard {
     }
 }
 
-/// The loops of a multi-threaded runtime or of a [`super::LoopGroup`], shared by its handles.
+/// The loops of a multi-threaded runtime or of a [`crate::LoopGroup`], shared by its handles.
 pub(crate) struct PoolInner {
     loops: Vec<LoopRef>,
     next: AtomicUsize,
@@ -149,15 +155,15 @@ impl PoolInner {
         self.closed.load(Ordering::Acquire)
     }
 
-    /// The handle of loop `i` alone.
-    pub(crate) fn loop_handle(&self, i: usize) -> Option<&Handle> {
-        self.loops.get(i).map(|l| &l.handle)
+    /// Loop `i` alone.
+    pub(crate) fn loop_shared(&self, i: usize) -> Option<&Arc<Shared>> {
+        self.loops.get(i).map(|l| &l.shared)
     }
 
     /// Wakes every loop.
     pub(crate) fn wake_all(&self) {
         for l in &self.loops {
-            l.handle.wake();
+            l.shared.unpark();
         }
     }
 
@@ -217,13 +223,13 @@ impl PoolInner {
     }
 }
 
-/// Starts `count` loop threads named `<prefix>-<i>`; with `first`, that handle is loop 0 (driven
-/// elsewhere) and the threads are loops 1 ..= count. On failure, the threads already started
-/// are stopped and joined.
+/// Starts `count` loop threads named `<prefix>-<i>`, each built from `config`; with `first`, that
+/// loop is loop 0 (driven elsewhere) and the threads are loops 1 ..= count. On failure, the
+/// threads already started are stopped and joined.
 pub(crate) fn start_loops(
-    builder: &Builder,
+    config: &LoopConfig,
     prefix: &str,
-    first: Option<Handle>,
+    first: Option<Arc<Shared>>,
     count: usize,
 ) -> io::Result<(Arc<PoolInner>, Arc<Membership>, Vec<Worker>)> {
     let membership = Arc::new(Membership {
@@ -234,7 +240,7 @@ pub(crate) fn start_loops(
     for k in 0..count {
         let index = k + offset;
         match Worker::start(
-            builder,
+            config,
             format!("{prefix}-{index}"),
             membership.clone(),
             index,
@@ -246,21 +252,14 @@ pub(crate) fn start_loops(
             }
         }
     }
-    let mut loops = Vec::with_capacity(count + offset);
-    for handle in first
+    let loops = first
         .into_iter()
-        .chain(workers.iter().map(|w| w.handle().clone()))
-    {
-        let Some(shared) = handle.loop_shared().cloned() else {
-            stop_all(&mut workers);
-            return Err(io::Error::other("rill: a loop handle must name one loop"));
-        };
-        loops.push(LoopRef {
-            handle,
+        .chain(workers.iter().map(|w| w.shared().clone()))
+        .map(|shared| LoopRef {
             shared,
             load: Arc::new(WorkCount::new()),
-        });
-    }
+        })
+        .collect();
     let pool = Arc::new(PoolInner {
         loops,
         next: AtomicUsize::new(0),
@@ -276,49 +275,6 @@ pub(crate) fn close(pool: &PoolInner, workers: &mut [Worker]) {
     stop_all(workers);
 }
 
-/// The loops of a [`crate::Runtime`] built with more than one worker thread: loop 0 is the
-/// runtime's own (driven by `block_on`), loops 1 ..= n-1 are background threads.
-pub(crate) struct RuntimePool {
-    pool: Arc<PoolInner>,
-    membership: Arc<Membership>,
-    workers: Vec<Worker>,
-}
-
-impl RuntimePool {
-    /// Starts `n - 1` worker threads around `loop0` (the runtime's own loop).
-    pub(crate) fn start(builder: &Builder, loop0: Handle, n: usize) -> io::Result<RuntimePool> {
-        let (pool, membership, workers) =
-            start_loops(builder, "rill-worker", Some(loop0), n.saturating_sub(1))?;
-        Ok(RuntimePool {
-            pool,
-            membership,
-            workers,
-        })
-    }
-
-    /// The shared part, for handles.
-    pub(crate) fn pool(&self) -> &Arc<PoolInner> {
-        &self.pool
-    }
-
-    /// Stops and joins the worker threads (idempotent).
-    pub(crate) fn shutdown(&mut self) {
-        close(&self.pool, &mut self.workers);
-    }
-}
-
-impl Drop for RuntimePool {
-    fn drop(&mut self) {
-        self.shutdown();
-    }
-}
-
-/// Marks the calling thread as loop 0 of `pool` while the returned guard lives (for the
-/// duration of `block_on`).
-pub(crate) fn enter_loop_zero(pool: &RuntimePool) -> MemberGuard {
-    MemberGuard::enter(pool.membership.clone(), 0)
-}
-
 #[cfg(test)]
 mod tests {
     use std::sync::atomic::{AtomicBool, AtomicUsize};
@@ -327,7 +283,8 @@ mod tests {
     use rill_core::sync::WorkCount;
 
     use super::{pick_least_loaded, LoopRef, PoolInner};
-    use crate::Runtime;
+    use crate::event_loop::EventLoop;
+    use crate::Builder;
 
     #[test]
     fn equal_loads_rotate_with_start() {
@@ -368,13 +325,13 @@ mod tests {
     /// naming loop 1 is an error.
     #[test]
     fn placement_skips_a_stopped_loop() {
-        let rt0 = Runtime::new().unwrap();
-        let rt1 = Runtime::new().unwrap();
-        let loops = [rt0.handle(), rt1.handle()]
+        let config = Builder::new().loop_config();
+        let loop0 = EventLoop::new(&config).unwrap();
+        let loop1 = EventLoop::new(&config).unwrap();
+        let loops = [&loop0, &loop1]
             .into_iter()
-            .map(|handle| LoopRef {
-                shared: handle.loop_shared().unwrap().clone(),
-                handle,
+            .map(|l| LoopRef {
+                shared: l.shared().clone(),
                 load: Arc::new(WorkCount::new()),
             })
             .collect();
@@ -383,19 +340,21 @@ mod tests {
             next: AtomicUsize::new(0),
             closed: AtomicBool::new(false),
         };
-        drop(rt1); // loop 1 stops while the set runs
+        drop(loop1); // loop 1 stops while the set runs
         let spawns: Vec<_> = (0..10)
             .map(|i| pool.spawn_with(move || async move { i }))
             .collect();
         let err = pool.spawn_on(1, || async {}).unwrap_err();
         assert!(err.to_string().contains("loop 1 has stopped"), "{err}");
-        let done = rt0.block_on(async move {
-            let mut out = Vec::new();
-            for s in spawns {
-                out.push(s.await.unwrap());
-            }
-            out
-        });
+        let done = loop0
+            .block_on(async move {
+                let mut out = Vec::new();
+                for s in spawns {
+                    out.push(s.await.unwrap());
+                }
+                out
+            })
+            .unwrap();
         assert_eq!(done, (0..10).collect::<Vec<_>>());
     }
 }

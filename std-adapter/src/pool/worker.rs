@@ -1,5 +1,5 @@
-//! One background loop: a thread that builds a single-threaded runtime, drives it until told to
-//! stop, then drops it (shutting it down on its own thread) and exits. However the thread ends
+//! One background loop: a thread that builds an [`EventLoop`], drives it until told to stop,
+//! then drops it (shutting it down on its own thread) and exits. However the thread ends
 //! (told to stop, its poller failed, or a panic that escaped), the loop reads as shut down
 //! afterwards, so placement stops choosing it and spawns sent to it answer "shut down".
 
@@ -10,10 +10,10 @@ use std::sync::{mpsc, Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 use std::thread;
 
-use super::pool::{MemberGuard, Membership};
+use super::{MemberGuard, Membership};
+use crate::event_loop::{EventLoop, LoopConfig};
 use crate::executor::Shared;
 use crate::task;
-use crate::{Builder, Handle, Runtime};
 
 /// The stop request of one loop: a flag plus the waker of the loop's `block_on` future.
 #[derive(Default)]
@@ -64,17 +64,17 @@ impl Future for UntilStopped {
     }
 }
 
-/// Owns a loop thread's runtime. Dropped when the thread ends, normally or by unwinding: it
-/// shuts the runtime down, then closes the loop's remote queue in any case (if the shutdown
+/// Owns a loop thread's loop. Dropped when the thread ends, normally or by unwinding: it
+/// shuts the loop down, then closes the loop's remote queue in any case (if the shutdown
 /// itself did not finish), so no spawn waits on a loop that is gone.
 struct LoopThread {
-    rt: Option<Runtime>,
+    event_loop: Option<EventLoop>,
     shared: Arc<Shared>,
 }
 
 impl Drop for LoopThread {
     fn drop(&mut self) {
-        task::discard(self.rt.take());
+        task::discard(self.event_loop.take());
         for spawn in self.shared.close() {
             // Dropping a spawn that never ran records "shut down" for its join handle.
             task::discard(spawn);
@@ -84,55 +84,51 @@ impl Drop for LoopThread {
 
 /// A running loop thread.
 pub(crate) struct Worker {
-    handle: Handle,
+    shared: Arc<Shared>,
     stop: Arc<StopFlag>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
 impl Worker {
-    /// Starts loop `index` of `membership` on a new thread named `name`, built from `builder`
-    /// (single-threaded). Returns once the loop's runtime exists (or failed to build).
+    /// Starts loop `index` of `membership` on a new thread named `name`, built from `config`.
+    /// Returns once the loop exists (or failed to build).
     pub(crate) fn start(
-        builder: &Builder,
+        config: &LoopConfig,
         name: String,
         membership: Arc<Membership>,
         index: usize,
     ) -> io::Result<Worker> {
-        let builder = builder.clone();
+        let config = *config;
         let stop = Arc::new(StopFlag::default());
         let until = UntilStopped(stop.clone());
         let (tx, rx) = mpsc::sync_channel(1);
         let thread = thread::Builder::new().name(name).spawn(move || {
-            let rt = match builder.build_single() {
-                Ok(rt) => rt,
+            let event_loop = match EventLoop::new(&config) {
+                Ok(l) => l,
                 Err(e) => {
                     let _ = tx.send(Err(e));
                     return;
                 }
             };
-            let handle = rt.handle();
-            let Some(shared) = handle.loop_shared().cloned() else {
-                let _ = tx.send(Err(io::Error::other("rill: a loop must have one runtime")));
-                return;
-            };
+            let shared = event_loop.shared().clone();
             let owner = LoopThread {
-                rt: Some(rt),
-                shared,
+                event_loop: Some(event_loop),
+                shared: shared.clone(),
             };
             let _member = MemberGuard::enter(membership, index);
-            if tx.send(Ok(handle)).is_err() {
+            if tx.send(Ok(shared)).is_err() {
                 return;
             }
-            // A poller failure ends the loop early; dropping the runtime then shuts it down,
-            // so tasks placed on it see "shut down" instead of hanging, and placement skips it.
-            if let Some(rt) = &owner.rt {
-                let _ = rt.try_block_on(until);
+            // A poller failure ends the loop early; dropping the loop then shuts it down, so
+            // tasks placed on it see "shut down" instead of hanging, and placement skips it.
+            if let Some(l) = &owner.event_loop {
+                let _ = l.block_on(until);
             }
             drop(owner);
         })?;
         match rx.recv() {
-            Ok(Ok(handle)) => Ok(Worker {
-                handle,
+            Ok(Ok(shared)) => Ok(Worker {
+                shared,
                 stop,
                 thread: Some(thread),
             }),
@@ -147,9 +143,9 @@ impl Worker {
         }
     }
 
-    /// The handle of this loop alone.
-    pub(crate) fn handle(&self) -> &Handle {
-        &self.handle
+    /// This loop, as other threads reach it.
+    pub(crate) fn shared(&self) -> &Arc<Shared> {
+        &self.shared
     }
 
     /// Asks the loop to stop (it shuts its runtime down and exits); does not wait.

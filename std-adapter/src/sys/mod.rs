@@ -3,8 +3,12 @@
 //! `sockaddr` conversions they need; `recv` / `recvfrom` into uninitialised memory, and the
 //! peer credentials of a Unix-domain socket.
 //!
+//! The calls on descriptors that are not sockets (files, pipes) are [`fd`].
+//!
 //! Every call retries on `EINTR` and turns `-1` into `io::Error::last_os_error()`. The `unsafe`
 //! blocks here are the only ones in the crate; each says why it is sound.
+
+pub(crate) mod fd;
 
 use std::io::{self, IoSlice, IoSliceMut};
 use std::mem::{self, MaybeUninit};
