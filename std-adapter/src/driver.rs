@@ -472,3 +472,21 @@ impl Driver {
         self.timers.clear(&mut to_wake.wakers);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// What the runtime keeps per registered descriptor, outside the task that uses it: the
+    /// core's slot and the driver's entry (fd and the two directions' waiters). Memory per
+    /// connection and the cache footprint at many connections depend on it; this test fails if
+    /// either grows, and `--nocapture` prints them (docs/PERFORMANCE.md quotes them).
+    #[test]
+    fn per_descriptor_state_stays_small() {
+        let slot = std::mem::size_of::<Slot>();
+        let entry = std::mem::size_of::<Entry>();
+        eprintln!("per descriptor: core Slot {slot} B + driver Entry {entry} B");
+        assert_eq!(slot, 52);
+        assert!(entry <= 72, "driver Entry is {entry} B");
+    }
+}

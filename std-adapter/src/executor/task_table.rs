@@ -122,6 +122,19 @@ mod tests {
         Header::new(Arc::new(Shared::new(waker)), None)
     }
 
+    /// What the runtime keeps per task outside its future: the table entry and the shared
+    /// header every waker points to (plus the `Arc`'s two counts, and the boxed body's own
+    /// bookkeeping: its join cell and the future itself). Fails if either grows; printed with
+    /// `--nocapture` (docs/PERFORMANCE.md quotes them).
+    #[test]
+    fn per_task_state_stays_small() {
+        let entry = std::mem::size_of::<Entry<Task>>();
+        let header = std::mem::size_of::<Header>() + 2 * std::mem::size_of::<usize>();
+        eprintln!("per task: table entry {entry} B + header {header} B (Arc counts included)");
+        assert!(entry <= 48, "task entry is {entry} B");
+        assert!(header <= 48, "header is {header} B");
+    }
+
     /// A task body that records, in `dropped`, that it was dropped.
     struct Body(Rc<std::cell::Cell<u32>>);
 
