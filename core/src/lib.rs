@@ -40,8 +40,11 @@
 //! speculation: no wasted syscall), and to *runnable* when the inline budget is spent. A
 //! dispatched op is *granted*: it may attempt, and no syscall has started; a futures adapter wakes
 //! the op's task there, and the task takes the grant with [`Reactor::resume`] (one call that
-//! also submits on an idle lane, so the adapter keeps no copy of the lane's state). A grant
-//! cancelled before it starts completes with no I/O.
+//! also submits on an idle lane, so the adapter keeps no copy of the lane's state), or, when it
+//! makes the syscall right away, with [`Reactor::perform`] (resume, the syscall as a closure,
+//! and its finish, in one call and one slot lookup). Such an owner feeds events with
+//! [`Reactor::handle_event_granting`]: a parked op an event wakes is granted at once, without
+//! its trip through the ready queue. A grant cancelled before it starts completes with no I/O.
 //! Cancellation is accepted in every state and deregistration aborts every state; every op that
 //! starts completes exactly once (done, cancelled or aborted), with its [`OpId`] attached. The full
 //! diagram and the transition table are in [`op`](crate::OpState).
@@ -88,6 +91,12 @@
 //! `finish_attempt` exactly once per syscall; after `Retry`, do the syscall again and call it
 //! again. Feed every OS event to `handle_event`, then drain `poll_ready`. Call
 //! [`Reactor::reset_budget`] whenever your executor dispatches a task from its own queue.
+//!
+//! A futures executor (the `rill` runtime) uses the fast path instead: each future's poll is
+//! one [`Reactor::perform`] (its closure does the syscall and reports the [`Outcome`]), each
+//! OS event one [`Reactor::handle_event_granting`], whose granted directions wake their tasks;
+//! `poll_ready` then only carries what the budget queued or deferred. The fuzz model checks
+//! `perform` against `resume` + `finish_attempt`.
 #![no_std]
 #![forbid(unsafe_code)]
 #![cfg_attr(
