@@ -474,4 +474,126 @@ mod tests {
             TABLE.with(|t| assert!(t.borrow().sleeps.is_empty()));
         });
     }
+
+    /// A table of its own (not this thread's `TABLE`), under a thread id no other table has.
+    fn table() -> Table {
+        Table::new(NEXT_THREAD.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Far enough ahead that no test sees it pass.
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(3600)
+    }
+
+    fn key(armed: Armed) -> Key {
+        match armed {
+            Armed::Loop { key, .. } => key,
+            other => panic!("not armed on a loop thread: {other:?}"),
+        }
+    }
+
+    fn deadline(t: &Table, key: Key) -> Option<Instant> {
+        t.sleeps.get(key).map(rill::Sleep::deadline)
+    }
+
+    #[test]
+    fn a_stale_key_finds_nothing_once_its_entry_is_reused() {
+        let mut t = table();
+        let (d1, d2) = (far(), far() + Duration::from_secs(1));
+        let old = key(t.insert(d1));
+        assert!(t.remove(old));
+        assert!(!t.remove(old), "a key frees its entry once");
+        let new = key(t.insert(d2));
+        assert_eq!(new.index(), old.index(), "the freed entry is reused");
+        assert_ne!(new.generation(), old.generation());
+        // The old key reaches nothing: no reset, no poll, no free of the new occupant.
+        assert!(!t.reset(old, d1));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(t.poll(old, &mut cx).is_ready(), "a stale key is ready");
+        assert!(!t.remove(old));
+        assert_eq!(deadline(&t, new), Some(d2));
+        assert_eq!(t.sleeps.len(), 1);
+        // Keys that never came from the table find nothing either (and do not panic).
+        assert!(!t.reset(Key::new(u32::MAX, 0), d1));
+        assert!(!t.remove(Key::from_u64(u64::MAX)));
+    }
+
+    #[test]
+    fn freed_entries_are_reused_last_freed_first() {
+        let mut t = table();
+        let keys: Vec<Key> = (0..3).map(|_| key(t.insert(far()))).collect();
+        assert_eq!(
+            keys.iter().map(|k| k.index()).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert!(t.remove(keys[0]));
+        assert!(t.remove(keys[2]));
+        let again = [key(t.insert(far())), key(t.insert(far()))];
+        assert_eq!(again.map(Key::index), [2, 0]);
+        assert_eq!(key(t.insert(far())).index(), 3, "a full table grows by one");
+    }
+
+    #[test]
+    fn reset_moves_a_live_entry_in_place() {
+        let mut t = table();
+        let k = key(t.insert(far()));
+        let later = far() + Duration::from_secs(60);
+        assert!(t.reset(k, later));
+        assert_eq!(deadline(&t, k), Some(later));
+        assert!(t.remove(k));
+        assert!(!t.reset(k, far()), "a removed entry is not reset");
+    }
+
+    #[test]
+    fn adopting_orphans_frees_only_current_entries_of_this_thread() {
+        let mut t = table();
+        let orphaned = key(t.insert(far()));
+        let kept = key(t.insert(far()));
+        // A key gone stale before its orphan is adopted: its entry now holds another sleep.
+        let stale = key(t.insert(far()));
+        assert!(t.remove(stale));
+        let reused = key(t.insert(far()));
+        assert_eq!(reused.index(), stale.index());
+        orphan(t.thread, orphaned);
+        orphan(t.thread, stale);
+        t.adopt_orphans();
+        assert!(t.sleeps.get(orphaned).is_none(), "the orphan is freed");
+        assert!(t.sleeps.get(kept).is_some());
+        assert!(
+            t.sleeps.get(reused).is_some(),
+            "a stale orphan does not free the entry's new sleep"
+        );
+        assert_eq!(t.sleeps.len(), 2);
+        let thread = t.thread;
+        let orphans = ORPHANS.lock().unwrap_or_else(|p| p.into_inner());
+        assert!(orphans.iter().all(|&(th, _)| th != thread), "all adopted");
+    }
+
+    #[test]
+    fn a_sleep_dropped_on_another_thread_is_freed_through_the_orphan_list() {
+        let rt = rill::Runtime::new().unwrap();
+        rt.block_on(async {
+            let arm = |s: &mut RillSleep| {
+                let mut cx = Context::from_waker(Waker::noop());
+                assert!(Pin::new(&mut *s).poll(&mut cx).is_pending());
+                key(s.armed)
+            };
+            let mut first = RillSleep::until(far());
+            let first_key = arm(&mut first);
+            std::thread::spawn(move || drop(first)).join().unwrap();
+            // Still there: only this thread frees its entries, on its next insert.
+            TABLE.with(|t| assert!(t.borrow().sleeps.get(first_key).is_some()));
+            let mut second = RillSleep::until(far());
+            let second_key = arm(&mut second);
+            TABLE.with(|t| {
+                let t = t.borrow();
+                assert!(t.sleeps.get(first_key).is_none(), "the orphan was adopted");
+                assert_eq!(t.sleeps.len(), 1);
+            });
+            assert_eq!(second_key.index(), first_key.index());
+            assert_ne!(second_key.generation(), first_key.generation());
+            drop(second);
+            TABLE.with(|t| assert!(t.borrow().sleeps.is_empty()));
+        });
+    }
 }
