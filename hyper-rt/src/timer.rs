@@ -9,7 +9,12 @@
 //! polls it with the caller's waker, so the loop's own timer table wakes the task at the
 //! deadline. Later polls on the same thread poll that entry; dropping the `RillSleep` frees it
 //! (disarming the rill timer); [`Timer::reset`](hyper::rt::Timer::reset) moves its deadline in
-//! place ([`rill::Sleep::reset`]). The cost per sleep is one table slot, reused.
+//! place ([`rill::Sleep::reset`]). The cost per sleep is one table entry, reused.
+//!
+//! The table is a [`rill_core::slab::Slab`] over a `Vec` that grows by one entry when full, and
+//! the sleep remembers its entry by the slab's [`Key`] (index + generation). Freeing an entry
+//! moves its generation on, so a key that outlived its entry (the entry since freed, perhaps
+//! reused by another sleep) finds nothing: it never reaches, resets or frees the new occupant.
 //!
 //! # Off the loop
 //!
@@ -31,6 +36,8 @@ use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
+
+use rill_core::slab::{Entry, Key, Slab};
 
 /// hyper's [`Timer`](hyper::rt::Timer) on rill: give it to
 /// `http1::Builder::timer` / `http2::Builder::timer` (server or client) for header-read
@@ -68,12 +75,8 @@ fn deadline_after(d: Duration) -> Instant {
 enum Armed {
     /// Not yet polled (or reset after firing).
     Idle,
-    /// In the side table of loop thread `thread`, slot `index`, generation `generation`.
-    Loop {
-        thread: u64,
-        index: u32,
-        generation: u32,
-    },
+    /// In the side table of loop thread `thread`, under `key`.
+    Loop { thread: u64, key: Key },
     /// Registered with the fallback timer thread as `id`.
     Fallback { id: u64 },
     /// The deadline passed.
@@ -106,15 +109,11 @@ impl RillSleep {
     pub fn reset(&mut self, deadline: Instant) {
         self.deadline = deadline;
         match self.armed {
-            Armed::Loop {
-                thread,
-                index,
-                generation,
-            } => {
+            Armed::Loop { thread, key } => {
                 let moved = TABLE
                     .try_with(|t| {
                         let mut t = t.borrow_mut();
-                        t.thread == thread && t.reset(index, generation, deadline)
+                        t.thread == thread && t.reset(key, deadline)
                     })
                     .unwrap_or(false);
                 if !moved {
@@ -129,19 +128,15 @@ impl RillSleep {
     /// Frees whatever entry the sleep holds; it is `Idle` after.
     fn disarm(&mut self) {
         match std::mem::replace(&mut self.armed, Armed::Idle) {
-            Armed::Loop {
-                thread,
-                index,
-                generation,
-            } => {
+            Armed::Loop { thread, key } => {
                 let freed = TABLE
                     .try_with(|t| {
                         let mut t = t.borrow_mut();
-                        t.thread == thread && t.remove(index, generation)
+                        t.thread == thread && t.remove(key)
                     })
                     .unwrap_or(false);
                 if !freed {
-                    orphan(thread, index, generation);
+                    orphan(thread, key);
                 }
             }
             Armed::Fallback { id } => fallback().cancel(id),
@@ -178,15 +173,11 @@ impl Future for RillSleep {
                         Armed::Fallback { id: fallback_id() }
                     };
                 }
-                Armed::Loop {
-                    thread,
-                    index,
-                    generation,
-                } => {
+                Armed::Loop { thread, key } => {
                     let polled = TABLE
                         .try_with(|t| {
                             let mut t = t.borrow_mut();
-                            (t.thread == thread).then(|| t.poll(index, generation, cx))
+                            (t.thread == thread).then(|| t.poll(key, cx))
                         })
                         .ok()
                         .flatten();
@@ -222,66 +213,57 @@ impl Drop for RillSleep {
 static NEXT_THREAD: AtomicU64 = AtomicU64::new(1);
 
 thread_local! {
-    static TABLE: RefCell<Table> = RefCell::new(Table {
-        thread: NEXT_THREAD.fetch_add(1, Ordering::Relaxed),
-        slots: Vec::new(),
-        free: Vec::new(),
-    });
+    static TABLE: RefCell<Table> =
+        RefCell::new(Table::new(NEXT_THREAD.fetch_add(1, Ordering::Relaxed)));
 }
 
-struct Slot {
-    generation: u32,
-    sleep: Option<rill::Sleep>,
-}
-
-/// One thread's armed rill sleeps.
+/// One thread's armed rill sleeps, keyed by slab [`Key`].
 struct Table {
     /// This thread's id in [`Armed::Loop`] (a counter, cheaper to read than `ThreadId`).
     thread: u64,
-    slots: Vec<Slot>,
-    free: Vec<u32>,
+    sleeps: Slab<Vec<Entry<rill::Sleep>>, Entry<rill::Sleep>>,
 }
 
 impl Table {
+    /// An empty table for thread `thread` (it allocates on first insert).
+    fn new(thread: u64) -> Table {
+        Table {
+            thread,
+            sleeps: Slab::new(Vec::new()),
+        }
+    }
+
+    /// Stores a rill sleep until `deadline` (in the entry freed last, or a new one) and returns
+    /// where it is armed. Frees this thread's orphans first, if any are pending.
     fn insert(&mut self, deadline: Instant) -> Armed {
         if ORPHANS_PENDING.load(Ordering::Relaxed) != 0 {
             self.adopt_orphans();
         }
-        let index = match self.free.pop() {
-            Some(i) => i,
-            None => {
-                self.slots.push(Slot {
-                    generation: 0,
-                    sleep: None,
-                });
-                (self.slots.len() - 1) as u32
-            }
-        };
-        let slot = &mut self.slots[index as usize];
-        slot.sleep = Some(rill::sleep_until(deadline));
-        Armed::Loop {
-            thread: self.thread,
-            index,
-            generation: slot.generation,
+        let sleep = rill::sleep_until(deadline);
+        match self
+            .sleeps
+            .insert_or_grow(sleep, |entries| entries.push(Entry::VACANT))
+        {
+            Ok(key) => Armed::Loop {
+                thread: self.thread,
+                key,
+            },
+            // Only past `u32::MAX` armed sleeps on one thread, which no memory holds.
+            Err(_) => panic!("rill-hyper: sleep table full (u32::MAX sleeps)"),
         }
     }
 
-    fn slot(&mut self, index: u32, generation: u32) -> Option<&mut rill::Sleep> {
-        self.slots
-            .get_mut(index as usize)
-            .filter(|s| s.generation == generation)
-            .and_then(|s| s.sleep.as_mut())
-    }
-
-    fn poll(&mut self, index: u32, generation: u32, cx: &mut Context<'_>) -> Poll<()> {
-        match self.slot(index, generation) {
+    /// Polls the sleep `key` names; a stale key is `Ready` (its sleep is gone).
+    fn poll(&mut self, key: Key, cx: &mut Context<'_>) -> Poll<()> {
+        match self.sleeps.get_mut(key) {
             Some(sleep) => Pin::new(sleep).poll(cx),
             None => Poll::Ready(()),
         }
     }
 
-    fn reset(&mut self, index: u32, generation: u32, deadline: Instant) -> bool {
-        match self.slot(index, generation) {
+    /// Moves the deadline of the sleep `key` names; false (nothing moved) for a stale key.
+    fn reset(&mut self, key: Key, deadline: Instant) -> bool {
+        match self.sleeps.get_mut(key) {
             Some(sleep) => {
                 sleep.reset(deadline);
                 true
@@ -290,54 +272,43 @@ impl Table {
         }
     }
 
-    /// Frees a slot (dropping its rill sleep disarms the timer); false if it is not ours.
-    fn remove(&mut self, index: u32, generation: u32) -> bool {
-        let Some(slot) = self
-            .slots
-            .get_mut(index as usize)
-            .filter(|s| s.generation == generation && s.sleep.is_some())
-        else {
-            return false;
-        };
-        let sleep = slot.sleep.take();
-        slot.generation = slot.generation.wrapping_add(1);
-        self.free.push(index);
-        drop(sleep);
-        true
+    /// Frees an entry (dropping its rill sleep disarms the timer); false if `key` is stale.
+    fn remove(&mut self, key: Key) -> bool {
+        self.sleeps.remove(key).is_some()
     }
 
-    /// Frees the slots of this thread that sleeps dropped on other threads left behind.
+    /// Frees the entries of this thread that sleeps dropped on other threads left behind.
     #[cold]
     fn adopt_orphans(&mut self) {
-        let mine: Vec<(u32, u32)> = {
+        let mine: Vec<Key> = {
             let mut orphans = ORPHANS.lock().unwrap_or_else(|p| p.into_inner());
             let thread = self.thread;
             let mut mine = Vec::new();
-            orphans.retain(|&(t, i, g)| {
+            orphans.retain(|&(t, key)| {
                 let keep = t != thread;
                 if !keep {
-                    mine.push((i, g));
+                    mine.push(key);
                 }
                 keep
             });
             ORPHANS_PENDING.store(orphans.len(), Ordering::Relaxed);
             mine
         };
-        for (i, g) in mine {
-            self.remove(i, g);
+        for key in mine {
+            self.remove(key);
         }
     }
 }
 
-/// Slots (thread, index, generation) whose sleep was dropped on another thread.
-static ORPHANS: Mutex<Vec<(u64, u32, u32)>> = Mutex::new(Vec::new());
+/// Entries (thread, key) whose sleep was dropped on another thread.
+static ORPHANS: Mutex<Vec<(u64, Key)>> = Mutex::new(Vec::new());
 /// `ORPHANS.len()`, read without the lock on every insert.
 static ORPHANS_PENDING: AtomicUsize = AtomicUsize::new(0);
 
 #[cold]
-fn orphan(thread: u64, index: u32, generation: u32) {
+fn orphan(thread: u64, key: Key) {
     let mut orphans = ORPHANS.lock().unwrap_or_else(|p| p.into_inner());
-    orphans.push((thread, index, generation));
+    orphans.push((thread, key));
     ORPHANS_PENDING.store(orphans.len(), Ordering::Relaxed);
 }
 
@@ -500,9 +471,129 @@ mod tests {
             s.reset(Instant::now() + Duration::from_millis(5));
             assert_eq!(s.armed, Armed::Idle);
             (&mut s).await;
+            TABLE.with(|t| assert!(t.borrow().sleeps.is_empty()));
+        });
+    }
+
+    /// A table of its own (not this thread's `TABLE`), under a thread id no other table has.
+    fn table() -> Table {
+        Table::new(NEXT_THREAD.fetch_add(1, Ordering::Relaxed))
+    }
+
+    /// Far enough ahead that no test sees it pass.
+    fn far() -> Instant {
+        Instant::now() + Duration::from_secs(3600)
+    }
+
+    fn key(armed: Armed) -> Key {
+        match armed {
+            Armed::Loop { key, .. } => key,
+            other => panic!("not armed on a loop thread: {other:?}"),
+        }
+    }
+
+    fn deadline(t: &Table, key: Key) -> Option<Instant> {
+        t.sleeps.get(key).map(rill::Sleep::deadline)
+    }
+
+    #[test]
+    fn a_stale_key_finds_nothing_once_its_entry_is_reused() {
+        let mut t = table();
+        let (d1, d2) = (far(), far() + Duration::from_secs(1));
+        let old = key(t.insert(d1));
+        assert!(t.remove(old));
+        assert!(!t.remove(old), "a key frees its entry once");
+        let new = key(t.insert(d2));
+        assert_eq!(new.index(), old.index(), "the freed entry is reused");
+        assert_ne!(new.generation(), old.generation());
+        // The old key reaches nothing: no reset, no poll, no free of the new occupant.
+        assert!(!t.reset(old, d1));
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(t.poll(old, &mut cx).is_ready(), "a stale key is ready");
+        assert!(!t.remove(old));
+        assert_eq!(deadline(&t, new), Some(d2));
+        assert_eq!(t.sleeps.len(), 1);
+        // Keys that never came from the table find nothing either (and do not panic).
+        assert!(!t.reset(Key::new(u32::MAX, 0), d1));
+        assert!(!t.remove(Key::from_u64(u64::MAX)));
+    }
+
+    #[test]
+    fn freed_entries_are_reused_last_freed_first() {
+        let mut t = table();
+        let keys: Vec<Key> = (0..3).map(|_| key(t.insert(far()))).collect();
+        assert_eq!(
+            keys.iter().map(|k| k.index()).collect::<Vec<_>>(),
+            [0, 1, 2]
+        );
+        assert!(t.remove(keys[0]));
+        assert!(t.remove(keys[2]));
+        let again = [key(t.insert(far())), key(t.insert(far()))];
+        assert_eq!(again.map(Key::index), [2, 0]);
+        assert_eq!(key(t.insert(far())).index(), 3, "a full table grows by one");
+    }
+
+    #[test]
+    fn reset_moves_a_live_entry_in_place() {
+        let mut t = table();
+        let k = key(t.insert(far()));
+        let later = far() + Duration::from_secs(60);
+        assert!(t.reset(k, later));
+        assert_eq!(deadline(&t, k), Some(later));
+        assert!(t.remove(k));
+        assert!(!t.reset(k, far()), "a removed entry is not reset");
+    }
+
+    #[test]
+    fn adopting_orphans_frees_only_current_entries_of_this_thread() {
+        let mut t = table();
+        let orphaned = key(t.insert(far()));
+        let kept = key(t.insert(far()));
+        // A key gone stale before its orphan is adopted: its entry now holds another sleep.
+        let stale = key(t.insert(far()));
+        assert!(t.remove(stale));
+        let reused = key(t.insert(far()));
+        assert_eq!(reused.index(), stale.index());
+        orphan(t.thread, orphaned);
+        orphan(t.thread, stale);
+        t.adopt_orphans();
+        assert!(t.sleeps.get(orphaned).is_none(), "the orphan is freed");
+        assert!(t.sleeps.get(kept).is_some());
+        assert!(
+            t.sleeps.get(reused).is_some(),
+            "a stale orphan does not free the entry's new sleep"
+        );
+        assert_eq!(t.sleeps.len(), 2);
+        let thread = t.thread;
+        let orphans = ORPHANS.lock().unwrap_or_else(|p| p.into_inner());
+        assert!(orphans.iter().all(|&(th, _)| th != thread), "all adopted");
+    }
+
+    #[test]
+    fn a_sleep_dropped_on_another_thread_is_freed_through_the_orphan_list() {
+        let rt = rill::Runtime::new().unwrap();
+        rt.block_on(async {
+            let arm = |s: &mut RillSleep| {
+                let mut cx = Context::from_waker(Waker::noop());
+                assert!(Pin::new(&mut *s).poll(&mut cx).is_pending());
+                key(s.armed)
+            };
+            let mut first = RillSleep::until(far());
+            let first_key = arm(&mut first);
+            std::thread::spawn(move || drop(first)).join().unwrap();
+            // Still there: only this thread frees its entries, on its next insert.
+            TABLE.with(|t| assert!(t.borrow().sleeps.get(first_key).is_some()));
+            let mut second = RillSleep::until(far());
+            let second_key = arm(&mut second);
             TABLE.with(|t| {
-                assert!(t.borrow().slots.iter().all(|slot| slot.sleep.is_none()));
+                let t = t.borrow();
+                assert!(t.sleeps.get(first_key).is_none(), "the orphan was adopted");
+                assert_eq!(t.sleeps.len(), 1);
             });
+            assert_eq!(second_key.index(), first_key.index());
+            assert_ne!(second_key.generation(), first_key.generation());
+            drop(second);
+            TABLE.with(|t| assert!(t.borrow().sleeps.is_empty()));
         });
     }
 }
