@@ -33,10 +33,10 @@ use rill_core::{
     CancelAction, Config, Direction, Event, Interest, OpId, Outcome, Performed, Reactor, Ready,
     Slot, SubmitError, Token,
 };
-use rill_os::Backend;
 
 use crate::clock::{Clock, Ticks};
 use crate::io_error;
+use crate::loop_config::LoopConfig;
 pub(crate) use crate::poller::OsWaker;
 use crate::poller::Poller;
 use crate::timers::TimerTable;
@@ -53,19 +53,6 @@ fn outcome<R>(result: &io::Result<R>, drains: &impl Fn(&R) -> bool) -> Outcome {
         Err(e) if e.kind() == io::ErrorKind::WouldBlock => Outcome::WouldBlock,
         Err(_) => Outcome::Done,
     }
-}
-
-/// What the builder decided.
-pub(crate) struct DriverConfig {
-    pub(crate) backend: Backend,
-    pub(crate) inline_budget: u32,
-    pub(crate) max_io: usize,
-    pub(crate) events: usize,
-    pub(crate) timers: usize,
-    /// The test clock (`Builder::start_paused`).
-    pub(crate) paused: bool,
-    /// `Builder::busy_poll`: how long a read right after a write spins before parking.
-    pub(crate) busy_poll: Option<Duration>,
 }
 
 /// How many descriptors the tables hold before they first grow.
@@ -110,7 +97,7 @@ pub(crate) struct Driver {
 }
 
 impl Driver {
-    pub(crate) fn new(config: &DriverConfig) -> io::Result<(Driver, OsWaker)> {
+    pub(crate) fn new(config: &LoopConfig) -> io::Result<(Driver, OsWaker)> {
         let (poller, waker) = Poller::new(config.backend, config.max_io)?;
         // Tables start small and double up to `max_io` as descriptors register.
         let initial = config.max_io.min(INITIAL_IO);

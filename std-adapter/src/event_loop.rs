@@ -3,8 +3,7 @@
 //! from: a [`crate::Runtime`] is one loop (loop 0) plus, with worker threads, loops on
 //! background threads (`pool`); a [`crate::LoopGroup`] is loops on background threads only.
 //!
-//! [`LoopConfig`] is the part of a [`crate::Builder`] that applies to each loop; it is `Copy`,
-//! so a worker thread takes its own. [`EventLoop`] is a built loop: dropping it shuts the loop
+//! A loop is built from a [`LoopConfig`] (`loop_config.rs`). [`EventLoop`] is a built loop: dropping it shuts the loop
 //! down on the dropping thread (every task dropped, its I/O cancelled).
 
 use std::future::Future;
@@ -12,25 +11,9 @@ use std::io;
 use std::rc::Rc;
 use std::sync::Arc;
 
-use rill_os::Backend;
-
-use crate::driver::{Driver, DriverConfig};
+use crate::driver::Driver;
 use crate::executor::{Local, Shared};
-
-/// The settings of one loop (every [`crate::Builder`] setting but `worker_threads`).
-#[derive(Clone, Copy, Debug)]
-pub(crate) struct LoopConfig {
-    pub(crate) backend: Backend,
-    pub(crate) inline_budget: u32,
-    pub(crate) max_io: usize,
-    pub(crate) events: usize,
-    pub(crate) timers: usize,
-    pub(crate) tasks: usize,
-    /// The test clock (`Builder::start_paused`).
-    pub(crate) paused: bool,
-    /// `Builder::busy_poll`.
-    pub(crate) busy_poll: Option<std::time::Duration>,
-}
+pub(crate) use crate::loop_config::LoopConfig;
 
 /// A built loop, driven by the thread that owns it. Shut down when dropped.
 pub(crate) struct EventLoop {
@@ -40,15 +23,7 @@ pub(crate) struct EventLoop {
 impl EventLoop {
     /// Creates the loop's OS poller and waker, driver and executor.
     pub(crate) fn new(config: &LoopConfig) -> io::Result<EventLoop> {
-        let (driver, os_waker) = Driver::new(&DriverConfig {
-            backend: config.backend,
-            inline_budget: config.inline_budget,
-            max_io: config.max_io,
-            events: config.events,
-            timers: config.timers,
-            paused: config.paused,
-            busy_poll: config.busy_poll,
-        })?;
+        let (driver, os_waker) = Driver::new(config)?;
         let shared = Arc::new(Shared::new(os_waker));
         Ok(EventLoop {
             local: Rc::new(Local::new(shared, driver, config.tasks)),

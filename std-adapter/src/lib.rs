@@ -270,6 +270,7 @@ pub mod fd;
 mod io_error;
 mod io_source;
 mod join_set;
+mod loop_config;
 pub mod multi;
 mod net;
 pub mod pipe;

@@ -22,15 +22,9 @@ use crate::event_loop::LoopConfig;
 /// ```
 #[derive(Clone, Debug)]
 pub struct Builder {
-    pub(crate) backend: Backend,
-    pub(crate) inline_budget: u32,
-    pub(crate) max_io: usize,
-    pub(crate) events: usize,
-    pub(crate) timers: usize,
-    pub(crate) tasks: usize,
+    /// Every setting of a loop.
+    pub(crate) config: LoopConfig,
     pub(crate) workers: usize,
-    pub(crate) paused: bool,
-    pub(crate) busy_poll: Option<Duration>,
 }
 
 impl Default for Builder {
@@ -52,15 +46,8 @@ impl Builder {
     /// ```
     pub fn new() -> Builder {
         Builder {
-            backend: Backend::platform_default(),
-            inline_budget: 2,
-            max_io: 16384,
-            events: 1024,
-            timers: 256,
-            tasks: 64,
+            config: LoopConfig::new(),
             workers: 1,
-            paused: false,
-            busy_poll: None,
         }
     }
 
@@ -82,7 +69,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn start_paused(mut self, paused: bool) -> Builder {
-        self.paused = paused;
+        self.config.paused = paused;
         self
     }
 
@@ -94,7 +81,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn backend(mut self, backend: Backend) -> Builder {
-        self.backend = backend;
+        self.config.backend = backend;
         self
     }
 
@@ -129,7 +116,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn inline_budget(mut self, budget: u32) -> Builder {
-        self.inline_budget = budget;
+        self.config.inline_budget = budget;
         self
     }
 
@@ -161,7 +148,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn busy_poll(mut self, window: Duration) -> Builder {
-        self.busy_poll = (!window.is_zero()).then_some(window);
+        self.config.busy_poll = (!window.is_zero()).then_some(window);
         self
     }
 
@@ -181,7 +168,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn max_io(mut self, n: usize) -> Builder {
-        self.max_io = n.max(1);
+        self.config.max_io = n.max(1);
         self
     }
 
@@ -193,7 +180,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn event_capacity(mut self, n: usize) -> Builder {
-        self.events = n.max(1);
+        self.config.events = n.max(1);
         self
     }
 
@@ -213,7 +200,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn timer_capacity(mut self, n: usize) -> Builder {
-        self.timers = n.max(1);
+        self.config.timers = n.max(1);
         self
     }
 
@@ -233,7 +220,7 @@ impl Builder {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn task_capacity(mut self, n: usize) -> Builder {
-        self.tasks = n;
+        self.config.tasks = n;
         self
     }
 
@@ -277,15 +264,6 @@ impl Builder {
 
     /// The settings each loop is built with (all but `workers`).
     pub(crate) fn loop_config(&self) -> LoopConfig {
-        LoopConfig {
-            backend: self.backend,
-            inline_budget: self.inline_budget,
-            max_io: self.max_io,
-            events: self.events,
-            timers: self.timers,
-            tasks: self.tasks,
-            paused: self.paused,
-            busy_poll: self.busy_poll,
-        }
+        self.config
     }
 }

@@ -1,0 +1,45 @@
+//! The settings of one loop: every [`crate::Builder`] setting but `worker_threads`. The builder
+//! holds one, each loop (`event_loop.rs`) is built from a copy of it (a worker thread takes its
+//! own: it is `Copy`), and the driver reads its part of it. One list of fields, so a new setting
+//! is added in one place.
+
+use std::time::Duration;
+
+use rill_os::Backend;
+
+/// The settings of one loop.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct LoopConfig {
+    /// The OS poller.
+    pub(crate) backend: Backend,
+    /// Inline completions per direction before results go through the ready queue.
+    pub(crate) inline_budget: u32,
+    /// The most descriptors registered at once (the tables grow up to it).
+    pub(crate) max_io: usize,
+    /// OS events taken per wait.
+    pub(crate) events: usize,
+    /// Initial room in the timer heap.
+    pub(crate) timers: usize,
+    /// Initial room in the task table.
+    pub(crate) tasks: usize,
+    /// The test clock (`Builder::start_paused`).
+    pub(crate) paused: bool,
+    /// `Builder::busy_poll`: how long a read right after a write spins before parking.
+    pub(crate) busy_poll: Option<Duration>,
+}
+
+impl LoopConfig {
+    /// The defaults of `Builder::new`.
+    pub(crate) fn new() -> LoopConfig {
+        LoopConfig {
+            backend: Backend::platform_default(),
+            inline_budget: 2,
+            max_io: 16384,
+            events: 1024,
+            timers: 256,
+            tasks: 64,
+            paused: false,
+            busy_poll: None,
+        }
+    }
+}
