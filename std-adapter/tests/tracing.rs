@@ -67,8 +67,10 @@ fn a_parked_read_leaves_a_trail() {
     ] {
         assert!(seen.iter().any(|m| m == want), "no {want:?} in {seen:?}");
     }
+    // The parked read is granted by the event that woke it (`handle_event_granting`).
     assert!(
-        seen.iter().any(|m| m.contains("parked => runnable (edge)")),
+        seen.iter()
+            .any(|m| m.contains("read parked => granted (edge (grant))")),
         "no core transition in {seen:?}"
     );
 }
