@@ -1,5 +1,6 @@
 //! The slab: a generational free list in caller storage. It is the one table behind the
-//! reactor's descriptor slots and the `rill` runtime's task and timer tables.
+//! reactor's descriptor slots, the ids of the core's timer heap ([`Timers`](crate::Timers)), and
+//! the `rill` runtime's task and timer tables.
 //!
 //! A [`Slab`] keeps values in storage the caller provides (`[E; N]`, `&mut [E]`,
 //! `heapless::Vec<E, N>`, `Vec<E>`) and names each by a [`Key`]: entry index + generation. It
