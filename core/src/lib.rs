@@ -11,7 +11,7 @@
 //! | [`Readiness`], [`Interest`], [`Direction`] | `readiness.rs` | backend-neutral readiness bits |
 //! | [`Event`] | `event.rs` | one translated OS report |
 //! | [`Slot`] | `descriptor.rs` | per-descriptor state: two lanes (read, write) |
-//! | [`slab`] | `slab.rs` | generational free list in caller storage: the descriptor table, and the `rill` runtime's task and timer tables |
+//! | [`slab`] | `slab.rs` | generational free list in caller storage: the descriptor table, the timer heap's ids, and the `rill` runtime's task and timer tables |
 //! | [`Knowledge`] | `gate.rs` | the speculation gate: when a new op may skip its syscall |
 //! | [`OpState`], [`OpId`], [`Completion`] | `op.rs` | the op lifecycle, one pure transition table |
 //! | [`Budget`] | `budget.rs` | the inline (speculative completion) budget |

@@ -1,5 +1,6 @@
 //! The slab: a generational free list in caller storage. It is the one table behind the
-//! reactor's descriptor slots and the `rill` runtime's task and timer tables.
+//! reactor's descriptor slots, the ids of the core's timer heap ([`Timers`](crate::Timers)), and
+//! the `rill` runtime's task and timer tables.
 //!
 //! A [`Slab`] keeps values in storage the caller provides (`[E; N]`, `&mut [E]`,
 //! `heapless::Vec<E, N>`, `Vec<E>`) and names each by a [`Key`]: entry index + generation. It
@@ -233,6 +234,22 @@ impl<S: AsRef<[E]> + AsMut<[E]>, E: Element> Slab<S, E> {
         slab
     }
 
+    /// [`Slab::new`] for storage that may have served an earlier slab: every element is reset
+    /// to [`Element::VACANT`] as well, but each entry's generation moves on by one (modulo
+    /// [`Element::GENERATION_MASK`]) instead of starting at 0, so no key an earlier slab handed
+    /// out is current in this one.
+    pub fn renew(storage: S) -> Slab<S, E> {
+        let mut slab = Slab {
+            storage,
+            free_head: NIL,
+            len: 0,
+            capacity: 0,
+            element: PhantomData,
+        };
+        slab.take_in(true);
+        slab
+    }
+
     /// Lets the caller add elements to the storage, so a slab can start small and grow.
     /// `extend` appends elements (for example `|v: &mut Vec<_>| v.push(Entry::VACANT)`). The new
     /// ones are reset to [`Element::VACANT`] and join the free list, the lowest index first.
@@ -240,6 +257,13 @@ impl<S: AsRef<[E]> + AsMut<[E]>, E: Element> Slab<S, E> {
     /// was. The slab allocates nothing: the storage and its growth are the caller's.
     pub fn grow(&mut self, extend: impl FnOnce(&mut S)) {
         extend(&mut self.storage);
+        self.take_in(false);
+    }
+
+    /// Resets the storage's elements past `capacity` to vacant and chains them into the free
+    /// list, the lowest index first. `bump`: their generations move on by one instead of
+    /// starting at 0.
+    fn take_in(&mut self, bump: bool) {
         let len = self.storage.as_ref().len().min(E::MAX_LEN as usize) as u32;
         if len <= self.capacity {
             return;
@@ -252,8 +276,13 @@ impl<S: AsRef<[E]> + AsMut<[E]>, E: Element> Slab<S, E> {
             return;
         };
         for (offset, element) in new.iter_mut().enumerate().rev() {
+            let generation = element.entry().generation;
             *element = E::VACANT;
-            element.entry_mut().state = State::Vacant {
+            let entry = element.entry_mut();
+            if bump {
+                entry.generation = generation.wrapping_add(1) & E::GENERATION_MASK;
+            }
+            entry.state = State::Vacant {
                 next_free: self.free_head,
             };
             self.free_head = self.capacity + offset as u32;

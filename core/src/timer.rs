@@ -5,7 +5,9 @@
 //! the storage length. Adding, cancelling and re-arming a timer are O(log n); a full table
 //! answers [`TimerError::Full`], never a panic. Timers are named by a [`TimerId`] (slot index +
 //! generation): once a timer is cancelled or has expired its id is stale, and every call with it
-//! answers [`TimerError::Stale`] without touching a newer timer that reuses the slot.
+//! answers [`TimerError::Stale`] without touching a newer timer that reuses the slot. The ids,
+//! their generations and the free slots are a [`Slab`] over the same storage (see
+//! [`crate::slab`]); the heap orders the armed slots by deadline, then arming sequence.
 //!
 //! # The clock contract
 //!
@@ -55,6 +57,8 @@
 
 use core::fmt;
 
+use crate::slab::{Element, Entry, Key, Slab};
+
 /// A monotonic tick count chosen by the embedder (ns, µs, ms: the core does not care).
 /// See the module docs for the clock contract.
 pub type Ticks = u64;
@@ -66,21 +70,24 @@ pub const MAX_TIMERS: usize = u32::MAX as usize;
 /// One slot of caller-provided timer storage. Opaque: create storage with
 /// [`TimerSlot::VACANT`], e.g. `[TimerSlot::VACANT; 64]`.
 ///
-/// Slot `k` holds two unrelated things that happen to need the same amount of room: the data
-/// of timer entry `k` (deadline, arming sequence, generation, heap position) and the entry index
-/// stored at heap position `k`. Heap positions `0..len` form the heap; positions `len..capacity`
-/// hold the free entries, so no separate free list is needed.
+/// Slot `k` holds two unrelated things: the data of timer `k` and the timer index stored at
+/// heap position `k`. Timer `k` is entry `k` of the table's [`Slab`] (its generation, and while
+/// the timer is armed, its position in the heap), plus its deadline and arming sequence. Heap
+/// positions `0..len` form the heap; positions `len..capacity` are unused (the free timers are
+/// chained by the slab's free list).
+///
+/// The slot is the slab's [`Element`]; only the table changes its entry.
 #[derive(Clone, Copy)]
 pub struct TimerSlot {
-    /// Entry `k`: its deadline (meaningful while armed).
+    /// Timer `k`: its deadline (meaningful while armed).
     deadline: Ticks,
-    /// Entry `k`: the arming sequence number of its last add / re-arm.
+    /// Timer `k`: the arming sequence number of its last add / re-arm.
     seq: u64,
-    /// Entry `k`: bumped every time the entry is freed (cancelled or expired).
-    generation: u32,
-    /// Entry `k`: its position in the heap array; `< len` exactly while it is armed.
-    pos: u32,
-    /// Heap position `k`: the index of the entry stored there.
+    /// Timer `k`: the slab entry; occupied exactly while the timer is armed, holding its
+    /// position in the heap array (`< len`). The slab bumps its generation when the timer is
+    /// freed (cancelled or expired).
+    entry: Entry<u32>,
+    /// Heap position `k`: the index of the timer stored there.
     heap: u32,
 }
 
@@ -89,10 +96,24 @@ impl TimerSlot {
     pub const VACANT: TimerSlot = TimerSlot {
         deadline: 0,
         seq: 0,
-        generation: 0,
-        pos: 0,
+        entry: Entry::VACANT,
         heap: 0,
     };
+}
+
+impl Element for TimerSlot {
+    type Value = u32;
+    const VACANT: TimerSlot = TimerSlot::VACANT;
+
+    #[inline(always)]
+    fn entry(&self) -> &Entry<u32> {
+        &self.entry
+    }
+
+    #[inline(always)]
+    fn entry_mut(&mut self) -> &mut Entry<u32> {
+        &mut self.entry
+    }
 }
 
 impl Default for TimerSlot {
@@ -113,21 +134,21 @@ static_assertions::const_assert_eq!(core::mem::size_of::<TimerSlot>(), 32);
 /// expired; re-arming keeps the id.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 pub struct TimerId {
-    index: u32,
-    generation: u32,
+    /// The slab key of the timer's slot.
+    key: Key,
 }
 
 impl TimerId {
     /// The slot index, always below the table's [`Timers::capacity`], so a caller can keep
     /// per-timer data (a waker, a handler) in a parallel array.
     pub const fn index(self) -> usize {
-        self.index as usize
+        self.key.index() as usize
     }
 }
 
 impl fmt::Debug for TimerId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "TimerId({}v{})", self.index, self.generation)
+        write!(f, "TimerId({}v{})", self.key.index(), self.key.generation())
     }
 }
 
@@ -184,11 +205,9 @@ impl Turn {
 /// `S` is anything that lends a slice of [`TimerSlot`]: `[TimerSlot; N]`, `&mut [TimerSlot]`,
 /// `Vec<TimerSlot>`, `heapless::Vec<TimerSlot, N>`.
 pub struct Timers<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> {
-    storage: S,
-    /// Number of armed timers: heap positions `0..len`.
-    len: u32,
-    /// `min(storage length, MAX_TIMERS)`.
-    capacity: u32,
+    /// The timers' ids and free list over the storage; its length is the number of armed
+    /// timers (heap positions `0..len`), its capacity `min(storage length, MAX_TIMERS)`.
+    slab: Slab<S, TimerSlot>,
     /// The arming sequence number the next add / re-arm takes.
     next_seq: u64,
 }
@@ -199,39 +218,32 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
     ///
     /// Whatever the slots held is overwritten except their generations, which are bumped: if
     /// the storage served an earlier table, that table's ids stay stale here.
-    pub fn new(mut storage: S) -> Self {
-        let slots = storage.as_mut();
-        let capacity = u32::try_from(slots.len()).unwrap_or(u32::MAX);
-        for (k, slot) in (0..capacity).zip(slots.iter_mut()) {
-            *slot = TimerSlot {
-                deadline: 0,
-                seq: 0,
-                generation: slot.generation.wrapping_add(1),
-                pos: k,
-                heap: k,
-            };
-        }
+    pub fn new(storage: S) -> Self {
         Timers {
-            storage,
-            len: 0,
-            capacity,
+            slab: Slab::renew(storage),
             next_seq: 0,
         }
     }
 
     /// How many timers the table can hold.
     pub fn capacity(&self) -> usize {
-        self.capacity as usize
+        self.slab.capacity()
     }
 
     /// How many timers are armed.
     pub fn len(&self) -> usize {
-        self.len as usize
+        self.slab.len()
     }
 
     /// No timer is armed.
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.slab.is_empty()
+    }
+
+    /// Number of armed timers: heap positions `0..heap_len`. Lossless: at most the capacity,
+    /// a `u32`.
+    fn heap_len(&self) -> u32 {
+        self.slab.len() as u32
     }
 
     /// Arms a new timer for `deadline`. O(log n).
@@ -239,23 +251,17 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
     /// A deadline at or before the current time is allowed (a 0-duration timer): it is due at
     /// once, but never within an expiry pass already under way (H12).
     pub fn add(&mut self, deadline: Ticks) -> Result<ArmOutcome, TimerError> {
-        if self.len == self.capacity {
-            return Err(TimerError::Full);
-        }
         let before = self.next_deadline();
-        let pos = self.len;
+        let pos = self.heap_len();
+        let key = self.slab.insert(pos).map_err(|_| TimerError::Full)?;
         let seq = self.take_seq();
-        let slots = self.storage.as_mut();
-        let entry = slots[pos as usize].heap;
-        let slot = &mut slots[entry as usize];
+        let slots = self.slab.as_mut();
+        slots[pos as usize].heap = key.index();
+        let slot = &mut slots[key.index() as usize];
         slot.deadline = deadline;
         slot.seq = seq;
-        let id = TimerId {
-            index: entry,
-            generation: slot.generation,
-        };
-        self.len += 1;
         self.sift_up(pos);
+        let id = TimerId { key };
         Ok(ArmOutcome {
             id,
             became_earliest: earlier(before, deadline),
@@ -265,7 +271,7 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
     /// Disarms a timer; its id becomes stale. O(log n).
     pub fn cancel(&mut self, id: TimerId) -> Result<(), TimerError> {
         let pos = self.position(id)?;
-        self.remove_at(pos);
+        self.remove_at(pos, id.key);
         Ok(())
     }
 
@@ -278,7 +284,7 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
         let pos = self.position(id)?;
         let before = self.next_deadline();
         let seq = self.take_seq();
-        let slot = &mut self.storage.as_mut()[id.index as usize];
+        let slot = &mut self.slab.as_mut()[id.index()];
         slot.deadline = deadline;
         slot.seq = seq;
         self.restore(pos);
@@ -291,7 +297,7 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
     /// The deadline of an armed timer.
     pub fn deadline(&self, id: TimerId) -> Result<Ticks, TimerError> {
         self.position(id)?;
-        Ok(self.storage.as_ref()[id.index as usize].deadline)
+        Ok(self.slab.as_ref()[id.index()].deadline)
     }
 
     /// Whether an armed timer is the one [`Timers::next_deadline`] reports (the next to
@@ -302,10 +308,10 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
 
     /// The earliest armed deadline, or `None` when no timer is armed. O(1).
     pub fn next_deadline(&self) -> Option<Ticks> {
-        if self.len == 0 {
+        if self.slab.is_empty() {
             return None;
         }
-        let slots = self.storage.as_ref();
+        let slots = self.slab.as_ref();
         Some(slots[slots[0].heap as usize].deadline)
     }
 
@@ -331,21 +337,18 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
     /// The timer is disarmed and its id, returned here for the last time, becomes stale.
     /// `None` ends the pass (H12: see the module docs). O(log n).
     pub fn expire_next(&mut self, turn: &Turn) -> Option<TimerId> {
-        if self.len == 0 {
+        if self.slab.is_empty() {
             return None;
         }
-        let slots = self.storage.as_ref();
-        let entry = slots[0].heap;
-        let slot = &slots[entry as usize];
+        let slots = self.slab.as_ref();
+        let index = slots[0].heap;
+        let slot = &slots[index as usize];
         if slot.deadline > turn.now || slot.seq >= turn.seq_bound {
             return None;
         }
-        let id = TimerId {
-            index: entry,
-            generation: slot.generation,
-        };
-        self.remove_at(0);
-        Some(id)
+        let key = Key::new(index, slot.entry.generation());
+        self.remove_at(0, key);
+        Some(TimerId { key })
     }
 
     /// Starts an expiry pass at `now`; the returned [`Expired`] hands out the due timers one
@@ -365,43 +368,37 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
 
     /// The heap position of an armed timer, or `Stale`.
     fn position(&self, id: TimerId) -> Result<u32, TimerError> {
-        if id.index >= self.capacity {
-            return Err(TimerError::Stale);
-        }
-        let slot = &self.storage.as_ref()[id.index as usize];
-        if slot.generation != id.generation || slot.pos >= self.len {
-            return Err(TimerError::Stale);
-        }
-        Ok(slot.pos)
+        self.slab.get(id.key).copied().ok_or(TimerError::Stale)
     }
 
-    /// The heap key of the entry at heap position `pos`.
+    /// The heap key of the timer at heap position `pos`.
     fn key_at(&self, pos: u32) -> (Ticks, u64) {
-        let slots = self.storage.as_ref();
+        let slots = self.slab.as_ref();
         let slot = &slots[slots[pos as usize].heap as usize];
         (slot.deadline, slot.seq)
     }
 
-    /// Swaps the entries at heap positions `a` and `b`, keeping their back-pointers in step.
+    /// Swaps the timers at heap positions `a` and `b`, keeping their back-pointers in step.
     fn swap_positions(&mut self, a: u32, b: u32) {
-        let slots = self.storage.as_mut();
-        let entry_a = slots[a as usize].heap;
-        let entry_b = slots[b as usize].heap;
-        slots[a as usize].heap = entry_b;
-        slots[b as usize].heap = entry_a;
-        slots[entry_b as usize].pos = a;
-        slots[entry_a as usize].pos = b;
+        let slots = self.slab.as_mut();
+        let timer_a = slots[a as usize].heap;
+        let timer_b = slots[b as usize].heap;
+        slots[a as usize].heap = timer_b;
+        slots[b as usize].heap = timer_a;
+        if let Some(pos) = slots[timer_b as usize].entry.get_mut() {
+            *pos = a;
+        }
+        if let Some(pos) = slots[timer_a as usize].entry.get_mut() {
+            *pos = b;
+        }
     }
 
-    /// Disarms the entry at heap position `pos`: it moves to the free region and its
-    /// generation is bumped.
-    fn remove_at(&mut self, pos: u32) {
-        let last = self.len - 1;
+    /// Disarms the timer `key` at heap position `pos`: it leaves the heap and the slab frees
+    /// its slot, bumping the generation.
+    fn remove_at(&mut self, pos: u32, key: Key) {
+        let last = self.heap_len() - 1;
         self.swap_positions(pos, last);
-        self.len = last;
-        let slots = self.storage.as_mut();
-        let entry = slots[last as usize].heap as usize;
-        slots[entry].generation = slots[entry].generation.wrapping_add(1);
+        self.slab.remove(key);
         if pos < last {
             self.restore(pos);
         }
@@ -432,14 +429,15 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
     fn sift_down(&mut self, mut pos: u32) {
         loop {
             // Widen to u64 so `2 * pos + 2` cannot overflow near `MAX_TIMERS`.
+            let len = self.heap_len();
             let left = 2 * u64::from(pos) + 1;
-            if left >= u64::from(self.len) {
+            if left >= u64::from(len) {
                 break;
             }
             let left = left as u32;
             let right = left + 1;
             let mut child = left;
-            if right < self.len && self.key_at(right) < self.key_at(left) {
+            if right < len && self.key_at(right) < self.key_at(left) {
                 child = right;
             }
             if self.key_at(child) >= self.key_at(pos) {
@@ -454,8 +452,8 @@ impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> Timers<S> {
 impl<S: AsMut<[TimerSlot]> + AsRef<[TimerSlot]>> fmt::Debug for Timers<S> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Timers")
-            .field("len", &self.len)
-            .field("capacity", &self.capacity)
+            .field("len", &self.slab.len())
+            .field("capacity", &self.slab.capacity())
             .field("next_deadline", &self.next_deadline())
             .finish()
     }

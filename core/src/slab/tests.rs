@@ -190,6 +190,40 @@ fn new_resets_storage_a_previous_slab_used() {
     assert_eq!(second.insert('c'), Ok(Key::new(0, 0)));
 }
 
+#[test]
+fn renew_keeps_keys_of_a_previous_slab_stale() {
+    let mut storage = [Entry::VACANT; 3];
+    let mut first = Slab::new(&mut storage[..]);
+    let held = first.insert('a').unwrap(); // still occupied when the storage is renewed
+    let freed = first.insert('b').unwrap();
+    first.remove(freed).unwrap();
+    assert_eq!((held.generation(), freed.generation()), (0, 0));
+    let mut second = Slab::renew(&mut storage[..]);
+    assert!(second.is_empty());
+    assert_eq!(second.iter().count(), 0);
+    assert_eq!(second.get(held), None);
+    assert_eq!(second.remove(held), None);
+    // every generation moved on by one: 0 -> 1 for the held and the untouched entry, 1 -> 2 for
+    // the freed one; indices are handed out in ascending order again
+    let keys = [(); 3].map(|()| second.insert('c').unwrap());
+    assert_eq!(keys, [Key::new(0, 1), Key::new(1, 2), Key::new(2, 1)]);
+    assert_eq!(second.get(held), None);
+    assert_eq!(second.get(freed), None);
+    assert_eq!(second.insert('d'), Err(Full('d')));
+}
+
+#[test]
+fn renew_wraps_generations_at_the_mask() {
+    let mut storage = [Wide::VACANT; 4];
+    storage[0].entry.generation = 0b11;
+    storage[1].kept = 7;
+    let mut s = Slab::renew(&mut storage[..]);
+    assert_eq!(s.capacity(), 3, "MAX_LEN still applies");
+    assert_eq!(s.insert(1), Ok(Key::new(0, 0)), "0b11 + 1 wraps to 0");
+    assert_eq!(s.insert(2), Ok(Key::new(1, 1)));
+    assert_eq!(s.as_ref()[1].kept, 0, "the rest of the element is reset");
+}
+
 // ---- growth ----
 
 #[test]
