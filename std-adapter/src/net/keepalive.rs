@@ -25,47 +25,6 @@ pub struct TcpKeepalive {
     retries: Option<u32>,
 }
 
-/// `yes` items on the systems with `TCP_KEEPINTVL` and `TCP_KEEPCNT` (socket2's list), `no`
-/// items elsewhere.
-macro_rules! if_keepalive_probes {
-    (yes { $($yes:item)* } no { $($no:item)* }) => {
-        $(
-            #[cfg(any(
-                target_os = "android",
-                target_os = "dragonfly",
-                target_os = "freebsd",
-                target_os = "fuchsia",
-                target_os = "illumos",
-                target_os = "ios",
-                target_os = "linux",
-                target_os = "macos",
-                target_os = "netbsd",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            ))]
-            $yes
-        )*
-        $(
-            #[cfg(not(any(
-                target_os = "android",
-                target_os = "dragonfly",
-                target_os = "freebsd",
-                target_os = "fuchsia",
-                target_os = "illumos",
-                target_os = "ios",
-                target_os = "linux",
-                target_os = "macos",
-                target_os = "netbsd",
-                target_os = "tvos",
-                target_os = "watchos",
-                target_os = "visionos"
-            )))]
-            $no
-        )*
-    };
-}
-
 impl TcpKeepalive {
     /// No values: keepalive on with the system's defaults.
     pub const fn new() -> TcpKeepalive {
@@ -161,42 +120,64 @@ fn whole_seconds(d: Duration, what: &str) -> io::Result<Duration> {
     Ok(Duration::from_secs(secs))
 }
 
-if_keepalive_probes! {
-    yes {
-        fn with_interval(k: socket2::TcpKeepalive, d: Duration) -> io::Result<socket2::TcpKeepalive> {
-            Ok(k.with_interval(d))
-        }
-        fn with_retries(k: socket2::TcpKeepalive, r: u32) -> io::Result<socket2::TcpKeepalive> {
-            Ok(k.with_retries(r))
-        }
-        fn keepalive_interval(sock: &SockRef<'_>) -> io::Result<Option<Duration>> {
-            sock.tcp_keepalive_interval().map(Some)
-        }
-        fn keepalive_retries(sock: &SockRef<'_>) -> io::Result<Option<u32>> {
-            sock.tcp_keepalive_retries().map(Some)
-        }
+/// The probe options, on the systems with `TCP_KEEPINTVL` and `TCP_KEEPCNT` (`build.rs`
+/// names them `rill_keepalive_probes`).
+#[cfg(rill_keepalive_probes)]
+mod probes {
+    use super::*;
+
+    pub(super) fn with_interval(
+        k: socket2::TcpKeepalive,
+        d: Duration,
+    ) -> io::Result<socket2::TcpKeepalive> {
+        Ok(k.with_interval(d))
     }
-    no {
-        fn with_interval(_: socket2::TcpKeepalive, _: Duration) -> io::Result<socket2::TcpKeepalive> {
-            Err(no_probe_option("interval"))
-        }
-        fn with_retries(_: socket2::TcpKeepalive, _: u32) -> io::Result<socket2::TcpKeepalive> {
-            Err(no_probe_option("retry count"))
-        }
-        fn keepalive_interval(_: &SockRef<'_>) -> io::Result<Option<Duration>> {
-            Ok(None)
-        }
-        fn keepalive_retries(_: &SockRef<'_>) -> io::Result<Option<u32>> {
-            Ok(None)
-        }
-        fn no_probe_option(what: &str) -> io::Error {
-            io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!("TcpKeepalive: this system has no TCP keepalive {what} option"),
-            )
-        }
+    pub(super) fn with_retries(
+        k: socket2::TcpKeepalive,
+        r: u32,
+    ) -> io::Result<socket2::TcpKeepalive> {
+        Ok(k.with_retries(r))
+    }
+    pub(super) fn keepalive_interval(sock: &SockRef<'_>) -> io::Result<Option<Duration>> {
+        sock.tcp_keepalive_interval().map(Some)
+    }
+    pub(super) fn keepalive_retries(sock: &SockRef<'_>) -> io::Result<Option<u32>> {
+        sock.tcp_keepalive_retries().map(Some)
     }
 }
+
+/// Elsewhere the probe options are refused as unsupported.
+#[cfg(not(rill_keepalive_probes))]
+mod probes {
+    use super::*;
+
+    pub(super) fn with_interval(
+        _: socket2::TcpKeepalive,
+        _: Duration,
+    ) -> io::Result<socket2::TcpKeepalive> {
+        Err(no_probe_option("interval"))
+    }
+    pub(super) fn with_retries(
+        _: socket2::TcpKeepalive,
+        _: u32,
+    ) -> io::Result<socket2::TcpKeepalive> {
+        Err(no_probe_option("retry count"))
+    }
+    pub(super) fn keepalive_interval(_: &SockRef<'_>) -> io::Result<Option<Duration>> {
+        Ok(None)
+    }
+    pub(super) fn keepalive_retries(_: &SockRef<'_>) -> io::Result<Option<u32>> {
+        Ok(None)
+    }
+    fn no_probe_option(what: &str) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!("TcpKeepalive: this system has no TCP keepalive {what} option"),
+        )
+    }
+}
+
+use probes::{keepalive_interval, keepalive_retries, with_interval, with_retries};
 
 #[cfg(not(any(target_os = "openbsd", target_os = "haiku")))]
 fn keepalive_time(sock: &SockRef<'_>) -> io::Result<Option<Duration>> {

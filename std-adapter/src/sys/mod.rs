@@ -101,22 +101,12 @@ pub(crate) fn recv_from_uninit(
 /// The peer of a Unix-domain socket: `(uid, gid, pid)`, the pid where the OS reports it.
 #[cfg(any(target_os = "linux", target_os = "android"))]
 pub(crate) fn peer_cred(fd: RawFd) -> io::Result<(libc::uid_t, libc::gid_t, Option<libc::pid_t>)> {
-    // SAFETY: an all-zero `ucred` is valid.
-    let mut cred: libc::ucred = unsafe { mem::zeroed() };
-    let mut len = mem::size_of::<libc::ucred>() as libc::socklen_t;
-    // SAFETY: `cred` and `len` are valid for writes; `len` holds cred's size.
-    let r = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_PEERCRED,
-            (&mut cred as *mut libc::ucred).cast(),
-            &mut len,
-        )
+    let none = libc::ucred {
+        pid: 0,
+        uid: 0,
+        gid: 0,
     };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let cred = getsockopt(fd, libc::SOL_SOCKET, libc::SO_PEERCRED, none)?;
     // Linux reports pid 0 for a peer with no process (not the case for a live socket).
     Ok((cred.uid, cred.gid, (cred.pid > 0).then_some(cred.pid)))
 }
@@ -137,19 +127,8 @@ pub(crate) fn peer_cred(fd: RawFd) -> io::Result<(libc::uid_t, libc::gid_t, Opti
 /// `LOCAL_PEERPID` (Apple systems); `None` if it cannot be read.
 #[cfg(any(target_os = "macos", target_os = "ios"))]
 fn peer_pid(fd: RawFd) -> Option<libc::pid_t> {
-    let mut pid: libc::pid_t = 0;
-    let mut len = mem::size_of::<libc::pid_t>() as libc::socklen_t;
-    // SAFETY: `pid` and `len` are valid for writes; `len` holds pid's size.
-    let r = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_LOCAL,
-            libc::LOCAL_PEERPID,
-            (&mut pid as *mut libc::pid_t).cast(),
-            &mut len,
-        )
-    };
-    (r == 0 && pid > 0).then_some(pid)
+    let pid: libc::pid_t = getsockopt(fd, libc::SOL_LOCAL, libc::LOCAL_PEERPID, 0).ok()?;
+    (pid > 0).then_some(pid)
 }
 
 /// The BSDs report no pid through `getpeereid`.
@@ -234,14 +213,7 @@ pub(crate) fn accept(fd: RawFd) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
     let mut storage: libc::sockaddr_storage = unsafe { mem::zeroed() };
     let mut len = mem::size_of::<libc::sockaddr_storage>() as libc::socklen_t;
     let raw = loop {
-        #[cfg(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        ))]
+        #[cfg(rill_accept4)]
         // SAFETY: `storage` and `len` are valid for writes and `len` holds storage's size.
         let r = unsafe {
             libc::accept4(
@@ -251,14 +223,7 @@ pub(crate) fn accept(fd: RawFd) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
                 libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC,
             )
         };
-        #[cfg(not(any(
-            target_os = "linux",
-            target_os = "android",
-            target_os = "freebsd",
-            target_os = "netbsd",
-            target_os = "openbsd",
-            target_os = "dragonfly"
-        )))]
+        #[cfg(not(rill_accept4))]
         // SAFETY: as above.
         let r = unsafe {
             libc::accept(
@@ -277,14 +242,7 @@ pub(crate) fn accept(fd: RawFd) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
     };
     // SAFETY: `raw` is a fresh descriptor returned by accept that nothing else owns.
     let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    )))]
+    #[cfg(not(rill_accept4))]
     {
         set_nonblocking_cloexec(raw)?;
         set_nosigpipe(raw)?;
@@ -292,14 +250,7 @@ pub(crate) fn accept(fd: RawFd) -> io::Result<(OwnedFd, Option<SocketAddr>)> {
     Ok((owned, sockaddr_to_std(&storage, len)))
 }
 
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "android",
-    target_os = "freebsd",
-    target_os = "netbsd",
-    target_os = "openbsd",
-    target_os = "dragonfly"
-)))]
+#[cfg(not(rill_accept4))]
 fn set_nonblocking_cloexec(fd: RawFd) -> io::Result<()> {
     // SAFETY: fcntl on a descriptor we own with integer arguments.
     unsafe {
@@ -319,6 +270,20 @@ fn set_nonblocking_cloexec(fd: RawFd) -> io::Result<()> {
 #[cfg(any(target_os = "macos", target_os = "ios"))]
 pub(crate) fn set_nosigpipe(fd: RawFd) -> io::Result<()> {
     set_flag(fd, libc::SOL_SOCKET, libc::SO_NOSIGPIPE)
+}
+
+/// Reads the socket option `level` / `name` into a `T` (plain data: a C integer or struct,
+/// starting from `init`).
+fn getsockopt<T: Copy>(fd: RawFd, level: libc::c_int, name: libc::c_int, init: T) -> io::Result<T> {
+    let mut value = init;
+    let mut len = mem::size_of::<T>() as libc::socklen_t;
+    // SAFETY: `value` and `len` are valid for writes for the whole call, and `len` holds the
+    // size of `value`, so the kernel writes at most that many bytes into it.
+    let r = unsafe { libc::getsockopt(fd, level, name, (&mut value as *mut T).cast(), &mut len) };
+    if r < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(value)
 }
 
 /// Turns on the boolean socket option `level` / `name` (`setsockopt` with an int 1).
@@ -352,23 +317,9 @@ pub(crate) fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
         SocketAddr::V4(_) => libc::AF_INET,
         SocketAddr::V6(_) => libc::AF_INET6,
     };
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    ))]
+    #[cfg(rill_accept4)]
     let ty = libc::SOCK_STREAM | libc::SOCK_NONBLOCK | libc::SOCK_CLOEXEC;
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    )))]
+    #[cfg(not(rill_accept4))]
     let ty = libc::SOCK_STREAM;
     // SAFETY: socket(2) with constant arguments.
     let raw = unsafe { libc::socket(domain, ty, 0) };
@@ -377,14 +328,7 @@ pub(crate) fn tcp_socket(addr: &SocketAddr) -> io::Result<OwnedFd> {
     }
     // SAFETY: `raw` is a fresh descriptor nothing else owns.
     let owned = unsafe { OwnedFd::from_raw_fd(raw) };
-    #[cfg(not(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "freebsd",
-        target_os = "netbsd",
-        target_os = "openbsd",
-        target_os = "dragonfly"
-    )))]
+    #[cfg(not(rill_accept4))]
     set_nonblocking_cloexec(raw)?;
     set_nosigpipe(raw)?;
     Ok(owned)
@@ -409,21 +353,7 @@ pub(crate) fn connect(fd: RawFd, addr: &SocketAddr) -> io::Result<bool> {
 
 /// `getsockopt(SO_ERROR)`: the socket's pending error, cleared by reading it.
 pub(crate) fn take_error(fd: RawFd) -> io::Result<Option<io::Error>> {
-    let mut err: libc::c_int = 0;
-    let mut len = mem::size_of::<libc::c_int>() as libc::socklen_t;
-    // SAFETY: `err` and `len` are valid for writes; `len` holds `err`'s size.
-    let r = unsafe {
-        libc::getsockopt(
-            fd,
-            libc::SOL_SOCKET,
-            libc::SO_ERROR,
-            (&mut err as *mut libc::c_int).cast(),
-            &mut len,
-        )
-    };
-    if r < 0 {
-        return Err(io::Error::last_os_error());
-    }
+    let err: libc::c_int = getsockopt(fd, libc::SOL_SOCKET, libc::SO_ERROR, 0)?;
     Ok((err != 0).then(|| io::Error::from_raw_os_error(err)))
 }
 
