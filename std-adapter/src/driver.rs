@@ -343,8 +343,17 @@ impl Driver {
     }
 
     /// Drains the core's ready queue: a granted attempt or a deferred completion wakes the
-    /// tasks waiting in its direction.
+    /// tasks waiting in its direction. Usually empty (only the budget fills it): checked here,
+    /// drained out of line.
+    #[inline]
     pub(crate) fn dispatch_ready(&mut self, to_wake: &mut Wakeups) {
+        if self.reactor.ready_len() > 0 {
+            self.drain_ready(to_wake);
+        }
+    }
+
+    #[inline(never)]
+    fn drain_ready(&mut self, to_wake: &mut Wakeups) {
         while self.reactor.ready_len() > 0 {
             let Some(ready) = self.reactor.poll_ready() else {
                 break;

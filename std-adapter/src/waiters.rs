@@ -8,6 +8,7 @@
 //! foreign executor's, the `block_on` future's) is kept as a [`Waker`] and woken as one. Both
 //! give the same guarantee: every task that waits is woken (H20).
 
+use std::collections::VecDeque;
 use std::task::{Context, RawWakerVTable, Waker};
 
 /// The task the executor is polling right now, as its waker's identity: a waker with the same
@@ -94,7 +95,7 @@ impl Waiters {
     #[inline]
     pub(crate) fn take_all(&mut self, out: &mut Wakeups) {
         match self.first.take() {
-            Some(Waiter::Task(key)) => out.tasks.push(key),
+            Some(Waiter::Task(key)) => out.tasks.push_back(key),
             Some(Waiter::Waker(w)) => out.wakers.push(w),
             None => {}
         }
@@ -115,25 +116,23 @@ impl Waiters {
     }
 }
 
-/// What a driver turn found ready, for the executor to wake once the driver is released: tasks
-/// of this loop by key, and other wakers.
+/// What a driver turn found ready: tasks of this loop by key, and other wakers, for the executor
+/// to wake once the driver is released.
+///
+/// The executor's own `Wakeups` *is* its run queue: a driver turn appends the tasks it wakes to
+/// `tasks` directly, in the order their events came, with no second queue in between. Such a
+/// push does not consult the task's scheduled flag: a task woken twice in one turn (both
+/// directions, or I/O and a waker) is polled twice, which futures allow, while the flag keeps
+/// coalescing every waker-driven wake.
 #[derive(Default)]
 pub(crate) struct Wakeups {
-    /// Keys of this loop's tasks.
-    pub(crate) tasks: Vec<u64>,
+    /// Keys of this loop's tasks (for the executor's own `Wakeups`: the run queue).
+    pub(crate) tasks: VecDeque<u64>,
     /// Any other wakers (timers, combinators, foreign executors, the `block_on` future).
     pub(crate) wakers: Vec<Waker>,
 }
 
 impl Wakeups {
-    /// Room for `n` of each without allocating.
-    pub(crate) fn with_capacity(n: usize) -> Wakeups {
-        Wakeups {
-            tasks: Vec::with_capacity(n),
-            wakers: Vec::with_capacity(n),
-        }
-    }
-
     /// True when nothing was collected.
     pub(crate) fn is_empty(&self) -> bool {
         self.tasks.is_empty() && self.wakers.is_empty()

@@ -2,7 +2,9 @@
 //!
 //! An executor's task can be woken from any thread, aborted from any thread, and polled and
 //! finished by the loop that owns it. [`TaskState`] is the one word those threads share; every
-//! change goes through one `transition` helper (maitake's `task/state.rs` style) and returns an
+//! change goes through one `transition` helper (maitake's `task/state.rs` style), or, for the two
+//! per-poll steps (`wake`, `start_poll`), one `fetch_or` / `fetch_and` computing the same
+//! table, and returns an
 //! action telling the caller what to do: the state decides, the caller acts (pushes the task on a
 //! run queue, polls it, or does nothing).
 //!
@@ -84,7 +86,10 @@ impl TaskState {
 
     /// Any thread: the task should be polled again.
     pub fn wake(&self) -> ScheduleAction {
-        self.transition(|word| schedule(word, 0))
+        // One `fetch_or`: setting `SCHEDULED` is `schedule(word, 0)` on every word it can see
+        // (a finished word's `SCHEDULED` bit is already set by `finish`, and nothing reads it).
+        let word = self.word.fetch_or(SCHEDULED, Ordering::AcqRel);
+        schedule(word, 0).1
     }
 
     /// Any thread: the task should end. Records the request and schedules the task so the loop
@@ -95,15 +100,17 @@ impl TaskState {
 
     /// The loop, right before polling a task it took off its queue.
     pub fn start_poll(&self) -> StartPollAction {
-        self.transition(|word| {
-            if word & FINISHED != 0 {
-                (word, StartPollAction::Finished)
-            } else if word & ABORTED != 0 {
-                (word & !SCHEDULED, StartPollAction::Abort)
-            } else {
-                (word & !SCHEDULED, StartPollAction::Poll)
-            }
-        })
+        // One `fetch_and`: clearing `SCHEDULED` is the whole change for a live task, and on a
+        // finished word the bit is never read again (`wake`, `abort` and `finish` test
+        // `FINISHED` first), so the loop's per-poll step needs no compare-and-swap loop.
+        let word = self.word.fetch_and(!SCHEDULED, Ordering::AcqRel);
+        if word & FINISHED != 0 {
+            StartPollAction::Finished
+        } else if word & ABORTED != 0 {
+            StartPollAction::Abort
+        } else {
+            StartPollAction::Poll
+        }
     }
 
     /// The loop, when the task is gone (completed, panicked, aborted, shut down): every later

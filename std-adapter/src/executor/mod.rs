@@ -161,14 +161,18 @@ pub struct Local {
     /// `Builder::busy_poll` is on: sockets track whether a read follows a write.
     pub(crate) busy_poll: bool,
     shared: Arc<Shared>,
-    run_queue: RefCell<VecDeque<u64>>,
     tasks: RefCell<TaskTable>,
     pub(crate) driver: RefCell<Driver>,
-    /// What the driver found ready, woken once it is no longer borrowed.
-    to_wake: RefCell<Wakeups>,
+    /// The run queue (`ready.tasks`, keys of runnable tasks, which driver turns append to
+    /// directly) and the other wakers a driver turn found ready, woken once the driver is no
+    /// longer borrowed.
+    ready: RefCell<Wakeups>,
     /// Swapped with the remote wake list, so cross-thread wakes reuse two buffers instead of
     /// allocating one per batch.
     spare_wakes: RefCell<Vec<u64>>,
+    /// Tasks spawned by a running task: the table is borrowed for the poll, so they are
+    /// inserted (and queued) right after it.
+    spawned_in_poll: RefCell<Vec<(Arc<Header>, LocalTask)>>,
     shut_down: Cell<bool>,
     counters: TaskCounters,
 }
@@ -178,11 +182,14 @@ impl Local {
         Local {
             busy_poll: driver.busy_poll_enabled(),
             shared,
-            run_queue: RefCell::new(VecDeque::with_capacity(task_capacity)),
             tasks: RefCell::new(TaskTable::with_capacity(task_capacity)),
             driver: RefCell::new(driver),
-            to_wake: RefCell::new(Wakeups::with_capacity(64)),
+            ready: RefCell::new(Wakeups {
+                tasks: VecDeque::with_capacity(task_capacity),
+                wakers: Vec::with_capacity(64),
+            }),
             spare_wakes: RefCell::new(Vec::new()),
+            spawned_in_poll: RefCell::new(Vec::new()),
             shut_down: Cell::new(false),
             counters: TaskCounters::default(),
         }
@@ -244,12 +251,17 @@ impl Local {
     /// True when a task is queued to run (busy polling never delays it).
     #[inline]
     pub(crate) fn has_runnable(&self) -> bool {
-        !self.run_queue.borrow().is_empty()
+        !self.ready.borrow().tasks.is_empty()
     }
 
-    /// Queues a task woken on the runtime thread.
+    /// Queues a task woken on the runtime thread. A wake from inside a driver turn (a foreign
+    /// waker's `clone` or `drop` that wakes one of our tasks) finds the queue borrowed and goes
+    /// through the remote queue instead, which the loop takes in after its OS poll.
     pub(crate) fn schedule_local(&self, key: u64) {
-        self.run_queue.borrow_mut().push_back(key);
+        match self.ready.try_borrow_mut() {
+            Ok(mut ready) => ready.tasks.push_back(key),
+            Err(_) => self.shared.push_wake(key),
+        }
     }
 
     /// Spawns a (possibly `!Send`) future on this runtime.
@@ -264,42 +276,72 @@ impl Local {
         }
         let (guard, handle) = task::join_pair(header.clone());
         let body: LocalTask = Box::pin(task::TaskBody::new(future, guard));
-        let key = self.tasks.borrow_mut().insert(header.clone(), body);
-        header.set_key(key);
         bump(&self.counters.spawned);
+        match self.tasks.try_borrow_mut() {
+            Ok(mut tasks) => {
+                let key = tasks.insert(header.clone(), body);
+                drop(tasks);
+                self.admit(&header, key);
+            }
+            // A task is running (the table is borrowed for its poll): inserted after it.
+            Err(_) => self.spawned_in_poll.borrow_mut().push((header, body)),
+        }
+        handle
+    }
+
+    /// A task now in the table under `key`: its wakes name `key`, and its first poll is queued.
+    fn admit(&self, header: &Header, key: u64) {
+        header.set_key(key);
         trace!(task = key, "task spawn");
         self.schedule_local(key);
-        handle
+    }
+
+    /// Inserts the tasks spawned during the last poll.
+    #[cold]
+    fn admit_spawned_in_poll(&self) {
+        let spawned = std::mem::take(&mut *self.spawned_in_poll.borrow_mut());
+        for (header, body) in spawned {
+            let key = self.tasks.borrow_mut().insert(header.clone(), body);
+            self.admit(&header, key);
+        }
     }
 
     /// Number of live tasks (spawned, not finished).
     pub(crate) fn live_tasks(&self) -> usize {
-        self.tasks.borrow().live()
+        self.tasks.borrow().live() + self.spawned_in_poll.borrow().len()
     }
 
-    /// Polls one task once. An aborted task is polled too: its body sees the abort and ends
-    /// itself, dropping the future where a panic in its `Drop` is caught.
+    /// Polls one task once, in place (the table is borrowed, shared, for the poll: one lookup).
+    /// An aborted task is polled too: its body sees the abort and ends itself, dropping the
+    /// future where a panic in its `Drop` is caught.
     fn run_task(&self, key: u64) {
-        let Some((mut future, waker)) = self.tasks.borrow_mut().take(key) else {
+        let tasks = self.tasks.borrow();
+        let Some((running, mut future)) = tasks.start(key) else {
             return;
         };
+        let waker = futures_task::waker_ref(running.header);
         self.driver
             .borrow_mut()
             .begin_dispatch(Some(PollingTask::new(key, &waker)));
         let mut cx = Context::from_waker(&waker);
         bump(&self.counters.polls);
         trace!(task = key, "task poll");
-        match future.as_mut().poll(&mut cx) {
-            Poll::Ready(()) => {
-                bump(&self.counters.completed);
-                trace!(task = key, "task complete");
-                let header = self.tasks.borrow_mut().remove(key);
-                if let Some(header) = header {
-                    header.mark_finished();
-                }
-                drop(future);
+        let done = future.as_mut().poll(&mut cx).is_ready();
+        if done {
+            drop(tasks);
+            bump(&self.counters.completed);
+            trace!(task = key, "task complete");
+            let header = self.tasks.borrow_mut().remove(key);
+            if let Some(header) = header {
+                header.mark_finished();
             }
-            Poll::Pending => self.tasks.borrow_mut().put_back(key, future, waker),
+            drop(future);
+        } else {
+            running.pause(future);
+            drop(tasks);
+        }
+        if !self.spawned_in_poll.borrow().is_empty() {
+            self.admit_spawned_in_poll();
         }
     }
 
@@ -317,14 +359,13 @@ impl Local {
         c.wakes_remote
             .set(c.wakes_remote.get() + (wakes.len() + spawns.len()) as u64);
         c.spawned.set(c.spawned.get() + spawns.len() as u64);
-        self.run_queue.borrow_mut().extend(wakes.drain(..));
+        self.ready.borrow_mut().tasks.extend(wakes.drain(..));
         *self.spare_wakes.borrow_mut() = wakes;
         for (header, make) in spawns {
             // Only builds the body: the user's `make` runs inside its first poll, contained.
             let future = make();
             let key = self.tasks.borrow_mut().insert(header.clone(), future);
-            header.set_key(key);
-            self.schedule_local(key);
+            self.admit(&header, key);
         }
     }
 
@@ -337,7 +378,7 @@ impl Local {
             ));
         };
         let main = Header::new(self.shared.clone(), Some(MAIN_KEY));
-        let main_waker = Waker::from(main.clone());
+        let main_waker = main.waker();
         let mut future = pin!(future);
         self.schedule_local(MAIN_KEY);
         // The loop's policy is `rill_core::scheduler`'s: run ready work, poll the OS without
@@ -350,14 +391,14 @@ impl Local {
         loop {
             let step = {
                 let driver = self.driver.borrow();
-                let ready = !self.run_queue.borrow().is_empty() || driver.has_ready();
+                let ready = !self.ready.borrow().tasks.is_empty() || driver.has_ready();
                 run.next_step_lazy(&scheduler, ready, driver.timers.next_deadline(), || {
                     driver.clock().now()
                 })
             };
             match step {
                 Step::RunReady => {
-                    let key = self.run_queue.borrow_mut().pop_front();
+                    let key = self.ready.borrow_mut().tasks.pop_front();
                     match key {
                         Some(MAIN_KEY) => {
                             main.clear_scheduled();
@@ -371,12 +412,7 @@ impl Local {
                         }
                         Some(key) => self.run_task(key),
                         // Only the core's own queue (ops the inline budget deferred) had work.
-                        None => {
-                            self.driver
-                                .borrow_mut()
-                                .dispatch_ready(&mut self.to_wake.borrow_mut());
-                            self.wake_collected();
-                        }
+                        None => self.with_driver_wake(|driver, ready| driver.dispatch_ready(ready)),
                     }
                     let _ = run.handled();
                 }
@@ -390,17 +426,14 @@ impl Local {
                     // since we last looked (a notify racing this decision makes it
                     // `DontBlock`, never lost).
                     let may_block = timeout != Some(0)
-                        && self.run_queue.borrow().is_empty()
+                        && self.ready.borrow().tasks.is_empty()
                         && self.shared.signal.prepare_to_block() == BlockAction::Block;
-                    let polled = {
-                        let mut to_wake = self.to_wake.borrow_mut();
-                        let timeout = if may_block { timeout } else { Some(0) };
-                        self.driver.borrow_mut().poll_os(timeout, &mut to_wake)
-                    };
+                    let timeout = if may_block { timeout } else { Some(0) };
+                    let polled =
+                        self.with_driver_wake(|driver, ready| driver.poll_os(timeout, ready));
                     if may_block {
                         let _ = self.shared.signal.finish_block();
                     }
-                    self.wake_collected();
                     if let Err(e) = polled {
                         main.mark_finished();
                         return Err(e);
@@ -421,20 +454,13 @@ impl Local {
     /// and if nothing became runnable, jump to that timer instead of sleeping. False (nothing
     /// done) with a real clock or work to run.
     fn advance_test_clock(&self) -> bool {
-        if !self.driver.borrow().clock().is_paused() || !self.run_queue.borrow().is_empty() {
+        if !self.driver.borrow().clock().is_paused() || self.has_runnable() {
             return false;
         }
-        let polled = self
-            .driver
-            .borrow_mut()
-            .poll_os(Some(0), &mut self.to_wake.borrow_mut());
-        self.wake_collected();
+        let polled = self.with_driver_wake(|driver, ready| driver.poll_os(Some(0), ready));
         self.take_remote();
-        if polled.is_ok() && self.run_queue.borrow().is_empty() {
-            self.driver
-                .borrow_mut()
-                .advance_to_next_timer(&mut self.to_wake.borrow_mut());
-            self.wake_collected();
+        if polled.is_ok() && !self.has_runnable() {
+            self.with_driver_wake(|driver, ready| driver.advance_to_next_timer(ready));
         }
         polled.is_ok()
     }
@@ -451,7 +477,9 @@ impl Local {
             end_task(&header, Some(make()));
         }
         loop {
-            let drained = self.tasks.borrow_mut().drain();
+            let mut drained = self.tasks.borrow_mut().drain();
+            let spawned = std::mem::take(&mut *self.spawned_in_poll.borrow_mut());
+            drained.extend(spawned.into_iter().map(|(h, body)| (h, Some(body))));
             if drained.is_empty() {
                 break;
             }
@@ -459,30 +487,27 @@ impl Local {
                 end_task(&header, future);
             }
         }
-        self.run_queue.borrow_mut().clear();
-        {
-            let mut to_wake = self.to_wake.borrow_mut();
-            self.driver.borrow_mut().shutdown(&mut to_wake);
-        }
-        self.wake_collected();
+        self.with_driver_wake(|driver, ready| driver.shutdown(ready));
+        // Every task is gone: the keys its I/O woke (and any still queued) name nothing.
+        self.ready.borrow_mut().tasks.clear();
     }
 
-    /// Wakes what the driver collected (outside any driver borrow), in the order collected
-    /// (timers earliest first, ops in ready-queue order).
-    pub(crate) fn wake_collected(&self) {
-        let mut to_wake = self.to_wake.borrow_mut();
-        self.schedule_tasks(&mut to_wake.tasks);
-        if to_wake.wakers.is_empty() {
+    /// Wakes the other wakers a driver turn collected (outside any driver borrow), in the order
+    /// collected (timers earliest first, ops in ready-queue order). Its tasks are queued
+    /// already.
+    fn wake_collected(&self) {
+        let mut ready = self.ready.borrow_mut();
+        if ready.wakers.is_empty() {
             return;
         }
         // Other wakers are user code: none may run with the list borrowed.
-        let mut wakers = std::mem::take(&mut to_wake.wakers);
-        drop(to_wake);
+        let mut wakers = std::mem::take(&mut ready.wakers);
+        drop(ready);
         wake_contained(&mut wakers);
         // Keep the allocation for the next turn (unless a wake refilled the list meanwhile).
-        let mut to_wake = self.to_wake.borrow_mut();
-        if to_wake.wakers.is_empty() {
-            to_wake.wakers = wakers;
+        let mut ready = self.ready.borrow_mut();
+        if ready.wakers.is_empty() {
+            ready.wakers = wakers;
         }
     }
 
@@ -494,30 +519,35 @@ impl Local {
 
     /// Queues this loop's tasks `keys` (each once: a task already queued, or finished, is not
     /// queued again) and empties `keys`. Runs no user code.
-    #[inline]
-    fn schedule_tasks(&self, keys: &mut Vec<u64>) {
+    fn schedule_tasks(&self, keys: &mut VecDeque<u64>) {
         if keys.is_empty() {
             return;
         }
         let tasks = self.tasks.borrow();
-        let mut run_queue = self.run_queue.borrow_mut();
+        let mut ready = self.ready.borrow_mut();
         let mut queued = 0;
-        for &key in keys.iter() {
+        for key in keys.drain(..) {
             if tasks.schedule(key) {
-                run_queue.push_back(key);
+                ready.tasks.push_back(key);
                 queued += 1;
             }
         }
-        keys.clear();
         let c = &self.counters;
         c.wakes_local.set(c.wakes_local.get() + queued);
     }
 
-    /// Runs `f` with the driver and the wake list, then wakes what it collected.
+    /// One driver turn: runs `f` with the driver and the run queue (where the tasks it wakes
+    /// are appended), then wakes the other wakers it collected.
+    #[inline]
     pub(crate) fn with_driver_wake<R>(&self, f: impl FnOnce(&mut Driver, &mut Wakeups) -> R) -> R {
         let r = {
-            let mut to_wake = self.to_wake.borrow_mut();
-            f(&mut self.driver.borrow_mut(), &mut to_wake)
+            let mut ready = self.ready.borrow_mut();
+            let queued = ready.tasks.len();
+            let r = f(&mut self.driver.borrow_mut(), &mut ready);
+            let woken = ready.tasks.len().saturating_sub(queued) as u64;
+            let c = &self.counters;
+            c.wakes_local.set(c.wakes_local.get() + woken);
+            r
         };
         self.wake_collected();
         r
@@ -545,7 +575,7 @@ fn end_task(header: &Arc<Header>, body: Option<LocalTask>) {
     let Some(mut body) = body else {
         return;
     };
-    let waker = Waker::from(header.clone());
+    let waker = header.waker();
     let mut cx = Context::from_waker(&waker);
     // The body contains every panic of the user code it runs; a ready body holds nothing more.
     let _ = body.as_mut().poll(&mut cx);

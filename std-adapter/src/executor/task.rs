@@ -3,7 +3,7 @@
 //! A task's future lives in the runtime's table ([`TaskTable`]), owned by the runtime thread, so
 //! it may be `!Send`. What crosses threads is only the [`Header`]: an `Arc` holding the task's
 //! key in the table and its state word (`rill_core::sync::TaskState`: scheduled, abort
-//! requested, finished). The header *is* the waker (`std::task::Wake`): waking pushes the key
+//! requested, finished). The header *is* the waker (`futures_task::ArcWake`): waking pushes the key
 //! onto the runtime's local run queue when the wake happens on the runtime thread, or onto the
 //! shared remote queue (plus an OS wake-up) from any other thread. The state word coalesces
 //! wakes: a task sits in a queue at most once, and a finished task is never queued again.
@@ -42,7 +42,9 @@ use std::panic::{self, AssertUnwindSafe};
 use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::task::{Context, Poll, Wake, Waker};
+use std::task::{Context, Poll, Waker};
+
+use futures_task::ArcWake;
 
 use rill_core::sync::{
     self, CompleteAction, DetachAction, JoinPoll, JoinSlot, ScheduleAction, TaskState,
@@ -154,12 +156,20 @@ impl Header {
     }
 }
 
-impl Wake for Header {
+impl ArcWake for Header {
     fn wake(self: Arc<Self>) {
         self.schedule();
     }
-    fn wake_by_ref(self: &Arc<Self>) {
-        self.schedule();
+    fn wake_by_ref(arc_self: &Arc<Self>) {
+        arc_self.schedule();
+    }
+}
+
+impl Header {
+    /// A waker for this task that owns a reference (for the `block_on` future and the final
+    /// poll at shutdown; the loop's per-poll waker is borrowed, `futures_task::waker_ref`).
+    pub(crate) fn waker(self: &Arc<Self>) -> Waker {
+        futures_task::waker(self.clone())
     }
 }
 

@@ -1,23 +1,44 @@
-//! The task table: every live task's header, future and waker, in a [`rill_core::slab`] over a
-//! `Vec` that grows by one entry whenever it is full.
+//! The task table: every live task's header and future, in a [`rill_core::slab`] over a `Vec`
+//! that grows by one entry whenever it is full.
+//!
+//! A task is polled in place: the executor holds the table by shared borrow for the poll, takes
+//! the future out of its entry's `Cell` ([`TaskTable::start`]) and puts it back through the same
+//! reference ([`Running::pause`]), one slot lookup per poll. The table is never borrowed
+//! mutably while a task runs: a spawn made by the running task waits in the executor and is
+//! inserted after the poll. The waker is the header itself, borrowed for the poll
+//! (`futures_task::waker_ref`), so no waker is stored and none is cloned.
 //!
 //! A task is named by its slab key packed into a `u64` ([`Key::to_u64`]: index low, generation
 //! high). That is the key its [`Header`] carries and its wakes queue, so a wake that outlives its
 //! task (a waker kept by a socket, a wake from another thread still in the remote queue) names a
 //! stale key and finds nothing.
 
+use std::cell::Cell;
 use std::sync::Arc;
-use std::task::Waker;
 
 use rill_core::slab::{Entry, Key, Slab};
 
 use super::task::{Header, LocalTask};
 
-/// A live task. `future` and `waker` are `None` while the task is being polled.
+/// A live task. `future` is `None` while the task is being polled.
 struct Task {
     header: Arc<Header>,
-    future: Option<LocalTask>,
-    waker: Option<Waker>,
+    future: Cell<Option<LocalTask>>,
+}
+
+/// A task taken out for one poll: its header (the waker) and future. Give the future back with
+/// [`Running::pause`] when the poll returns `Pending`.
+pub(super) struct Running<'t> {
+    pub(super) header: &'t Arc<Header>,
+    slot: &'t Cell<Option<LocalTask>>,
+}
+
+impl Running<'_> {
+    /// The poll returned `Pending`: the future goes back into its entry.
+    #[inline]
+    pub(super) fn pause(self, future: LocalTask) {
+        self.slot.set(Some(future));
+    }
 }
 
 /// Tasks keyed by `index | generation << 32`.
@@ -35,11 +56,9 @@ impl TaskTable {
 
     /// Adds a task (reusing the entry freed last) and returns its key.
     pub(super) fn insert(&mut self, header: Arc<Header>, future: LocalTask) -> u64 {
-        let waker = Waker::from(header.clone());
         let task = Task {
             header,
-            future: Some(future),
-            waker: Some(waker),
+            future: Cell::new(Some(future)),
         };
         match self
             .tasks
@@ -51,16 +70,19 @@ impl TaskTable {
         }
     }
 
-    /// Takes a task out for polling and clears its scheduled flag (its header stays in the
-    /// table: no reference count moves per poll). `None` for a stale key or a task already
-    /// being polled.
+    /// Takes a task's future out for one poll and clears its scheduled flag (its header stays
+    /// in the table: no reference count moves per poll). `None` for a stale key or a task
+    /// already being polled.
     #[inline] // per poll, from `executor/mod.rs` (another codegen unit)
-    pub(super) fn take(&mut self, key: u64) -> Option<(LocalTask, Waker)> {
-        let task = self.tasks.get_mut(Key::from_u64(key))?;
-        let f = task.future.take()?;
-        let w = task.waker.take()?;
+    pub(super) fn start(&self, key: u64) -> Option<(Running<'_>, LocalTask)> {
+        let task = self.tasks.get(Key::from_u64(key))?;
+        let future = task.future.take()?;
         task.header.clear_scheduled();
-        Some((f, w))
+        let running = Running {
+            header: &task.header,
+            slot: &task.future,
+        };
+        Some((running, future))
     }
 
     /// Marks the live task `key` scheduled; true when it must be queued (it was not queued
@@ -70,15 +92,6 @@ impl TaskTable {
         self.tasks
             .get(Key::from_u64(key))
             .is_some_and(|task| task.header.wake_local())
-    }
-
-    /// Puts a polled task back (a stale key drops them: the task is gone).
-    #[inline] // per poll, from `executor/mod.rs` (another codegen unit)
-    pub(super) fn put_back(&mut self, key: u64, f: LocalTask, w: Waker) {
-        if let Some(task) = self.tasks.get_mut(Key::from_u64(key)) {
-            task.future = Some(f);
-            task.waker = Some(w);
-        }
     }
 
     /// Frees a finished task's entry and hands back its header.
@@ -95,7 +108,7 @@ impl TaskTable {
         out.extend(
             self.tasks
                 .drain()
-                .map(|(_, task)| (task.header, task.future)),
+                .map(|(_, task)| (task.header, task.future.into_inner())),
         );
         out
     }
@@ -131,7 +144,7 @@ mod tests {
         let entry = std::mem::size_of::<Entry<Task>>();
         let header = std::mem::size_of::<Header>() + 2 * std::mem::size_of::<usize>();
         eprintln!("per task: table entry {entry} B + header {header} B (Arc counts included)");
-        assert!(entry <= 48, "task entry is {entry} B");
+        assert!(entry <= 32, "task entry is {entry} B");
         assert!(header <= 48, "header is {header} B");
     }
 
@@ -180,16 +193,27 @@ mod tests {
     }
 
     #[test]
-    fn take_hands_out_a_task_once_until_put_back() {
+    fn start_hands_out_a_task_once_until_paused() {
         let mut t = TaskTable::with_capacity(1);
         let key = t.insert(header(), body());
-        let (f, w) = t.take(key).unwrap();
+        let (running, f) = t.start(key).unwrap();
         assert!(
-            t.take(key).is_none(),
+            t.start(key).is_none(),
             "a task being polled is not handed out twice"
         );
-        t.put_back(key, f, w);
-        assert!(t.take(key).is_some());
+        running.pause(f);
+        assert!(t.start(key).is_some());
+    }
+
+    #[test]
+    fn start_clears_the_scheduled_flag() {
+        let mut t = TaskTable::with_capacity(1);
+        let h = header();
+        let key = t.insert(h.clone(), body());
+        assert!(!h.wake_local(), "a new task is scheduled: a wake coalesces");
+        let (running, f) = t.start(key).unwrap();
+        assert!(h.wake_local(), "after start, a wake queues the task again");
+        running.pause(f);
     }
 
     #[test]
@@ -197,18 +221,15 @@ mod tests {
         let mut t = TaskTable::with_capacity(1);
         let h = header();
         let old = t.insert(h.clone(), body());
-        let (f, w) = t.take(old).unwrap();
+        let f = t.start(old).map(|(_, f)| f).unwrap();
         assert!(Arc::ptr_eq(&t.remove(old).unwrap(), &h));
         drop(f);
         let new = t.insert(h, body());
         assert_eq!(new as u32, old as u32);
-        assert!(t.take(old).is_none());
+        assert!(t.start(old).is_none());
         assert!(t.remove(old).is_none());
-        let dropped = Rc::new(std::cell::Cell::new(0));
-        t.put_back(old, Box::pin(Body(dropped.clone())), w);
-        assert_eq!(dropped.get(), 1, "put_back with a stale key drops the body");
-        assert!(t.take(new).is_some(), "the new task is untouched");
-        assert!(t.take(crate::executor::task::MAIN_KEY).is_none());
+        assert!(t.start(new).is_some(), "the new task is untouched");
+        assert!(t.start(crate::executor::task::MAIN_KEY).is_none());
     }
 
     #[test]
@@ -217,7 +238,7 @@ mod tests {
         let h = header();
         let a = t.insert(h.clone(), body());
         let b = t.insert(h.clone(), body());
-        let _polled = t.take(b).unwrap();
+        let _polled = t.start(b).map(|(_, f)| f).unwrap();
         let drained = t.drain();
         let futures: Vec<bool> = drained.iter().map(|(_, f)| f.is_some()).collect();
         assert_eq!(
@@ -226,7 +247,7 @@ mod tests {
             "a task out for polling has no future"
         );
         assert_eq!(t.live(), 0);
-        assert!(t.take(a).is_none());
+        assert!(t.start(a).is_none());
         assert!(t.drain().is_empty());
     }
 }
