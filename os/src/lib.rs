@@ -206,6 +206,7 @@ impl<S: PollStorage> Selector<S> {
     }
 
     /// Waits for events, a wake, a signal or the timeout. See the crate docs for the contract.
+    #[inline]
     pub fn wait(&mut self, events: &mut [Event], timeout: Option<Duration>) -> Result<Wait, Error> {
         each!(self, b => b.wait(events, timeout))
     }

@@ -199,14 +199,14 @@ impl Fingerprint {
 pub fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
     match timeout {
         None => -1,
+        // Whole seconds and the rounded-up sub-second part, in 64-bit arithmetic: the zero
+        // timeout of every non-blocking poll costs no 128-bit division.
         Some(d) => {
-            let nanos = d.as_nanos();
-            let ms = nanos.div_ceil(1_000_000);
-            if ms > libc::c_int::MAX as u128 {
-                libc::c_int::MAX
-            } else {
-                ms as libc::c_int
-            }
+            let ms = d
+                .as_secs()
+                .saturating_mul(1_000)
+                .saturating_add(u64::from(d.subsec_nanos().div_ceil(1_000_000)));
+            libc::c_int::try_from(ms).unwrap_or(libc::c_int::MAX)
         }
     }
 }

@@ -91,6 +91,7 @@ impl Poller {
     }
 
     /// Waits once; returns how many events were written to the front of `events`.
+    #[inline]
     pub(crate) fn wait(
         &mut self,
         events: &mut [Event],

@@ -153,6 +153,7 @@ impl TimerTable {
     }
 
     /// The earliest armed deadline.
+    #[inline]
     pub(crate) fn next_deadline(&self) -> Option<Ticks> {
         self.core.next_deadline()
     }

@@ -127,6 +127,7 @@ impl<Q, L: WithLock<Inner = Inbox<Q>>> Remote<L> {
     }
 
     /// True once [`close`](Remote::close) has begun.
+    #[inline]
     pub fn is_closed(&self) -> bool {
         self.closed.load(Ordering::Acquire)
     }

@@ -77,6 +77,7 @@ impl Signal {
     }
 
     /// Any thread, after making work visible: wake the poller, coalescing with other notifies.
+    #[inline]
     pub fn notify(&self) -> NotifyAction {
         let mut current = self.state.load(Ordering::Relaxed);
         loop {
@@ -100,6 +101,7 @@ impl Signal {
     }
 
     /// Poller, before a blocking OS wait: consume a pending notify, or commit to blocking.
+    #[inline]
     pub fn prepare_to_block(&self) -> BlockAction {
         let mut current = self.state.load(Ordering::Relaxed);
         loop {
@@ -123,6 +125,7 @@ impl Signal {
     }
 
     /// Poller, after the OS wait returned: back to awake, reporting whether the OS waker fired.
+    #[inline]
     pub fn finish_block(&self) -> WakeReason {
         match self.state.swap(AWAKE, Ordering::AcqRel) {
             INTERRUPTED => WakeReason::Interrupted,

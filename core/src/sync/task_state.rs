@@ -85,6 +85,7 @@ impl TaskState {
     }
 
     /// Any thread: the task should be polled again.
+    #[inline]
     pub fn wake(&self) -> ScheduleAction {
         // One `fetch_or`: setting `SCHEDULED` is `schedule(word, 0)` on every word it can see
         // (a finished word's `SCHEDULED` bit is already set by `finish`, and nothing reads it).
@@ -99,6 +100,7 @@ impl TaskState {
     }
 
     /// The loop, right before polling a task it took off its queue.
+    #[inline]
     pub fn start_poll(&self) -> StartPollAction {
         // One `fetch_and`: clearing `SCHEDULED` is the whole change for a live task, and on a
         // finished word the bit is never read again (`wake`, `abort` and `finish` test
@@ -130,11 +132,13 @@ impl TaskState {
     }
 
     /// True once an abort was requested before the task finished.
+    #[inline]
     pub fn is_aborted(&self) -> bool {
         self.word.load(Ordering::Acquire) & ABORTED != 0
     }
 
     /// True once [`finish`](TaskState::finish) was called.
+    #[inline]
     pub fn is_finished(&self) -> bool {
         self.word.load(Ordering::Acquire) & FINISHED != 0
     }

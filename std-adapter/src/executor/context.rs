@@ -17,6 +17,7 @@ thread_local! {
 }
 
 /// True when `local` is the runtime driving this thread. A plain load of a thread-local.
+#[inline]
 pub(crate) fn is_current(local: &Rc<Local>) -> bool {
     CURRENT_ADDR
         .try_with(|a| a.get() == Rc::as_ptr(local) as usize)

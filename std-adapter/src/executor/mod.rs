@@ -134,6 +134,7 @@ impl Shared {
     }
 
     /// True once the runtime was dropped (or its loop thread ended).
+    #[inline]
     pub(crate) fn is_shut_down(&self) -> bool {
         self.remote.is_closed()
     }
@@ -346,6 +347,7 @@ impl Local {
     }
 
     /// Moves remote wakes and spawns into the local structures.
+    #[inline]
     fn take_remote(&self) {
         // Nothing pending: no lock taken (`Remote::take`).
         let Some((mut wakes, spawns)) = self.shared.remote.take(|q| {
@@ -495,11 +497,16 @@ impl Local {
     /// Wakes the other wakers a driver turn collected (outside any driver borrow), in the order
     /// collected (timers earliest first, ops in ready-queue order). Its tasks are queued
     /// already.
+    #[inline]
     fn wake_collected(&self) {
-        let mut ready = self.ready.borrow_mut();
-        if ready.wakers.is_empty() {
-            return;
+        if !self.ready.borrow().wakers.is_empty() {
+            self.wake_collected_wakers();
         }
+    }
+
+    #[inline(never)]
+    fn wake_collected_wakers(&self) {
+        let mut ready = self.ready.borrow_mut();
         // Other wakers are user code: none may run with the list borrowed.
         let mut wakers = std::mem::take(&mut ready.wakers);
         drop(ready);

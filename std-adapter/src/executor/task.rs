@@ -114,6 +114,7 @@ impl Header {
     }
 
     /// True when an abort was requested (before the task finished).
+    #[inline]
     pub(crate) fn abort_requested(&self) -> bool {
         self.state.is_aborted()
     }
@@ -557,6 +558,7 @@ impl<T> CompletionGuard<T> {
 
     /// Why the task must end without being polled again, if it must: an abort was requested,
     /// or the runtime is shutting down (it then polls each task once more, to end it).
+    #[inline]
     fn ending(&self) -> Option<JoinErrorRepr> {
         if self.header.abort_requested() {
             Some(JoinErrorRepr::Cancelled)

@@ -23,6 +23,7 @@ const SEND_FLAGS: libc::c_int = 0;
 const SEND_FLAGS: libc::c_int = libc::MSG_NOSIGNAL;
 
 /// Runs a syscall wrapper until it is not interrupted: `-1` becomes `last_os_error()`.
+#[inline]
 pub(crate) fn retry<F: FnMut() -> isize>(mut f: F) -> io::Result<usize> {
     loop {
         let n = f();
@@ -37,6 +38,7 @@ pub(crate) fn retry<F: FnMut() -> isize>(mut f: F) -> io::Result<usize> {
 }
 
 /// `recv(fd, buf, 0)`.
+#[inline]
 pub(crate) fn recv(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
     // SAFETY: `buf` is a valid, writable region of `buf.len()` bytes for the whole call.
     retry(|| unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), 0) })
@@ -143,6 +145,7 @@ fn peer_pid(_fd: RawFd) -> Option<libc::pid_t> {
 }
 
 /// `send(fd, buf, MSG_NOSIGNAL)`.
+#[inline]
 pub(crate) fn send(fd: RawFd, buf: &[u8]) -> io::Result<usize> {
     // SAFETY: `buf` is a valid, readable region of `buf.len()` bytes for the whole call.
     retry(|| unsafe { libc::send(fd, buf.as_ptr().cast(), buf.len(), SEND_FLAGS) })
@@ -162,6 +165,7 @@ pub(crate) fn recv_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Resul
 
 /// `recvmsg(fd, {iov: bufs}, 0)` with no control buffer, with the first [`IOV_MAX`] buffers:
 /// returns the count and `msg_flags` (`MSG_CTRUNC` says ancillary data was discarded).
+#[inline]
 pub(crate) fn recvmsg(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<(usize, libc::c_int)> {
     // SAFETY: an all-zero `msghdr` is a valid empty header.
     let mut msg: libc::msghdr = unsafe { mem::zeroed() };
