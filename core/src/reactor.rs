@@ -422,12 +422,15 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
                 slot.lane_mut(dir).knowledge = Knowledge::Ready;
             }
         }
+        // An edge on an idle lane only updates the knowledge above: the table maps it to itself
+        // with no effect, so it is not run (and not traced) at all.
+        let busy = Direction::BOTH.map(|dir| slot.lane(dir).state != OpState::Idle);
         let mut granted = PerDirection {
             read: false,
             write: false,
         };
         for dir in Direction::BOTH {
-            if event.readiness.is_ready_for(dir) {
+            if event.readiness.is_ready_for(dir) && busy[dir.index()] {
                 let (effect, _) = self.apply(event.token, dir, edge);
                 *granted.get_mut(dir) = matches!(effect, Effect::Grant);
             }

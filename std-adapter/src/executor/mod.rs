@@ -347,7 +347,7 @@ impl Local {
     }
 
     /// Moves remote wakes and spawns into the local structures.
-    #[inline]
+    #[inline(always)] // once per OS poll; almost always finds nothing (one load)
     fn take_remote(&self) {
         // Nothing pending: no lock taken (`Remote::take`).
         let Some((mut wakes, spawns)) = self.shared.remote.take(|q| {
