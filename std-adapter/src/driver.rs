@@ -13,8 +13,9 @@
 //!    its waiting tasks woken), drain the core's ready queue (ops the budget queued or
 //!    deferred), expire timers.
 //!
-//! Wakers are never called with the driver borrowed: they are collected in `to_wake`, and the
-//! executor wakes them after the turn.
+//! Wakers are never called with the driver borrowed: woken tasks go straight onto the run queue
+//! (`Driver::ready`), other wakers are collected beside it, and the executor wakes them after
+//! the turn.
 //!
 //! **The core is the only home of op and descriptor state.** An op's future asks the core what
 //! to do on every poll and runs its syscall through it ([`Reactor::perform`]: attempt now and
@@ -88,6 +89,10 @@ pub(crate) struct Driver {
     edge: bool,
     events: Vec<Event>,
     pub(crate) timers: TimerTable,
+    /// What driver calls found ready: the executor's run queue (`ready.tasks`, appended to
+    /// directly) and the other wakers, which the executor wakes once the driver is released.
+    /// Kept here so a loop turn borrows one `RefCell` for both.
+    pub(crate) ready: Wakeups,
     clock: Clock,
     shut_down: bool,
     /// The task being polled now (set by [`Driver::begin_dispatch`]): a waiter polled with its
@@ -131,6 +136,7 @@ impl Driver {
                 edge,
                 events: vec![rill_os::EMPTY_EVENT; config.events.max(1)],
                 timers: TimerTable::new(config.timers),
+                ready: Wakeups::default(),
                 clock: Clock::new(config.paused),
                 shut_down: false,
                 polling: None,
@@ -195,8 +201,8 @@ impl Driver {
     }
 
     /// Deregisters `token` (its fd is about to be closed). Outstanding ops complete as aborted
-    /// in the core; their tasks are woken through `to_wake` and see an error.
-    pub(crate) fn deregister(&mut self, token: Token, to_wake: &mut Wakeups) {
+    /// in the core; their tasks are woken through `ready` and see an error.
+    pub(crate) fn deregister(&mut self, token: Token) {
         if self.reactor.deregister(token).is_err() {
             return;
         }
@@ -204,8 +210,8 @@ impl Driver {
         let entry = std::mem::replace(&mut self.entries[index], Entry::VACANT);
         let fd = std::mem::replace(&mut self.fds[index], -1);
         let [mut read, mut write] = entry.waiters;
-        read.take_all(to_wake);
-        write.take_all(to_wake);
+        read.take_all(&mut self.ready);
+        write.take_all(&mut self.ready);
         if !self.shut_down {
             let _ = self.poller.deregister(fd);
         }
@@ -331,13 +337,13 @@ impl Driver {
 
     /// The task stopped waiting for `op` (its future was dropped): cancel it. Nothing is lost:
     /// a parked, queued or granted op did no I/O, and the core completes it as cancelled. Other
-    /// tasks waiting in the same direction are handed back in `to_wake` (the caller wakes them
+    /// tasks waiting in the same direction are handed back in `ready` (the caller wakes them
     /// after releasing the driver) so one submits a new op. A cancel that lost the race (the
     /// op completed, or its result is already delivered) changes nothing.
-    pub(crate) fn cancel_op(&mut self, op: OpId, to_wake: &mut Wakeups) {
+    pub(crate) fn cancel_op(&mut self, op: OpId) {
         if let Ok(CancelAction::Cancelled(_)) = self.reactor.cancel(op) {
             self.entries[op.token().index() as usize].waiters[op.direction().index()]
-                .take_for_cancel(to_wake);
+                .take_for_cancel(&mut self.ready);
         }
     }
 
@@ -352,14 +358,14 @@ impl Driver {
     /// tasks waiting in its direction. Usually empty (only the budget fills it): checked here,
     /// drained out of line.
     #[inline]
-    pub(crate) fn dispatch_ready(&mut self, to_wake: &mut Wakeups) {
+    pub(crate) fn dispatch_ready(&mut self) {
         if self.reactor.ready_len() > 0 {
-            self.drain_ready(to_wake);
+            self.drain_ready();
         }
     }
 
     #[inline(never)]
-    fn drain_ready(&mut self, to_wake: &mut Wakeups) {
+    fn drain_ready(&mut self) {
         while self.reactor.ready_len() > 0 {
             let Some(ready) = self.reactor.poll_ready() else {
                 break;
@@ -369,7 +375,7 @@ impl Driver {
                 Ready::Complete(c) => c.op,
             };
             self.entries[op.token().index() as usize].waiters[op.direction().index()]
-                .take_all(to_wake);
+                .take_all(&mut self.ready);
         }
     }
 
@@ -401,14 +407,14 @@ impl Driver {
     /// One OS poll, as the scheduler decided (`timeout` in ticks: `Some(0)` never blocks,
     /// `None` blocks until an event): push interest changes (level-triggered backends), wait,
     /// feed the events to the core, hand out what became ready, expire due timers.
-    pub(crate) fn poll_os(
-        &mut self,
-        timeout: Option<Ticks>,
-        to_wake: &mut Wakeups,
-    ) -> io::Result<()> {
-        self.dispatch_ready(to_wake);
+    pub(crate) fn poll_os(&mut self, timeout: Option<Ticks>) -> io::Result<()> {
+        self.dispatch_ready();
         self.flush_interest()?;
-        let timeout = if to_wake.is_empty() { timeout } else { Some(0) };
+        let timeout = if self.ready.is_empty() {
+            timeout
+        } else {
+            Some(0)
+        };
         let n = self
             .poller
             .wait(&mut self.events, timeout.map(Duration::from_nanos))?;
@@ -423,19 +429,19 @@ impl Driver {
                 let waiters = &mut self.entries[event.token.index() as usize].waiters;
                 for dir in Direction::BOTH {
                     if *granted.get(dir) {
-                        waiters[dir.index()].take_all(to_wake);
+                        waiters[dir.index()].take_all(&mut self.ready);
                     }
                 }
             }
         }
-        self.dispatch_ready(to_wake);
-        self.expire_timers(to_wake);
+        self.dispatch_ready();
+        self.expire_timers();
         Ok(())
     }
 
     /// The test clock, with every task idle: jump to the next timer (if any) and expire it.
     /// Returns whether the clock moved.
-    pub(crate) fn advance_to_next_timer(&mut self, to_wake: &mut Wakeups) -> bool {
+    pub(crate) fn advance_to_next_timer(&mut self) -> bool {
         let Some(deadline) = self.timers.next_deadline() else {
             return false;
         };
@@ -443,35 +449,35 @@ impl Driver {
         if !self.clock.advance(deadline.saturating_sub(now)) {
             return false;
         }
-        self.expire_timers(to_wake);
+        self.expire_timers();
         true
     }
 
     /// Moves the test clock by `by` and expires what became due. `false` for a real clock.
-    pub(crate) fn advance_clock(&mut self, by: Ticks, to_wake: &mut Wakeups) -> bool {
+    pub(crate) fn advance_clock(&mut self, by: Ticks) -> bool {
         if !self.clock.advance(by) {
             return false;
         }
-        self.expire_timers(to_wake);
+        self.expire_timers();
         true
     }
 
     /// Expires due timers and returns the time it read, or reads no clock when none is armed.
-    fn expire_timers(&mut self, to_wake: &mut Wakeups) -> Option<Ticks> {
+    fn expire_timers(&mut self) -> Option<Ticks> {
         self.timers.next_deadline()?;
         let now = self.clock.now();
-        self.timers.expire(now, &mut to_wake.wakers);
+        self.timers.expire(now, &mut self.ready.wakers);
         Some(now)
     }
 
     /// The runtime is going away: deregister everything, wake whoever waits.
-    pub(crate) fn shutdown(&mut self, to_wake: &mut Wakeups) {
+    pub(crate) fn shutdown(&mut self) {
         let tokens: Vec<Token> = self.reactor.tokens().collect();
         for token in tokens {
-            self.deregister(token, to_wake);
+            self.deregister(token);
         }
         self.shut_down = true;
-        self.timers.clear(&mut to_wake.wakers);
+        self.timers.clear(&mut self.ready.wakers);
     }
 }
 

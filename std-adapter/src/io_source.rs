@@ -167,12 +167,11 @@ impl<T: AsRawFd> IoSource<T> {
 
     #[cold]
     fn cancel_op(&self, op: OpId) {
-        let mut others = crate::waiters::Wakeups::default();
         match self.local.driver.try_borrow_mut() {
-            Ok(mut driver) => driver.cancel_op(op, &mut others),
+            Ok(mut driver) => driver.cancel_op(op),
             Err(_) => return,
         }
-        self.local.wake(others);
+        self.local.wake_collected();
     }
 
     /// Waits until `dir` is (probably) ready, consuming nothing: a zero-timeout `poll(2)` run
@@ -202,7 +201,7 @@ impl<T: AsRawFd> IoSource<T> {
 
     fn deregister(&mut self) {
         self.local
-            .with_driver_wake(|driver, to_wake| driver.deregister(self.token, to_wake));
+            .with_driver_wake(|driver| driver.deregister(self.token));
     }
 }
 

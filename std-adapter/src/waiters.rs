@@ -119,14 +119,15 @@ impl Waiters {
 /// What a driver turn found ready: tasks of this loop by key, and other wakers, for the executor
 /// to wake once the driver is released.
 ///
-/// The executor's own `Wakeups` *is* its run queue: a driver turn appends the tasks it wakes to
-/// `tasks` directly, in the order their events came, with no second queue in between. Such a
+/// The driver's `Wakeups` (`Driver::ready`) *is* the executor's run queue: a driver turn
+/// appends the tasks it wakes to `tasks` directly, in the order their events came, with no
+/// second queue in between. Such a
 /// push does not consult the task's scheduled flag: a task woken twice in one turn (both
 /// directions, or I/O and a waker) is polled twice, which futures allow, while the flag keeps
 /// coalescing every waker-driven wake.
 #[derive(Default)]
 pub(crate) struct Wakeups {
-    /// Keys of this loop's tasks (for the executor's own `Wakeups`: the run queue).
+    /// Keys of this loop's tasks (in `Driver::ready`: the run queue).
     pub(crate) tasks: VecDeque<u64>,
     /// Any other wakers (timers, combinators, foreign executors, the `block_on` future).
     pub(crate) wakers: Vec<Waker>,

@@ -24,7 +24,6 @@ pub(crate) mod task;
 mod task_table;
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -39,7 +38,7 @@ use rill_core::sync::{BlockAction, Inbox, NotifyAction, PushAction, Remote, Sign
 use crate::driver::{Driver, OsWaker};
 use crate::io_error;
 use crate::tracing_events::trace;
-use crate::waiters::{PollingTask, Wakeups};
+use crate::waiters::PollingTask;
 use metrics::{bump, Metrics, TaskCounters};
 use task::{Header, JoinHandle, LocalTask, RemoteSpawn, MAIN_KEY};
 use task_table::TaskTable;
@@ -163,11 +162,8 @@ pub struct Local {
     pub(crate) busy_poll: bool,
     shared: Arc<Shared>,
     tasks: RefCell<TaskTable>,
+    /// The driver, and in it the run queue (`Driver::ready`): one borrow per loop step.
     pub(crate) driver: RefCell<Driver>,
-    /// The run queue (`ready.tasks`, keys of runnable tasks, which driver turns append to
-    /// directly) and the other wakers a driver turn found ready, woken once the driver is no
-    /// longer borrowed.
-    ready: RefCell<Wakeups>,
     /// Swapped with the remote wake list, so cross-thread wakes reuse two buffers instead of
     /// allocating one per batch.
     spare_wakes: RefCell<Vec<u64>>,
@@ -179,16 +175,14 @@ pub struct Local {
 }
 
 impl Local {
-    pub(crate) fn new(shared: Arc<Shared>, driver: Driver, task_capacity: usize) -> Local {
+    pub(crate) fn new(shared: Arc<Shared>, mut driver: Driver, task_capacity: usize) -> Local {
+        driver.ready.tasks.reserve(task_capacity);
+        driver.ready.wakers.reserve(64);
         Local {
             busy_poll: driver.busy_poll_enabled(),
             shared,
             tasks: RefCell::new(TaskTable::with_capacity(task_capacity)),
             driver: RefCell::new(driver),
-            ready: RefCell::new(Wakeups {
-                tasks: VecDeque::with_capacity(task_capacity),
-                wakers: Vec::with_capacity(64),
-            }),
             spare_wakes: RefCell::new(Vec::new()),
             spawned_in_poll: RefCell::new(Vec::new()),
             shut_down: Cell::new(false),
@@ -252,15 +246,15 @@ impl Local {
     /// True when a task is queued to run (busy polling never delays it).
     #[inline]
     pub(crate) fn has_runnable(&self) -> bool {
-        !self.ready.borrow().tasks.is_empty()
+        !self.driver.borrow().ready.tasks.is_empty()
     }
 
     /// Queues a task woken on the runtime thread. A wake from inside a driver turn (a foreign
     /// waker's `clone` or `drop` that wakes one of our tasks) finds the queue borrowed and goes
     /// through the remote queue instead, which the loop takes in after its OS poll.
     pub(crate) fn schedule_local(&self, key: u64) {
-        match self.ready.try_borrow_mut() {
-            Ok(mut ready) => ready.tasks.push_back(key),
+        match self.driver.try_borrow_mut() {
+            Ok(mut driver) => driver.ready.tasks.push_back(key),
             Err(_) => self.shared.push_wake(key),
         }
     }
@@ -361,7 +355,7 @@ impl Local {
         c.wakes_remote
             .set(c.wakes_remote.get() + (wakes.len() + spawns.len()) as u64);
         c.spawned.set(c.spawned.get() + spawns.len() as u64);
-        self.ready.borrow_mut().tasks.extend(wakes.drain(..));
+        self.driver.borrow_mut().ready.tasks.extend(wakes.drain(..));
         *self.spare_wakes.borrow_mut() = wakes;
         for (header, make) in spawns {
             // Only builds the body: the user's `make` runs inside its first poll, contained.
@@ -393,14 +387,14 @@ impl Local {
         loop {
             let step = {
                 let driver = self.driver.borrow();
-                let ready = !self.ready.borrow().tasks.is_empty() || driver.has_ready();
+                let ready = !driver.ready.tasks.is_empty() || driver.has_ready();
                 run.next_step_lazy(&scheduler, ready, driver.timers.next_deadline(), || {
                     driver.clock().now()
                 })
             };
             match step {
                 Step::RunReady => {
-                    let key = self.ready.borrow_mut().tasks.pop_front();
+                    let key = self.driver.borrow_mut().ready.tasks.pop_front();
                     match key {
                         Some(MAIN_KEY) => {
                             main.clear_scheduled();
@@ -414,7 +408,7 @@ impl Local {
                         }
                         Some(key) => self.run_task(key),
                         // Only the core's own queue (ops the inline budget deferred) had work.
-                        None => self.with_driver_wake(|driver, ready| driver.dispatch_ready(ready)),
+                        None => self.with_driver_wake(Driver::dispatch_ready),
                     }
                     let _ = run.handled();
                 }
@@ -427,15 +421,16 @@ impl Local {
                     // Block only if no task became runnable and no other thread posted work
                     // since we last looked (a notify racing this decision makes it
                     // `DontBlock`, never lost).
-                    let may_block = timeout != Some(0)
-                        && self.ready.borrow().tasks.is_empty()
-                        && self.shared.signal.prepare_to_block() == BlockAction::Block;
-                    let timeout = if may_block { timeout } else { Some(0) };
-                    let polled =
-                        self.with_driver_wake(|driver, ready| driver.poll_os(timeout, ready));
-                    if may_block {
-                        let _ = self.shared.signal.finish_block();
-                    }
+                    let polled = self.with_driver_wake(|driver| {
+                        let may_block = timeout != Some(0)
+                            && driver.ready.tasks.is_empty()
+                            && self.shared.signal.prepare_to_block() == BlockAction::Block;
+                        let polled = driver.poll_os(if may_block { timeout } else { Some(0) });
+                        if may_block {
+                            let _ = self.shared.signal.finish_block();
+                        }
+                        polled
+                    });
                     if let Err(e) = polled {
                         main.mark_finished();
                         return Err(e);
@@ -459,10 +454,10 @@ impl Local {
         if !self.driver.borrow().clock().is_paused() || self.has_runnable() {
             return false;
         }
-        let polled = self.with_driver_wake(|driver, ready| driver.poll_os(Some(0), ready));
+        let polled = self.with_driver_wake(|driver| driver.poll_os(Some(0)));
         self.take_remote();
         if polled.is_ok() && !self.has_runnable() {
-            self.with_driver_wake(|driver, ready| driver.advance_to_next_timer(ready));
+            self.with_driver_wake(Driver::advance_to_next_timer);
         }
         polled.is_ok()
     }
@@ -489,69 +484,42 @@ impl Local {
                 end_task(&header, future);
             }
         }
-        self.with_driver_wake(|driver, ready| driver.shutdown(ready));
+        self.with_driver_wake(Driver::shutdown);
         // Every task is gone: the keys its I/O woke (and any still queued) name nothing.
-        self.ready.borrow_mut().tasks.clear();
+        self.driver.borrow_mut().ready.tasks.clear();
     }
 
     /// Wakes the other wakers a driver turn collected (outside any driver borrow), in the order
     /// collected (timers earliest first, ops in ready-queue order). Its tasks are queued
     /// already.
     #[inline]
-    fn wake_collected(&self) {
-        if !self.ready.borrow().wakers.is_empty() {
+    pub(crate) fn wake_collected(&self) {
+        if !self.driver.borrow().ready.wakers.is_empty() {
             self.wake_collected_wakers();
         }
     }
 
     #[inline(never)]
     fn wake_collected_wakers(&self) {
-        let mut ready = self.ready.borrow_mut();
-        // Other wakers are user code: none may run with the list borrowed.
-        let mut wakers = std::mem::take(&mut ready.wakers);
-        drop(ready);
+        // Other wakers are user code: none may run with the driver borrowed.
+        let mut wakers = std::mem::take(&mut self.driver.borrow_mut().ready.wakers);
         wake_contained(&mut wakers);
         // Keep the allocation for the next turn (unless a wake refilled the list meanwhile).
-        let mut ready = self.ready.borrow_mut();
-        if ready.wakers.is_empty() {
-            ready.wakers = wakers;
+        let mut driver = self.driver.borrow_mut();
+        if driver.ready.wakers.is_empty() {
+            driver.ready.wakers = wakers;
         }
     }
 
-    /// Wakes `wakeups` (collected outside the driver's usual turn).
-    pub(crate) fn wake(&self, mut wakeups: Wakeups) {
-        self.schedule_tasks(&mut wakeups.tasks);
-        wake_contained(&mut wakeups.wakers);
-    }
-
-    /// Queues this loop's tasks `keys` (each once: a task already queued, or finished, is not
-    /// queued again) and empties `keys`. Runs no user code.
-    fn schedule_tasks(&self, keys: &mut VecDeque<u64>) {
-        if keys.is_empty() {
-            return;
-        }
-        let tasks = self.tasks.borrow();
-        let mut ready = self.ready.borrow_mut();
-        let mut queued = 0;
-        for key in keys.drain(..) {
-            if tasks.schedule(key) {
-                ready.tasks.push_back(key);
-                queued += 1;
-            }
-        }
-        let c = &self.counters;
-        c.wakes_local.set(c.wakes_local.get() + queued);
-    }
-
-    /// One driver turn: runs `f` with the driver and the run queue (where the tasks it wakes
-    /// are appended), then wakes the other wakers it collected.
+    /// One driver turn: runs `f` with the driver (the tasks it wakes are appended to the run
+    /// queue in `Driver::ready`), then wakes the other wakers it collected.
     #[inline]
-    pub(crate) fn with_driver_wake<R>(&self, f: impl FnOnce(&mut Driver, &mut Wakeups) -> R) -> R {
+    pub(crate) fn with_driver_wake<R>(&self, f: impl FnOnce(&mut Driver) -> R) -> R {
         let r = {
-            let mut ready = self.ready.borrow_mut();
-            let queued = ready.tasks.len();
-            let r = f(&mut self.driver.borrow_mut(), &mut ready);
-            let woken = ready.tasks.len().saturating_sub(queued) as u64;
+            let mut driver = self.driver.borrow_mut();
+            let queued = driver.ready.tasks.len();
+            let r = f(&mut driver);
+            let woken = driver.ready.tasks.len().saturating_sub(queued) as u64;
             let c = &self.counters;
             c.wakes_local.set(c.wakes_local.get() + woken);
             r

@@ -127,8 +127,8 @@ impl Header {
         }
     }
 
-    /// A wake on the runtime thread by the executor itself: true when the caller must queue
-    /// the task (see [`Header::schedule`]).
+    /// A wake that reports whether the caller must queue the task (see [`Header::schedule`]).
+    #[cfg(test)]
     pub(crate) fn wake_local(&self) -> bool {
         matches!(self.state.wake(), ScheduleAction::Enqueue)
     }

@@ -85,15 +85,6 @@ impl TaskTable {
         Some((running, future))
     }
 
-    /// Marks the live task `key` scheduled; true when it must be queued (it was not queued
-    /// already, and it is not finished). A stale key is false.
-    #[inline] // per wake, from `executor/mod.rs`
-    pub(super) fn schedule(&self, key: u64) -> bool {
-        self.tasks
-            .get(Key::from_u64(key))
-            .is_some_and(|task| task.header.wake_local())
-    }
-
     /// Frees a finished task's entry and hands back its header.
     pub(super) fn remove(&mut self, key: u64) -> Option<Arc<Header>> {
         self.tasks

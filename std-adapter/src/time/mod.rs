@@ -71,13 +71,7 @@ pub fn now() -> Instant {
 /// ```
 pub async fn advance(by: Duration) -> io::Result<()> {
     let moved = context::with_current(|local| {
-        let mut to_wake = crate::waiters::Wakeups::default();
-        let moved = local
-            .driver
-            .borrow_mut()
-            .advance_clock(crate::clock::duration_ticks(by), &mut to_wake);
-        local.wake(to_wake);
-        moved
+        local.with_driver_wake(|driver| driver.advance_clock(crate::clock::duration_ticks(by)))
     });
     match moved {
         Some(true) => {
