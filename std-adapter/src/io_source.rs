@@ -95,12 +95,23 @@ impl<T: AsRawFd> IoSource<T> {
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let io = self.get_ref();
-        let r = if self.busy_poll {
-            self.poll_op_tracking_writes(cx, dir, ticket, &mut || f(io), drains)
+        // Busy polling (`Builder::busy_poll`): a read that follows a write here, with no other
+        // task runnable, may spin for its answer. Off, this is one flag test per op.
+        let spin = self.busy_poll
+            && dir == Direction::Read
+            && self.wrote.get()
+            && !self.local.has_runnable();
+        let r = if spin {
+            self.poll_op_spinning(cx, dir, ticket, &mut || f(io), drains)
         } else {
             let mut driver = self.local.driver.borrow_mut();
             driver.poll_op(self.token, dir, cx, ticket, &mut || f(io), drains)
         };
+        if self.busy_poll {
+            if let Poll::Ready(Ok(_)) = r {
+                self.wrote.set(dir == Direction::Write);
+            }
+        }
         if r.is_pending() && !self.driven_here() {
             self.cancel(ticket.take());
             return Poll::Ready(Err(io_error::foreign_runtime()));
@@ -108,11 +119,11 @@ impl<T: AsRawFd> IoSource<T> {
         r
     }
 
-    /// `poll_op` with `Builder::busy_poll` on: a read that follows a write here, with no other
-    /// task runnable, may spin for its answer ([`crate::driver::Driver::poll_op_spinning`]).
+    /// The spinning read of busy polling ([`crate::driver::Driver::poll_op_spinning`]), out of
+    /// line.
     #[cold]
     #[inline(never)]
-    fn poll_op_tracking_writes<R>(
+    fn poll_op_spinning<R>(
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
@@ -120,19 +131,8 @@ impl<T: AsRawFd> IoSource<T> {
         f: &mut impl FnMut() -> io::Result<R>,
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
-        let spin = dir == Direction::Read && self.wrote.get() && !self.local.has_runnable();
-        let r = {
-            let mut driver = self.local.driver.borrow_mut();
-            if spin {
-                driver.poll_op_spinning(self.token, dir, cx, ticket, f, drains)
-            } else {
-                driver.poll_op(self.token, dir, cx, ticket, f, drains)
-            }
-        };
-        if let Poll::Ready(Ok(_)) = r {
-            self.wrote.set(dir == Direction::Write);
-        }
-        r
+        let mut driver = self.local.driver.borrow_mut();
+        driver.poll_op_spinning(self.token, dir, cx, ticket, f, drains)
     }
 
     /// True when the runtime driving this thread is the socket's own (see the module docs).
