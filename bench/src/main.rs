@@ -171,6 +171,7 @@ struct Workload {
 
 const HAND: &str = "hand-written epoll";
 const HAND_BOTH: &str = "hand-written epoll, IN+OUT registered";
+const HAND_RECVMSG: &str = "hand-written epoll, recvmsg reads";
 const HAND_IDLE: &str = "hand-written epoll, 10k idle";
 const BUDGETS: [u32; 3] = [2, 0, 16];
 const MT_WORKERS: usize = 2;
@@ -314,7 +315,14 @@ fn ping_pong_workload(pairs: usize, key: &'static str) -> Workload {
     let mut rows = vec![
         row(HAND, move |s| metered(s, |m| hand::ping_pong(pairs, 0, m))),
         row(HAND_BOTH, move |s| {
-            metered(s, |m| hand::ping_pong_with(pairs, 0, sys::BOTH_ET, m))
+            metered(s, |m| {
+                hand::ping_pong_with(pairs, 0, sys::BOTH_ET, hand::Reads::Read, m)
+            })
+        }),
+        row(HAND_RECVMSG, move |s| {
+            metered(s, |m| {
+                hand::ping_pong_with(pairs, 0, sys::READ_ET, hand::Reads::Recvmsg, m)
+            })
         }),
         row("no poller", move |s| {
             metered(s, |m| nopoll::ping_pong(pairs, m))

@@ -12,6 +12,27 @@ pub const READ_ET: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLET) as u
 /// Both directions, edge-triggered: for descriptors that may also wait to write.
 pub const BOTH_ET: u32 = (libc::EPOLLIN | libc::EPOLLOUT | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
 
+/// `recvmsg(fd, {iov: buf}, 0)` with no name or control buffer: the read rill makes on a Unix
+/// stream. Returns the byte count.
+pub fn recvmsg(fd: RawFd, buf: &mut [u8]) -> io::Result<usize> {
+    let mut iov = libc::iovec {
+        iov_base: buf.as_mut_ptr().cast(),
+        iov_len: buf.len(),
+    };
+    // SAFETY: an all-zero `msghdr` is a valid empty header.
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    msg.msg_iov = &mut iov;
+    msg.msg_iovlen = 1;
+    // SAFETY: the one iovec describes `buf`, valid and writable for the whole call; no name or
+    // control buffer is passed.
+    let n = unsafe { libc::recvmsg(fd, &mut msg, 0) };
+    if n < 0 {
+        Err(io::Error::last_os_error())
+    } else {
+        Ok(n as usize)
+    }
+}
+
 /// Turns `-1` into the current `errno`.
 fn check(ret: libc::c_int) -> io::Result<libc::c_int> {
     if ret < 0 {

@@ -29,13 +29,31 @@ fn stalled() -> io::Error {
 /// Ping-pong of [`MSG`]-byte messages over `pairs` socketpairs, with `idle` idle registrations.
 /// One round trip is one operation.
 pub fn ping_pong(pairs: usize, idle: usize, meter: &Meter) -> io::Result<()> {
-    ping_pong_with(pairs, idle, READ_ET, meter)
+    ping_pong_with(pairs, idle, READ_ET, Reads::Read, meter)
+}
+
+/// Which syscall the loop reads with.
+#[derive(Clone, Copy)]
+pub enum Reads {
+    /// `read(2)`, as a minimal loop does.
+    Read,
+    /// `recvmsg(2)` with no control buffer, as rill reads a Unix stream (so that an
+    /// ancillary-data boundary shows as `MSG_CTRUNC`): isolates what that call costs in the
+    /// kernel against `read`.
+    Recvmsg,
 }
 
 /// [`ping_pong`] with the active sockets registered for `interest` (e.g. [`BOTH_ET`], the way
 /// a runtime that registers each descriptor once for both directions does; the loop ignores the
-/// write events). Isolates what that registration costs in the kernel.
-pub fn ping_pong_with(pairs: usize, idle: usize, interest: u32, meter: &Meter) -> io::Result<()> {
+/// write events) and read with `reads`. Isolates what that registration, or that syscall,
+/// costs in the kernel.
+pub fn ping_pong_with(
+    pairs: usize,
+    idle: usize,
+    interest: u32,
+    reads: Reads,
+    meter: &Meter,
+) -> io::Result<()> {
     let ep = Epoll::new()?;
     let idle = idle_sockets(idle)?;
     for (i, s) in idle.iter().enumerate() {
@@ -68,7 +86,7 @@ pub fn ping_pong_with(pairs: usize, idle: usize, interest: u32, meter: &Meter) -
             }
             let (p, side) = ((key / 2) as usize, (key % 2) as usize);
             let sock = &socks[p][side];
-            pending[p][side] += read_drained(sock, &mut buf)?;
+            pending[p][side] += read_drained(sock, &mut buf, reads)?;
             while pending[p][side] >= MSG {
                 pending[p][side] -= MSG;
                 // The echo side always answers; the client side answers while the window is open.
@@ -85,10 +103,18 @@ pub fn ping_pong_with(pairs: usize, idle: usize, interest: u32, meter: &Meter) -
 
 /// Reads until a short read or `EAGAIN`; returns the byte count. End of stream is an error here:
 /// ping-pong peers never close first.
-fn read_drained(mut sock: &std::os::unix::net::UnixStream, buf: &mut [u8]) -> io::Result<usize> {
+fn read_drained(
+    mut sock: &std::os::unix::net::UnixStream,
+    buf: &mut [u8],
+    reads: Reads,
+) -> io::Result<usize> {
     let mut total = 0;
     loop {
-        match sock.read(buf) {
+        let got = match reads {
+            Reads::Read => sock.read(buf),
+            Reads::Recvmsg => crate::sys::recvmsg(sock.as_raw_fd(), buf),
+        };
+        match got {
             Ok(0) => return Err(io::ErrorKind::UnexpectedEof.into()),
             Ok(n) => {
                 total += n;
