@@ -504,6 +504,52 @@ fn g_task_wake_abort_and_poll_exactly_once() {
     });
 }
 
+/// (g2) The task state alone (`rill`: the loop's per-poll `start_poll` and a waker's `wake`, one
+/// `fetch_and` and one `fetch_or`): a wake that coalesces with the pending entry (the task is
+/// still scheduled) must still publish its event to the poll that entry leads to. No aborter
+/// here, so nothing else ends the task: a lost wake shows as a task that never completes.
+#[test]
+fn g2_coalesced_wake_is_seen_by_the_next_poll() {
+    loom::model(|| {
+        let state = Arc::new(TaskState::new_scheduled());
+        let queued = Arc::new(AtomicUsize::new(1)); // spawned: queued once
+        let event = Arc::new(AtomicBool::new(false));
+
+        let waker = {
+            let (state, queued, event) = (state.clone(), queued.clone(), event.clone());
+            thread::spawn(move || {
+                event.store(true, Ordering::Relaxed); // the readiness the task waits for
+                if let ScheduleAction::Enqueue = state.wake() {
+                    assert_eq!(queued.fetch_add(1, Ordering::Relaxed), 0, "queued twice");
+                }
+            })
+        };
+
+        let mut completed = 0;
+        let mut run = |queued: &AtomicUsize| {
+            while queued
+                .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |n| n.checked_sub(1))
+                .is_ok()
+            {
+                if let StartPollAction::Poll = state.start_poll() {
+                    if event.load(Ordering::Relaxed) {
+                        completed += 1;
+                        let _ = state.finish();
+                    }
+                }
+            }
+        };
+        run(&queued);
+        waker.join().unwrap();
+        run(&queued);
+
+        assert_eq!(
+            completed, 1,
+            "the wake was lost: the task never saw its event"
+        );
+    });
+}
+
 type Join = JoinCell<Lock<JoinSlot<u32, usize>>>;
 
 /// (h) The join cell (`rill`: `task::JoinCell`, behind `JoinHandle`): the loop completes the

@@ -3,8 +3,9 @@
 //!
 //! One runtime drives one thread. Its state is split in two:
 //!
-//! - [`Local`] (`Rc`, runtime thread only): the task table (futures may be `!Send`), the local
-//!   run queue of task keys, and the [`Driver`] (reactor, OS selector, timers).
+//! - [`Local`] (`Rc`, runtime thread only): the task table (futures may be `!Send`, and each is
+//!   polled in place) and the [`Driver`] (reactor, OS selector, timers, and the run queue of task
+//!   keys: the tasks a driver turn wakes are appended to it directly).
 //! - [`Shared`] (`Arc`, any thread): the remote queue (wakes and spawns from other threads), the
 //!   shutdown flag, and the OS waker that interrupts a blocked wait.
 //!
