@@ -384,7 +384,37 @@ fn shutdown_timeout_with_workers_drops_worker_tasks_as_shut_down(backend: &'stat
     assert!(rt2.block_on(on_worker).unwrap_err().is_shutdown());
 }
 
+/// A task spawned by a running task (the loop holds the task table for that poll, so the spawn
+/// is admitted right after it): counted as alive at once, run, and joined like any other.
+fn a_task_spawned_by_a_running_task_counts_at_once_and_runs(backend: &'static str) {
+    let rt = rt_on(backend);
+    let outer = rt.spawn(async {
+        let before = rill::metrics().unwrap().tasks_alive;
+        let inners: Vec<_> = (0..3u32)
+            .map(|i| rill::spawn(async move { i * 7 }))
+            .collect();
+        assert_eq!(
+            rill::metrics().unwrap().tasks_alive,
+            before + 3,
+            "spawns made during this poll count before they first run"
+        );
+        let mut sum = 0;
+        for inner in inners {
+            sum += inner.await.unwrap();
+        }
+        sum
+    });
+    let joined = rt.block_on(async {
+        rill::timeout(Duration::from_secs(60), outer)
+            .await
+            .expect("a task spawned during a poll never ran")
+    });
+    assert_eq!(joined.unwrap(), 21);
+    assert_eq!(rt.live_tasks(), 0);
+}
+
 rill_tests::per_backend!(
+    a_task_spawned_by_a_running_task_counts_at_once_and_runs,
     join_set_yields_results_in_completion_order_not_spawn_order,
     join_set_takes_every_result_once_from_many_tasks,
     dropping_a_join_set_aborts_its_tasks,

@@ -207,7 +207,11 @@ impl Local {
         Metrics {
             tasks_spawned: c.spawned.get(),
             tasks_completed: c.completed.get(),
-            tasks_alive: self.tasks.try_borrow().map_or(0, |t| t.live() as u64),
+            tasks_alive: self.tasks.try_borrow().map_or(0, |t| t.live() as u64)
+                + self
+                    .spawned_in_poll
+                    .try_borrow()
+                    .map_or(0, |s| s.len() as u64),
             polls: c.polls.get(),
             io_inline: core.inline_completions,
             io_parked: core.gated_parks + core.parks,
