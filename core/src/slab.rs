@@ -223,13 +223,7 @@ impl<S: AsRef<[E]> + AsMut<[E]>, E: Element> Slab<S, E> {
     /// An empty slab whose capacity is `storage`'s length (at most [`Element::MAX_LEN`]). Every
     /// element is reset to [`Element::VACANT`]; indices are handed out in ascending order.
     pub fn new(storage: S) -> Slab<S, E> {
-        let mut slab = Slab {
-            storage,
-            free_head: NIL,
-            len: 0,
-            capacity: 0,
-            element: PhantomData,
-        };
+        let mut slab = Slab::unfilled(storage);
         slab.grow(|_| {});
         slab
     }
@@ -239,15 +233,20 @@ impl<S: AsRef<[E]> + AsMut<[E]>, E: Element> Slab<S, E> {
     /// [`Element::GENERATION_MASK`]) instead of starting at 0, so no key an earlier slab handed
     /// out is current in this one.
     pub fn renew(storage: S) -> Slab<S, E> {
-        let mut slab = Slab {
+        let mut slab = Slab::unfilled(storage);
+        slab.take_in(true);
+        slab
+    }
+
+    /// A slab over `storage` with no entry taken in yet (`new` and `renew` take them in).
+    fn unfilled(storage: S) -> Slab<S, E> {
+        Slab {
             storage,
             free_head: NIL,
             len: 0,
             capacity: 0,
             element: PhantomData,
-        };
-        slab.take_in(true);
-        slab
+        }
     }
 
     /// Lets the caller add elements to the storage, so a slab can start small and grow.
