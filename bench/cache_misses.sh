@@ -6,11 +6,8 @@
 #
 #   bench/cache_misses.sh [path/to/bench]
 set -euo pipefail
-BENCH=${1:-${CARGO_TARGET_DIR:-target}/release/bench}
-command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
-[ -x "$BENCH" ] || { echo "no bench binary at $BENCH (cargo build --release -p rill-bench)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=bench/valgrind_common.sh
+source "$(dirname "$0")/valgrind_common.sh"
 
 # Prints "ops instructions d1-misses ll-data-misses" for one run of one row.
 run() { # workload, row, window in ms

@@ -8,11 +8,8 @@
 # instructions divided by the difference in operations cancels the set-up (runtime and socket
 # creation, warm-up). Kernel work is not counted: see syscalls.sh for that side.
 set -euo pipefail
-BENCH=${1:-${CARGO_TARGET_DIR:-target}/release/bench}
-command -v valgrind >/dev/null || { echo "valgrind is not installed" >&2; exit 1; }
-[ -x "$BENCH" ] || { echo "no bench binary at $BENCH (cargo build --release -p rill-bench)" >&2; exit 1; }
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+# shellcheck source=bench/valgrind_common.sh
+source "$(dirname "$0")/valgrind_common.sh"
 
 # Prints "instructions operations" for one run of one row.
 run() { # workload, row, window in ms
