@@ -119,12 +119,11 @@ impl Waiters {
 /// What a driver turn found ready: tasks of this loop by key, and other wakers, for the executor
 /// to wake once the driver is released.
 ///
-/// The driver's `Wakeups` (`Driver::ready`) *is* the executor's run queue: a driver turn
-/// appends the tasks it wakes to `tasks` directly, in the order their events came, with no
-/// second queue in between. Such a
-/// push does not consult the task's scheduled flag: a task woken twice in one turn (both
-/// directions, or I/O and a waker) is polled twice, which futures allow, while the flag keeps
-/// coalescing every waker-driven wake.
+/// The driver's `Wakeups` (`Driver::ready`) *is* the executor's run queue: a driver turn appends
+/// the tasks it wakes to `tasks` directly, in the order their events came, with no second queue
+/// in between. Such a push does not consult the task's scheduled flag: a task woken twice in one
+/// turn (both directions, or I/O and a waker) is polled twice, which futures allow, while the
+/// flag keeps coalescing every waker-driven wake.
 #[derive(Default)]
 pub(crate) struct Wakeups {
     /// Keys of this loop's tasks (in `Driver::ready`: the run queue).

@@ -3,10 +3,9 @@
 //! An executor's task can be woken from any thread, aborted from any thread, and polled and
 //! finished by the loop that owns it. [`TaskState`] is the one word those threads share; every
 //! change goes through one `transition` helper (maitake's `task/state.rs` style), or, for the two
-//! per-poll steps (`wake`, `start_poll`), one `fetch_or` / `fetch_and` computing the same
-//! table, and returns an
-//! action telling the caller what to do: the state decides, the caller acts (pushes the task on a
-//! run queue, polls it, or does nothing).
+//! per-poll steps (`wake`, `start_poll`), one `fetch_or` / `fetch_and` computing the same table,
+//! and returns an action telling the caller what to do: the state decides, the caller acts
+//! (pushes the task on a run queue, polls it, or does nothing).
 //!
 //! | state | `wake()` / `abort()` | `start_poll()` | `finish()` |
 //! |---|---|---|---|

@@ -207,11 +207,7 @@ impl Local {
         Metrics {
             tasks_spawned: c.spawned.get(),
             tasks_completed: c.completed.get(),
-            tasks_alive: self.tasks.try_borrow().map_or(0, |t| t.live() as u64)
-                + self
-                    .spawned_in_poll
-                    .try_borrow()
-                    .map_or(0, |s| s.len() as u64),
+            tasks_alive: self.live_tasks() as u64,
             polls: c.polls.get(),
             io_inline: core.inline_completions,
             io_parked: core.gated_parks + core.parks,
@@ -306,9 +302,11 @@ impl Local {
         }
     }
 
-    /// Number of live tasks (spawned, not finished).
+    /// Number of live tasks (spawned, not finished): those in the table and those a running
+    /// task spawned that wait for admission.
     pub(crate) fn live_tasks(&self) -> usize {
-        self.tasks.borrow().live() + self.spawned_in_poll.borrow().len()
+        self.tasks.try_borrow().map_or(0, |t| t.live())
+            + self.spawned_in_poll.try_borrow().map_or(0, |s| s.len())
     }
 
     /// Polls one task once, in place (the table is borrowed, shared, for the poll: one lookup).
