@@ -11,7 +11,7 @@
 //! itself (free list, generations, stale-token checks) is a [`Slab`] of slots.
 
 use crate::budget::Budget;
-use crate::descriptor::{Seen, Slot};
+use crate::descriptor::{Lane, Seen, Slot};
 use crate::error::{OpError, RegisterError, StaleEvent, StaleToken, SubmitError};
 use crate::gate::{knowledge_after, Knowledge};
 use crate::interest_feed::{FeedLinks, InterestFeed};
@@ -554,67 +554,52 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         dir: Direction,
         input: Input,
     ) -> (Effect, Option<Completion>) {
-        let slots = self.slots.as_mut();
-        let lane = slots[token.index() as usize].lane_mut(dir);
+        let tracer = self.tracer();
+        let lane = self.slots.as_mut()[token.index() as usize].lane_mut(dir);
+        let from = lane.state;
         let op = OpId::new(token, dir, lane.seq);
-        if let Input::Finish { outcome, .. } = input {
-            if let OpState::Attempting { interruption, .. } | OpState::Granted { interruption } =
-                lane.state
-            {
-                lane.knowledge = knowledge_after(outcome, interruption, lane.knowledge);
+        let stepped = step(
+            lane,
+            from,
+            input,
+            op,
+            &mut self.budget,
+            &mut self.stats,
+            tracer,
+        );
+        self.settle(token.index(), dir, &stepped);
+        (stepped.effect, stepped.completion)
+    }
+
+    /// The part of a transition that needs the whole table rather than the lane: the ready
+    /// queue's links and the interest feed's. Rare on the hot path (only the budget queues,
+    /// and only level-triggered backends keep a feed), so it is checked inline and done here.
+    #[inline(always)]
+    fn settle(&mut self, index: u32, dir: Direction, stepped: &Stepped) {
+        let node = ready_queue::node(index, dir);
+        match stepped.effect {
+            Effect::Enqueue | Effect::Defer => self
+                .queue
+                .push_back(&mut SlotLinks(self.slots.as_mut()), node),
+            Effect::Complete { dequeue: true, .. } => {
+                self.queue.unlink(&mut SlotLinks(self.slots.as_mut()), node)
             }
+            _ => {}
         }
-        let (next, effect) = transition(lane.state, input);
-        #[cfg(feature = "trace")]
-        if let Some(hook) = self.trace {
-            hook(&crate::Transition {
-                token,
-                dir,
-                from: lane.state,
-                to: next,
-                input: crate::TraceInput::of(input),
-            });
-        }
-        let parked_changed =
-            matches!(lane.state, OpState::Parked) != matches!(next, OpState::Parked);
-        lane.state = next;
-        let node = ready_queue::node(token.index(), dir);
-        let completion = |kind| Some(Completion { op, kind });
-        let done = match effect {
-            Effect::Attempt | Effect::Grant => {
-                // Knowledge during an attempt (or a grant) records only edges that arrive
-                // during it.
-                lane.knowledge = Knowledge::Unknown;
-                None
-            }
-            Effect::Enqueue => {
-                self.queue.push_back(&mut SlotLinks(slots), node);
-                None
-            }
-            Effect::Defer => {
-                self.stats.deferred_completions += 1;
-                self.queue.push_back(&mut SlotLinks(slots), node);
-                None
-            }
-            Effect::CompleteInline => {
-                self.stats.inline_completions += 1;
-                self.budget.try_spend(dir);
-                completion(CompletionKind::Done)
-            }
-            Effect::Complete { kind, dequeue } => {
-                if dequeue {
-                    self.queue.unlink(&mut SlotLinks(slots), node);
-                }
-                completion(kind)
-            }
-            _ => None,
-        };
-        if parked_changed {
+        if stepped.parked_changed {
             if let Some(feed) = &mut self.feed {
-                feed.mark(&mut SlotLinks(self.slots.as_mut()), token.index());
+                feed.mark(&mut SlotLinks(self.slots.as_mut()), index);
             }
         }
-        (effect, done)
+    }
+
+    /// The trace hook, if any (nothing without the `trace` feature).
+    #[inline(always)]
+    fn tracer(&self) -> Tracer {
+        #[cfg(feature = "trace")]
+        return self.trace;
+        #[cfg(not(feature = "trace"))]
+        return Tracer;
     }
 
     /// The occupied slot `token` names, or `StaleToken`: one index, one generation compare, one
@@ -636,6 +621,83 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             return Err(OpError::NotCurrent);
         }
         Ok(())
+    }
+}
+
+/// The trace hook a transition reports to (nothing without the `trace` feature).
+#[cfg(feature = "trace")]
+type Tracer = Option<crate::TraceHook>;
+#[cfg(not(feature = "trace"))]
+#[derive(Clone, Copy, Default)]
+struct Tracer;
+
+/// What one lane transition did; the queue and the feed are still to hear of it
+/// ([`Reactor::settle`]).
+struct Stepped {
+    next: OpState,
+    effect: Effect,
+    completion: Option<Completion>,
+    /// The lane entered or left `Parked`: its interest changed.
+    parked_changed: bool,
+}
+
+/// One transition of `lane` (of op `op`) from the state `from` (the lane's own, or, in a call
+/// that has not let go of the lane since its last step, the state that step returned, so the
+/// table folds to the one case): the table's next state, the knowledge rules, the inline
+/// budget and the counters. Nothing here touches another slot.
+#[inline(always)]
+fn step(
+    lane: &mut Lane,
+    from: OpState,
+    input: Input,
+    op: OpId,
+    budget: &mut Budget,
+    stats: &mut Stats,
+    tracer: Tracer,
+) -> Stepped {
+    if let Input::Finish { outcome, .. } = input {
+        if let OpState::Attempting { interruption, .. } | OpState::Granted { interruption } = from {
+            lane.knowledge = knowledge_after(outcome, interruption, lane.knowledge);
+        }
+    }
+    let (next, effect) = transition(from, input);
+    #[cfg(feature = "trace")]
+    if let Some(hook) = tracer {
+        hook(&crate::Transition {
+            token: op.token(),
+            dir: op.direction(),
+            from,
+            to: next,
+            input: crate::TraceInput::of(input),
+        });
+    }
+    #[cfg(not(feature = "trace"))]
+    let Tracer = tracer;
+    lane.state = next;
+    let completion = |kind| Some(Completion { op, kind });
+    let completion = match effect {
+        Effect::Attempt | Effect::Grant => {
+            // Knowledge during an attempt (or a grant) records only edges that arrive during it.
+            lane.knowledge = Knowledge::Unknown;
+            None
+        }
+        Effect::Defer => {
+            stats.deferred_completions += 1;
+            None
+        }
+        Effect::CompleteInline => {
+            stats.inline_completions += 1;
+            budget.try_spend(op.direction());
+            completion(CompletionKind::Done)
+        }
+        Effect::Complete { kind, .. } => completion(kind),
+        _ => None,
+    };
+    Stepped {
+        next,
+        effect,
+        completion,
+        parked_changed: matches!(from, OpState::Parked) != matches!(next, OpState::Parked),
     }
 }
 

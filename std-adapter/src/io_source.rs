@@ -78,9 +78,10 @@ impl<T: AsRawFd> IoSource<T> {
         cx: &mut Context<'_>,
         dir: Direction,
         ticket: &mut Option<OpId>,
-        f: impl FnMut(&T) -> io::Result<R>,
+        mut f: impl FnMut(&T) -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        self.poll_op_drains(cx, dir, ticket, f, &|_| false)
+        let io = self.get_ref();
+        self.poll_op_drains(cx, dir, ticket, move || f(io), &|_| false)
     }
 
     /// [`IoSource::poll_op`] where `drains(&r)` tells the core that a result showed the
@@ -91,10 +92,9 @@ impl<T: AsRawFd> IoSource<T> {
         cx: &mut Context<'_>,
         dir: Direction,
         ticket: &mut Option<OpId>,
-        mut f: impl FnMut(&T) -> io::Result<R>,
+        mut f: impl FnMut() -> io::Result<R>,
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
-        let io = self.get_ref();
         // Busy polling (`Builder::busy_poll`): a read that follows a write here, with no other
         // task runnable, may spin for its answer. Off, this is one flag test per op.
         let spin = self.busy_poll
@@ -102,10 +102,11 @@ impl<T: AsRawFd> IoSource<T> {
             && self.wrote.get()
             && !self.local.has_runnable();
         let r = if spin {
-            self.poll_op_spinning(cx, dir, ticket, &mut || f(io), drains)
+            // `f` moves out on this path only, so the common one keeps it in registers.
+            self.poll_op_spinning(cx, dir, ticket, f, drains)
         } else {
             let mut driver = self.local.driver.borrow_mut();
-            driver.poll_op(self.token, dir, cx, ticket, &mut || f(io), drains)
+            driver.poll_op(self.token, dir, cx, ticket, &mut f, drains)
         };
         if self.busy_poll {
             if let Poll::Ready(Ok(_)) = r {
@@ -128,11 +129,11 @@ impl<T: AsRawFd> IoSource<T> {
         cx: &mut Context<'_>,
         dir: Direction,
         ticket: &mut Option<OpId>,
-        f: &mut impl FnMut() -> io::Result<R>,
+        mut f: impl FnMut() -> io::Result<R>,
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let mut driver = self.local.driver.borrow_mut();
-        driver.poll_op_spinning(self.token, dir, cx, ticket, f, drains)
+        driver.poll_op_spinning(self.token, dir, cx, ticket, &mut f, drains)
     }
 
     /// True when the runtime driving this thread is the socket's own (see the module docs).
@@ -150,9 +151,9 @@ impl<T: AsRawFd> IoSource<T> {
         &self,
         cx: &mut Context<'_>,
         dir: Direction,
-        mut f: impl FnMut() -> io::Result<Transfer>,
+        f: impl FnMut() -> io::Result<Transfer>,
     ) -> Poll<io::Result<usize>> {
-        self.poll_op_drains(cx, dir, &mut None, |_| f(), &|t: &Transfer| t.drained)
+        self.poll_op_drains(cx, dir, &mut None, f, &|t: &Transfer| t.drained)
             .map_ok(|t| t.n)
     }
 
@@ -273,8 +274,9 @@ where
     #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<R>> {
         let this = self.get_mut();
+        let (io, f) = (this.source.get_ref(), &mut this.f);
         this.source
-            .poll_op_drains(cx, this.dir, &mut this.ticket, &mut this.f, &this.drains)
+            .poll_op_drains(cx, this.dir, &mut this.ticket, || f(io), &this.drains)
     }
 }
 

@@ -8,9 +8,10 @@
 //! between them (the reactor is borrowed for the whole call), so an op performed here is never
 //! cancelled or aborted mid-way: it ends with the syscall's result, or it waits.
 
-use super::{Reactor, SubmitAction};
+use super::{step, Reactor};
 use crate::descriptor::Slot;
 use crate::error::SubmitError;
+use crate::gate::{gated, trusted};
 use crate::op::{CompletionKind, Effect, Input, OpId, OpState, Outcome};
 use crate::{Direction, Token};
 
@@ -59,6 +60,10 @@ impl<S: AsRef<[Slot]> + AsMut<[Slot]>> Reactor<S> {
         self.perform_with(token, dir, false, io)
     }
 
+    /// One slot lookup for the whole attempt: the lane stays borrowed across the syscall, and
+    /// each step after the first starts from the state the previous one returned (nothing else
+    /// can reach the lane meanwhile), so the table is not read back from memory. Only a park or
+    /// a deferral lets go of the lane, to update the queue or the feed.
     #[inline(always)]
     fn perform_with<R>(
         &mut self,
@@ -67,15 +72,44 @@ impl<S: AsRef<[Slot]> + AsMut<[Slot]>> Reactor<S> {
         gate: bool,
         mut io: impl FnMut() -> (Outcome, R),
     ) -> Result<Performed<R>, SubmitError> {
-        let slot = self.slot(token)?;
-        let lane = slot.lane(dir);
-        match lane.state {
+        let tracer = self.tracer();
+        let slot = self
+            .slots
+            .element_mut(token.key())
+            .ok_or(SubmitError::StaleToken)?;
+        // The last readiness cannot change during the call: no event gets in.
+        let last = slot.last_readiness();
+        let lane = slot.lane_mut(dir);
+        let mut state = lane.state;
+        match state {
             OpState::Idle => {
-                let known_not_ready = gate && slot.gated(dir);
-                match self.submit_idle(token, dir, known_not_ready) {
-                    SubmitAction::Attempt(_) => {}
-                    SubmitAction::Parked(op) | SubmitAction::Queued(op) => {
-                        return Ok(Performed::Wait(op))
+                let known_not_ready = gate && gated(lane.knowledge, last, dir);
+                let budget = self.budget.allows(dir);
+                lane.seq = lane.seq.wrapping_add(1);
+                let op = OpId::new(token, dir, lane.seq);
+                let input = Input::Submit {
+                    known_not_ready,
+                    budget,
+                };
+                let stepped = step(
+                    lane,
+                    state,
+                    input,
+                    op,
+                    &mut self.budget,
+                    &mut self.stats,
+                    tracer,
+                );
+                match stepped.effect {
+                    Effect::Attempt => state = stepped.next,
+                    effect => {
+                        if effect == Effect::Park {
+                            self.stats.gated_parks += 1;
+                        } else {
+                            self.stats.queued_submits += 1;
+                        }
+                        self.settle(token.index(), dir, &stepped);
+                        return Ok(Performed::Wait(op));
                     }
                 }
             }
@@ -86,21 +120,38 @@ impl<S: AsRef<[Slot]> + AsMut<[Slot]>> Reactor<S> {
             }
             OpState::Attempting { .. } => return Err(SubmitError::Busy),
         }
-        let index = token.index() as usize;
         loop {
             let (outcome, result) = io();
-            let slot = &self.slots.as_ref()[index];
-            let outcome = slot.trusted(dir, outcome);
-            let op = OpId::new(token, dir, slot.lane(dir).seq);
+            let outcome = trusted(last, dir, outcome);
             let budget = self.budget.allows(dir);
-            match self.apply(token, dir, Input::Finish { outcome, budget }) {
-                (_, Some(c)) if matches!(c.kind, CompletionKind::Done) => {
-                    return Ok(Performed::Done(result))
+            let op = OpId::new(token, dir, lane.seq);
+            let input = Input::Finish { outcome, budget };
+            let stepped = step(
+                lane,
+                state,
+                input,
+                op,
+                &mut self.budget,
+                &mut self.stats,
+                tracer,
+            );
+            match stepped.effect {
+                Effect::CompleteInline
+                | Effect::Complete {
+                    kind: CompletionKind::Done,
+                    ..
+                } => return Ok(Performed::Done(result)),
+                Effect::Attempt => {
+                    self.stats.retries += 1;
+                    state = stepped.next;
                 }
-                (Effect::Defer, _) => return Ok(Performed::Done(result)),
-                (Effect::Attempt, _) => self.stats.retries += 1,
-                (Effect::Park, _) => {
+                Effect::Defer => {
+                    self.settle(token.index(), dir, &stepped);
+                    return Ok(Performed::Done(result));
+                }
+                Effect::Park => {
                     self.stats.parks += 1;
+                    self.settle(token.index(), dir, &stepped);
                     return Ok(Performed::Wait(op));
                 }
                 // Cancelled, aborted or refused: impossible while the reactor is borrowed.

@@ -56,7 +56,7 @@ where
                 cx,
                 Direction::Read,
                 &mut this.ticket,
-                |_| read_fn(fd, buf),
+                move || read_fn(fd, buf),
                 &|t: &Transfer| t.drained,
             )
             .map_ok(|t| t.n)
@@ -100,7 +100,7 @@ impl<T: AsRawFd> Future for WriteAll<'_, T> {
                 cx,
                 Direction::Write,
                 &mut this.ticket,
-                |_| transfer::write(fd, buf),
+                move || transfer::write(fd, buf),
                 &|t: &Transfer| t.drained,
             ))?
             .n;
