@@ -182,6 +182,7 @@ impl Epoll {
 
     /// Waits up to `timeout` (`None`: until something happens) and writes at most
     /// `events.len()` events. A signal (`EINTR`) returns an empty [`Wait`].
+    #[inline]
     pub fn wait(&mut self, events: &mut [Event], timeout: Option<Duration>) -> Result<Wait, Error> {
         if events.is_empty() {
             return Err(Error::EmptyBuffer);
