@@ -81,44 +81,35 @@ impl<S: AsRef<[Slot]> + AsMut<[Slot]>> Reactor<S> {
         let last = slot.last_readiness();
         let lane = slot.lane_mut(dir);
         let mut state = lane.state;
-        match state {
-            OpState::Idle => {
-                let known_not_ready = gate && gated(lane.knowledge, last, dir);
-                let budget = self.budget.allows(dir);
-                lane.seq = lane.seq.wrapping_add(1);
-                let op = OpId::new(token, dir, lane.seq);
-                let input = Input::Submit {
-                    known_not_ready,
-                    budget,
-                };
-                let stepped = step(
-                    lane,
-                    state,
-                    input,
-                    op,
-                    &mut self.budget,
-                    &mut self.stats,
-                    tracer,
-                );
-                match stepped.effect {
-                    Effect::Attempt => state = stepped.next,
-                    effect => {
-                        if effect == Effect::Park {
-                            self.stats.gated_parks += 1;
-                        } else {
-                            self.stats.queued_submits += 1;
-                        }
-                        self.settle(token.index(), dir, &stepped);
-                        return Ok(Performed::Wait(op));
-                    }
+        // Tested in the order of how often they come (an if-chain, not a jump table): a new
+        // op on an idle lane, then a grant taken, then the rest.
+        if matches!(state, OpState::Idle) {
+            let known_not_ready = gate && gated(lane.knowledge, last, dir);
+            let budget = self.budget.allows(dir);
+            lane.seq = lane.seq.wrapping_add(1);
+            let op = OpId::new(token, dir, lane.seq);
+            let input = Input::Submit {
+                known_not_ready,
+                budget,
+            };
+            let stepped = step(lane, state, input, op, &mut self.budget, &mut self.stats, tracer);
+            if stepped.effect != Effect::Attempt {
+                if stepped.effect == Effect::Park {
+                    self.stats.gated_parks += 1;
+                } else {
+                    self.stats.queued_submits += 1;
                 }
+                self.settle(token.index(), dir, &stepped);
+                return Ok(Performed::Wait(op));
             }
-            // Granted: the owner takes the grant now, as in `resume`.
-            OpState::Granted { .. } => {}
-            OpState::Parked | OpState::Runnable | OpState::Deferred => {
-                return Ok(Performed::Wait(OpId::new(token, dir, lane.seq)))
-            }
-            OpState::Attempting { .. } => return Err(SubmitError::Busy),
+            state = stepped.next;
+        } else if matches!(state, OpState::Granted { .. }) {
+            // The owner takes the grant now, as in `resume`.
+        } else if matches!(state, OpState::Attempting { .. }) {
+            return Err(SubmitError::Busy);
+        } else {
+            // Parked, runnable, or a deferred completion still holds the lane.
+            return Ok(Performed::Wait(OpId::new(token, dir, lane.seq)));
         }
         loop {
             let (outcome, result) = io();
