@@ -431,7 +431,7 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         };
         for dir in Direction::BOTH {
             if event.readiness.is_ready_for(dir) && busy[dir.index()] {
-                let (effect, _) = self.apply(event.token, dir, edge);
+                let (effect, _) = self.apply_edge(event.token, dir, edge);
                 *granted.get_mut(dir) = matches!(effect, Effect::Grant);
             }
         }
@@ -562,6 +562,34 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
             lane,
             from,
             input,
+            op,
+            &mut self.budget,
+            &mut self.stats,
+            tracer,
+        );
+        self.settle(token.index(), dir, &stepped);
+        (stepped.effect, stepped.completion)
+    }
+
+    /// [`Reactor::apply`] for an edge on a busy lane: the common case, a parked op, steps from
+    /// the constant state, so the table folds to its one case; the rest go through `apply`.
+    #[inline(always)]
+    fn apply_edge(
+        &mut self,
+        token: Token,
+        dir: Direction,
+        edge: Input,
+    ) -> (Effect, Option<Completion>) {
+        let tracer = self.tracer();
+        let lane = self.slots.as_mut()[token.index() as usize].lane_mut(dir);
+        if !matches!(lane.state, OpState::Parked) {
+            return self.apply(token, dir, edge);
+        }
+        let op = OpId::new(token, dir, lane.seq);
+        let stepped = step(
+            lane,
+            OpState::Parked,
+            edge,
             op,
             &mut self.budget,
             &mut self.stats,

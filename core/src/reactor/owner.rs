@@ -92,7 +92,15 @@ impl<S: AsRef<[Slot]> + AsMut<[Slot]>> Reactor<S> {
                 known_not_ready,
                 budget,
             };
-            let stepped = step(lane, state, input, op, &mut self.budget, &mut self.stats, tracer);
+            let stepped = step(
+                lane,
+                state,
+                input,
+                op,
+                &mut self.budget,
+                &mut self.stats,
+                tracer,
+            );
             if stepped.effect != Effect::Attempt {
                 if stepped.effect == Effect::Park {
                     self.stats.gated_parks += 1;
