@@ -234,9 +234,7 @@ impl Driver {
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         *ticket = None;
-        if self.shut_down {
-            return Poll::Ready(Err(io_error::shut_down()));
-        }
+        // After a shutdown every token is stale: `performed` says which error that is.
         let performed = self.reactor.perform(token, dir, || {
             trace!(token = ?token, dir = %dir, "op attempt");
             let result = io();
@@ -303,10 +301,21 @@ impl Driver {
             // it dispatches the deferred completion, and the next op here waits.
             Ok(Performed::Done(result)) => Poll::Ready(result),
             Ok(Performed::Wait(op)) => self.wait(op, cx, ticket),
-            Err(SubmitError::StaleToken) => Poll::Ready(Err(io_error::aborted())),
+            Err(SubmitError::StaleToken) => Poll::Ready(Err(self.stale_token_error())),
             Err(SubmitError::Busy) => Poll::Ready(Err(io_error::internal(
                 "an op polled during its own attempt",
             ))),
+        }
+    }
+
+    /// Why an op's token is stale: the runtime shut down (every descriptor was deregistered),
+    /// or the descriptor itself was.
+    #[cold]
+    fn stale_token_error(&self) -> io::Error {
+        if self.shut_down {
+            io_error::shut_down()
+        } else {
+            io_error::aborted()
         }
     }
 
