@@ -312,6 +312,7 @@ impl Local {
     /// Polls one task once, in place (the table is borrowed, shared, for the poll: one lookup).
     /// An aborted task is polled too: its body sees the abort and ends itself, dropping the
     /// future where a panic in its `Drop` is caught.
+    #[inline(always)] // once per task poll, from the loop in `block_on` only
     fn run_task(&self, key: u64) {
         let tasks = self.tasks.borrow();
         let Some((running, mut future)) = tasks.start(key) else {
