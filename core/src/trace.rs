@@ -1,6 +1,6 @@
 //! The transition trace: an opt-in hook on every lane transition, for debugging hangs.
 //!
-//! Every lane transition goes through one place (the reactor's `apply`), so one hook sees them
+//! Every lane transition goes through one place (the reactor's `step`), so one hook sees them
 //! all, in order, as `token direction old => new (input)`, the way smoltcp's `set_state` logs
 //! TCP states. The hook exists only with the `trace` feature: without it nothing is compiled
 //! and a transition costs nothing extra.
