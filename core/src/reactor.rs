@@ -554,21 +554,8 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         dir: Direction,
         input: Input,
     ) -> (Effect, Option<Completion>) {
-        let tracer = self.tracer();
-        let lane = self.slots.as_mut()[token.index() as usize].lane_mut(dir);
-        let from = lane.state;
-        let op = OpId::new(token, dir, lane.seq);
-        let stepped = step(
-            lane,
-            from,
-            input,
-            op,
-            &mut self.budget,
-            &mut self.stats,
-            tracer,
-        );
-        self.settle(token.index(), dir, &stepped);
-        (stepped.effect, stepped.completion)
+        let from = self.slots.as_ref()[token.index() as usize].lane(dir).state;
+        self.apply_from(token, dir, from, input)
     }
 
     /// [`Reactor::apply`] for an edge on a busy lane: the common case, a parked op, steps from
@@ -580,16 +567,28 @@ impl<S: AsMut<[Slot]> + AsRef<[Slot]>> Reactor<S> {
         dir: Direction,
         edge: Input,
     ) -> (Effect, Option<Completion>) {
+        match self.slots.as_ref()[token.index() as usize].lane(dir).state {
+            OpState::Parked => self.apply_from(token, dir, OpState::Parked, edge),
+            _ => self.apply(token, dir, edge),
+        }
+    }
+
+    /// [`Reactor::apply`] from `from`, the lane's state now.
+    #[inline(always)]
+    fn apply_from(
+        &mut self,
+        token: Token,
+        dir: Direction,
+        from: OpState,
+        input: Input,
+    ) -> (Effect, Option<Completion>) {
         let tracer = self.tracer();
         let lane = self.slots.as_mut()[token.index() as usize].lane_mut(dir);
-        if !matches!(lane.state, OpState::Parked) {
-            return self.apply(token, dir, edge);
-        }
         let op = OpId::new(token, dir, lane.seq);
         let stepped = step(
             lane,
-            OpState::Parked,
-            edge,
+            from,
+            input,
             op,
             &mut self.budget,
             &mut self.stats,
