@@ -8,7 +8,7 @@
 //! between them (the reactor is borrowed for the whole call), so an op performed here is never
 //! cancelled or aborted mid-way: it ends with the syscall's result, or it waits.
 
-use super::{step, Reactor};
+use super::{step, submit_step, Reactor};
 use crate::descriptor::Slot;
 use crate::error::SubmitError;
 use crate::gate::{gated, trusted};
@@ -85,28 +85,10 @@ impl<S: AsRef<[Slot]> + AsMut<[Slot]>> Reactor<S> {
         // op on an idle lane, then a grant taken, then the rest.
         if matches!(state, OpState::Idle) {
             let known_not_ready = gate && gated(lane.knowledge, last, dir);
-            let budget = self.budget.allows(dir);
-            lane.seq = lane.seq.wrapping_add(1);
-            let op = OpId::new(token, dir, lane.seq);
-            let input = Input::Submit {
-                known_not_ready,
-                budget,
-            };
-            let stepped = step(
-                lane,
-                state,
-                input,
-                op,
-                &mut self.budget,
-                &mut self.stats,
-                tracer,
-            );
+            let (budget, stats) = (&mut self.budget, &mut self.stats);
+            let (op, stepped) =
+                submit_step(lane, token, dir, known_not_ready, budget, stats, tracer);
             if stepped.effect != Effect::Attempt {
-                if stepped.effect == Effect::Park {
-                    self.stats.gated_parks += 1;
-                } else {
-                    self.stats.queued_submits += 1;
-                }
                 self.settle(token.index(), dir, &stepped);
                 return Ok(Performed::Wait(op));
             }
