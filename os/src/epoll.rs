@@ -49,9 +49,9 @@ const PRI_REQUESTED: u32 = if cfg!(miri) { 0 } else { PRI };
 /// Other bits are ignored. `EPOLLRDHUP` alone never sets `WRITE_CLOSED`: a half-close is not a
 /// close.
 ///
-/// Every bit it reads is in [`table_index`], so the translation is one load from a table that
-/// [`translate`] fills at compile time (a per-event cost in every wait: the bit tests compiled
-/// to about twenty instructions).
+/// Every bit it reads is one of the six packed by `table_index`, so the translation is one load
+/// from a table that `translate` (the bit-by-bit version) fills at compile time: a per-event
+/// cost in every wait, where the bit tests compiled to about twenty instructions.
 #[inline]
 pub const fn readiness_from_epoll(events: u32) -> Readiness {
     READINESS[table_index(events)]
@@ -213,14 +213,20 @@ impl Epoll {
         }
     }
 
-    /// Waits up to `timeout` (`None`: until something happens) and writes at most
-    /// `events.len()` events. A signal (`EINTR`) returns an empty [`Wait`].
+    /// Waits up to `timeout` (`None`: until something happens) and hands at most `max` events
+    /// to `emit`, one at a time, as it translates them. A signal (`EINTR`) returns an empty
+    /// [`Wait`].
     #[inline]
-    pub fn wait(&mut self, events: &mut [Event], timeout: Option<Duration>) -> Result<Wait, Error> {
-        if events.is_empty() {
+    pub fn wait_with(
+        &mut self,
+        max: usize,
+        timeout: Option<Duration>,
+        mut emit: impl FnMut(Event),
+    ) -> Result<Wait, Error> {
+        if max == 0 {
             return Err(Error::EmptyBuffer);
         }
-        let max = events.len().min(RAW_EVENTS);
+        let max = max.min(RAW_EVENTS);
         // SAFETY: `self.raw` has room for `max` (<= RAW_EVENTS) events.
         let n = unsafe {
             libc::epoll_wait(
@@ -245,7 +251,7 @@ impl Epoll {
                 // Every write to the eventfd is an edge: nothing to drain (see waker::eventfd).
                 wait.woken = true;
             } else {
-                events[wait.events] = Event::new(Token::from_u64(key), readiness_from_epoll(bits));
+                emit(Event::new(Token::from_u64(key), readiness_from_epoll(bits)));
                 wait.events += 1;
             }
         }

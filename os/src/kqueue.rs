@@ -552,14 +552,17 @@ mod imp {
             Ok(())
         }
 
-        /// Waits up to `timeout` (`None`: until something happens) and writes at most
-        /// `events.len()` events. A signal (`EINTR`) returns an empty [`Wait`].
-        pub fn wait(
+        /// Waits up to `timeout` (`None`: until something happens) and hands at most `max` events
+        /// to `emit`, one at a time, as it translates them. A signal (`EINTR`) returns an empty
+        /// [`Wait`].
+        #[inline]
+        pub fn wait_with(
             &mut self,
-            events: &mut [Event],
+            max: usize,
             timeout: Option<Duration>,
+            mut emit: impl FnMut(Event),
         ) -> Result<Wait, Error> {
-            if events.is_empty() {
+            if max == 0 {
                 return Err(Error::EmptyBuffer);
             }
             let ts = timeout.map(|d| {
@@ -573,7 +576,7 @@ mod imp {
                 Some(t) => t as *const libc::timespec,
                 None => core::ptr::null(),
             };
-            let max = events.len().min(RAW_EVENTS);
+            let max = max.min(RAW_EVENTS);
             // SAFETY: `self.raw` has room for `max` events; `ts_ptr` is null or points at `ts`,
             // which outlives the call; the change list is empty.
             let n = unsafe {
@@ -612,7 +615,7 @@ mod imp {
                 if readiness.is_empty() {
                     continue;
                 }
-                events[wait.events] = Event::new(Token::from_usize(ev.udata as usize), readiness);
+                emit(Event::new(Token::from_usize(ev.udata as usize), readiness));
                 wait.events += 1;
             }
             Ok(wait)

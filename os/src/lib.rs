@@ -29,9 +29,12 @@
 //!   [`Error::NotRegistered`] if `fd` is unknown.
 //! - **`deregister(fd)`**: stops watching; [`Error::NotRegistered`] if unknown. Deregister
 //!   *before* closing the descriptor.
-//! - **`wait(events, timeout)`**: blocks until at least one event, a wake, a signal or the
-//!   timeout, writes at most `events.len()` events into the caller's buffer and returns a
-//!   [`Wait`]. Allocates nothing. A signal (`EINTR`) is an empty `Wait`, never an error.
+//! - **`wait_with(max, timeout, emit)`**: blocks until at least one event, a wake, a signal or
+//!   the timeout, hands at most `max` events to `emit` as it translates them and returns a
+//!   [`Wait`]. [`Selector::wait`] is that wait into a caller's buffer, on any backend;
+//!   [`Selector::wait_native`] hands the events of the platform's own backend straight to the
+//!   caller's handler (a runtime feeds each to the core there). Allocates nothing. A signal
+//!   (`EINTR`) is an empty `Wait`, never an error.
 //!   Timeouts below the backend's resolution round **up**, so a short wait never becomes a busy
 //!   poll. Events can be spurious and one wait may report a descriptor twice (kqueue reports
 //!   each filter separately): the core merges them.
@@ -98,7 +101,8 @@ pub use waker::Waker;
 #[derive(Clone, Copy, PartialEq, Eq, Debug, Default)]
 #[must_use]
 pub struct Wait {
-    /// How many events were written to the front of the caller's buffer.
+    /// How many events were handed over (for [`Selector::wait`], written to the front of the
+    /// caller's buffer).
     pub events: usize,
     /// A [`Waker`] fired since the previous wait (and has been reset).
     pub woken: bool,
@@ -205,10 +209,39 @@ impl<S: PollStorage> Selector<S> {
         each!(self, b => b.deregister(fd))
     }
 
-    /// Waits for events, a wake, a signal or the timeout. See the crate docs for the contract.
+    /// Waits for events, a wake, a signal or the timeout, writing at most `events.len()` events
+    /// to the front of `events`. See the crate docs for the contract.
     #[inline]
     pub fn wait(&mut self, events: &mut [Event], timeout: Option<Duration>) -> Result<Wait, Error> {
-        each!(self, b => b.wait(events, timeout))
+        let (max, mut n) = (events.len(), 0);
+        let mut store = |event| {
+            events[n] = event;
+            n += 1;
+        };
+        each!(self, b => b.wait_with(max, timeout, &mut store))
+    }
+
+    /// The platform's own backend ([`Backend::platform_default`]: epoll, kqueue) waits like
+    /// [`Selector::wait`] but hands each event to `emit` as it translates it (at most `max`),
+    /// with no buffer in between: `Some` with what the wait did. Any other backend does not
+    /// wait and returns `None`; use [`Selector::wait`] for it. (Handing `emit` to every backend
+    /// made the caller keep it in memory for all of them, which cost the default backend's loop
+    /// turn more than the buffer does.)
+    #[inline]
+    pub fn wait_native(
+        &mut self,
+        max: usize,
+        timeout: Option<Duration>,
+        emit: impl FnMut(Event),
+    ) -> Option<Result<Wait, Error>> {
+        match self {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            Selector::Epoll(b) => Some(b.wait_with(max, timeout, emit)),
+            #[cfg(rill_kqueue)]
+            Selector::Kqueue(b) => Some(b.wait_with(max, timeout, emit)),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        }
     }
 }
 

@@ -294,10 +294,16 @@ impl<S: PollStorage> Poll<S> {
         Ok(())
     }
 
-    /// Waits up to `timeout` (`None`: until something happens) and writes at most
-    /// `events.len()` events. A signal (`EINTR`) returns an empty [`Wait`].
-    pub fn wait(&mut self, events: &mut [Event], timeout: Option<Duration>) -> Result<Wait, Error> {
-        if events.is_empty() {
+    /// Waits up to `timeout` (`None`: until something happens) and hands at most `max` events
+    /// to `emit`, one at a time, as it translates them. A signal (`EINTR`) returns an empty
+    /// [`Wait`].
+    pub fn wait_with(
+        &mut self,
+        max: usize,
+        timeout: Option<Duration>,
+        mut emit: impl FnMut(Event),
+    ) -> Result<Wait, Error> {
+        if max == 0 {
             return Err(Error::EmptyBuffer);
         }
         let len = self.len;
@@ -326,7 +332,7 @@ impl<S: PollStorage> Poll<S> {
         }
         let (entries, start) = (len - 1, self.cursor.max(1) - 1);
         for k in 0..entries {
-            if wait.events == events.len() {
+            if wait.events == max {
                 break;
             }
             let i = 1 + (start + k) % entries;
@@ -339,7 +345,7 @@ impl<S: PollStorage> Poll<S> {
                 fds[i].0.fd = -1;
                 slots[i].state = SlotState::Closed;
             }
-            events[wait.events] = Event::new(slots[i].token, readiness_from_poll(revents));
+            emit(Event::new(slots[i].token, readiness_from_poll(revents)));
             wait.events += 1;
             self.cursor = if i + 1 < len { i + 1 } else { 1 };
         }

@@ -226,10 +226,16 @@ impl Select {
         Ok(())
     }
 
-    /// Waits up to `timeout` (`None`: until something happens) and writes at most
-    /// `events.len()` events. A signal (`EINTR`) returns an empty [`Wait`].
-    pub fn wait(&mut self, events: &mut [Event], timeout: Option<Duration>) -> Result<Wait, Error> {
-        if events.is_empty() {
+    /// Waits up to `timeout` (`None`: until something happens) and hands at most `max` events
+    /// to `emit`, one at a time, as it translates them. A signal (`EINTR`) returns an empty
+    /// [`Wait`].
+    pub fn wait_with(
+        &mut self,
+        max: usize,
+        timeout: Option<Duration>,
+        mut emit: impl FnMut(Event),
+    ) -> Result<Wait, Error> {
+        if max == 0 {
             return Err(Error::EmptyBuffer);
         }
         let mut read = empty_set();
@@ -280,7 +286,7 @@ impl Select {
         if n < 0 {
             return match errno() {
                 Errno(libc::EINTR) => Ok(Wait::NOTHING),
-                Errno(libc::EBADF) => self.report_closed(events),
+                Errno(libc::EBADF) => self.report_closed(max, emit),
                 e => Err(Error::Os(e)),
             };
         }
@@ -291,7 +297,7 @@ impl Select {
         }
         let (high, start) = (self.high, self.cursor);
         for i in 0..high {
-            if wait.events == events.len() {
+            if wait.events == max {
                 break;
             }
             let fd = (start + i) % high;
@@ -302,7 +308,7 @@ impl Select {
                     false,
                 );
                 if !r.is_empty() {
-                    events[wait.events] = Event::new(token, r);
+                    emit(Event::new(token, r));
                     wait.events += 1;
                     self.cursor = fd + 1;
                 }
@@ -313,10 +319,10 @@ impl Select {
 
     /// After `EBADF`: reports `ERROR` once for each watched descriptor that is no longer open
     /// and stops watching it.
-    fn report_closed(&mut self, events: &mut [Event]) -> Result<Wait, Error> {
+    fn report_closed(&mut self, max: usize, mut emit: impl FnMut(Event)) -> Result<Wait, Error> {
         let mut wait = Wait::NOTHING;
         for fd in 0..self.high {
-            if wait.events == events.len() {
+            if wait.events == max {
                 break;
             }
             if let Entry::Watching {
@@ -327,7 +333,7 @@ impl Select {
             {
                 if !interest.is_none() && !is_open(fd as RawFd) {
                     self.entries[fd] = Entry::Closed { file };
-                    events[wait.events] = Event::new(token, Readiness::ERROR);
+                    emit(Event::new(token, Readiness::ERROR));
                     wait.events += 1;
                 }
             }

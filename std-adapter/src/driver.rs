@@ -87,6 +87,8 @@ pub(crate) struct Driver {
     os_events: u64,
     poller: Poller,
     edge: bool,
+    /// Where a backend other than the platform's own puts the events of one wait (its length
+    /// is also the most events one wait hands over, `Builder::events`).
     events: Vec<Event>,
     pub(crate) timers: TimerTable,
     /// What driver calls found ready: the executor's run queue (`ready.tasks`, appended to
@@ -424,30 +426,35 @@ impl Driver {
         } else {
             Some(0)
         };
-        let n = self
-            .poller
-            .wait(&mut self.events, timeout.map(Duration::from_nanos))?;
+        // Each parked op an event wakes is granted at once and its waiters woken; the ready
+        // queue keeps only what the budget queued or deferred. The platform's own backend hands
+        // its events over as it translates them; the others fill `events` first.
+        let timeout = timeout.map(Duration::from_nanos);
+        let (reactor, entries, ready) = (&mut self.reactor, &mut self.entries, &mut self.ready);
+        let emit = |event| feed(reactor, entries, ready, event);
+        let n = match self.poller.wait_native(self.events.len(), timeout, emit) {
+            Some(n) => n?,
+            None => self.wait_buffered(timeout)?,
+        };
         self.os_waits += 1;
         self.os_events += n as u64;
         trace!(?timeout, events = n, "os wait");
-        // Each parked op an event wakes is granted at once and its waiters woken; the ready
-        // queue keeps only what the budget queued or deferred.
-        for i in 0..n {
-            let event = self.events[i];
-            if let Ok(granted) = self.reactor.handle_event_granting(event) {
-                let waiters = &mut self.entries[event.token.index() as usize].waiters;
-                for dir in Direction::BOTH {
-                    if *granted.get(dir) {
-                        waiters[dir.index()].take_all(&mut self.ready);
-                    }
-                }
-            }
-        }
         // Granting edges never queue (a parked op goes straight to granted), and the queue was
         // drained before the wait: nothing is left to dispatch here.
         debug_assert_eq!(self.reactor.ready_len(), 0);
         self.expire_timers();
         Ok(())
+    }
+
+    /// The OS wait of a backend other than the platform's own: into `events`, then each fed to
+    /// the core. Out of line, so the platform backend's turn keeps one copy of the feeding.
+    #[inline(never)]
+    fn wait_buffered(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
+        let n = self.poller.wait(&mut self.events, timeout)?;
+        for &event in &self.events[..n] {
+            feed(&mut self.reactor, &mut self.entries, &mut self.ready, event);
+        }
+        Ok(n)
     }
 
     /// The test clock, with every task idle: jump to the next timer (if any) and expire it.
@@ -489,6 +496,28 @@ impl Driver {
         }
         self.shut_down = true;
         self.timers.clear(&mut self.ready.wakers);
+    }
+}
+
+/// One event from the OS: the core grants what it wakes (a parked op goes straight to granted,
+/// [`Reactor::handle_event_granting`]), and the tasks waiting in a granted direction go to the
+/// run queue. A stale event (its descriptor deregistered) is dropped by the core.
+#[inline(always)]
+fn feed(
+    reactor: &mut Reactor<Vec<Slot>>,
+    entries: &mut [Entry],
+    ready: &mut Wakeups,
+    event: Event,
+) {
+    if let Ok(granted) = reactor.handle_event_granting(event) {
+        let waiters = &mut entries[event.token.index() as usize].waiters;
+        // The granted directions as bits, walked in a loop the compiler does not unroll: one
+        // copy of the wake (and of the run-queue push inside it) in the event loop, not two.
+        let mut dirs = u8::from(granted.read) | u8::from(granted.write) << 1;
+        while dirs != 0 {
+            waiters[dirs.trailing_zeros() as usize].take_all(ready);
+            dirs &= dirs - 1;
+        }
     }
 }
 

@@ -100,4 +100,17 @@ impl Poller {
         let w = self.selector.wait(events, timeout).map_err(os_error)?;
         Ok(w.events)
     }
+
+    /// Waits once on the platform's own backend, handing each event to `emit` (at most `max`):
+    /// how many there were, or `None` (no wait) on another backend ([`Selector::wait_native`]).
+    #[inline]
+    pub(crate) fn wait_native(
+        &mut self,
+        max: usize,
+        timeout: Option<Duration>,
+        emit: impl FnMut(Event),
+    ) -> Option<io::Result<usize>> {
+        let w = self.selector.wait_native(max, timeout, emit)?;
+        Some(w.map(|w| w.events).map_err(os_error))
+    }
 }

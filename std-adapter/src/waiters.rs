@@ -91,14 +91,24 @@ impl Waiters {
         }
     }
 
-    /// Moves every waiter into `out`.
+    /// Moves every waiter into `out`. Inline only for the usual waiter, a task of this loop:
+    /// wakers and second waiters are moved out of line, which keeps the OS poll's event loop
+    /// small enough for the run-queue push to stay inline in it.
     #[inline]
     pub(crate) fn take_all(&mut self, out: &mut Wakeups) {
         match self.first.take() {
             Some(Waiter::Task(key)) => out.tasks.push_back(key),
-            Some(Waiter::Waker(w)) => out.wakers.push(w),
+            Some(Waiter::Waker(w)) => out.push_waker(w),
             None => {}
         }
+        if self.others.is_some() {
+            self.take_others(out);
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn take_others(&mut self, out: &mut Wakeups) {
         if let Some(others) = &mut self.others {
             out.wakers.append(others);
         }
@@ -133,6 +143,12 @@ pub(crate) struct Wakeups {
 }
 
 impl Wakeups {
+    /// Keeps a waker to wake after the turn.
+    #[inline(never)]
+    fn push_waker(&mut self, waker: Waker) {
+        self.wakers.push(waker);
+    }
+
     /// True when nothing was collected.
     pub(crate) fn is_empty(&self) -> bool {
         self.tasks.is_empty() && self.wakers.is_empty()
