@@ -5,13 +5,14 @@
 //! until the next timer at most, only when nothing is ready). One OS poll
 //! ([`Driver::poll_os`]) is:
 //!
-//! 1. for level-triggered backends (poll, select), push the core's interest changes
-//!    ([`Reactor::poll_interest`]) to the poller, so an fd is watched only while an op is parked
-//!    on it (edge emulation, H9);
-//! 2. wait once, for as long as the scheduler allowed;
-//! 3. feed every event to `reactor.handle_event_granting` (a woken op is granted at once, and
-//!    its waiting tasks woken), drain the core's ready queue (ops the budget queued or
-//!    deferred), expire timers.
+//! 1. drain the core's ready queue (ops the budget queued or deferred), and for level-triggered
+//!    backends (poll, select) push the core's interest changes ([`Reactor::poll_interest`]) to
+//!    the poller, so an fd is watched only while an op is parked on it (edge emulation, H9);
+//! 2. wait once, for as long as the scheduler allowed, feeding every event to
+//!    `reactor.handle_event_granting` (a woken op is granted at once, and its waiting tasks
+//!    woken): the platform's own backend hands each event over as it translates it, the others
+//!    through the `events` buffer;
+//! 3. expire timers. (Granting edges never queue, so the ready queue is still empty.)
 //!
 //! Wakers are never called with the driver borrowed: woken tasks go straight onto the run queue
 //! (`Driver::ready`), other wakers are collected beside it, and the executor wakes them after
@@ -416,8 +417,9 @@ impl Driver {
     }
 
     /// One OS poll, as the scheduler decided (`timeout` in ticks: `Some(0)` never blocks,
-    /// `None` blocks until an event): push interest changes (level-triggered backends), wait,
-    /// feed the events to the core, hand out what became ready, expire due timers.
+    /// `None` blocks until an event): hand out what the core's queue holds, push interest
+    /// changes (level-triggered backends), wait and feed the events to the core, expire due
+    /// timers.
     pub(crate) fn poll_os(&mut self, timeout: Option<Ticks>) -> io::Result<()> {
         self.dispatch_ready();
         self.flush_interest()?;
