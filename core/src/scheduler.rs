@@ -31,6 +31,7 @@
 //!             poller.wait(timeout);                 // Some(0): don't block; None: no limit
 //!             expire_timers_into(queue, clock());   // one expiry pass
 //!         }
+//!         Step::Yield => std::thread::yield_now(),  // only with rule 7 (see below)
 //!         Step::Finished(reason) => break reason,
 //!     }
 //! }
@@ -56,6 +57,20 @@
 //!    ([`Reason::NoReadyWork`]) if that still leaves nothing ready; they never block.
 //!    `run` / `run_one` block for at most the time to the earliest of the next timer and the
 //!    run's deadline (`None`, no limit, when there is neither; `Some(0)` when a timer is due).
+//! 7. With [`Scheduler::with_yield_before_block`], a run about to block first *parks in three
+//!    steps* ([`Park`]): it polls the OS without blocking (the probe; if readiness was already
+//!    there this poll *is* the wait, one syscall as before), then, if that left nothing ready,
+//!    gives its CPU to any other runnable thread ([`Step::Yield`]), and only then blocks.
+//!    Ready work at any of these steps starts the next park from the probe again.
+//!
+//! Why rule 7: when the threads that feed a loop share its cores (a load client, a second loop,
+//! the thread that will wake it), blocking at once puts the loop to sleep just before the
+//! readiness it waits for is produced on its own CPU, and every round trip pays a sleep and a
+//! wake-up (two context switches, and the idle CPU's wake-up latency). A yield lets that
+//! thread run first; the OS poll after it usually finds the readiness without
+//! sleeping. It costs two syscalls (the probe and the yield) on a turn that then sleeps anyway,
+//! and nothing on a turn whose readiness is already there. A driver with no threads to yield
+//! to leaves it off (the default).
 //!
 //! # Interrupting a blocked poller
 //!
@@ -164,6 +179,8 @@ pub struct Scheduler {
     outstanding: usize,
     state: SchedulerState,
     poll_interval: u32,
+    /// Rule 7: probe, yield, then block.
+    yield_before_block: bool,
 }
 
 impl Default for Scheduler {
@@ -185,7 +202,21 @@ impl Scheduler {
             outstanding: 0,
             state: SchedulerState::Running,
             poll_interval: if interval == 0 { 1 } else { interval },
+            yield_before_block: false,
         }
+    }
+
+    /// This scheduler with rule 7 of the module docs on or off (off by default): a run about
+    /// to block first polls the OS without blocking, then yields its thread
+    /// ([`Step::Yield`]), and blocks only if neither brought ready work.
+    pub const fn with_yield_before_block(mut self, on: bool) -> Self {
+        self.yield_before_block = on;
+        self
+    }
+
+    /// Whether a run yields its thread before it blocks (rule 7).
+    pub const fn yields_before_block(&self) -> bool {
+        self.yield_before_block
     }
 
     /// Whether runs may proceed, and if not, why.
@@ -345,6 +376,10 @@ pub enum Step {
         /// The longest the wait may block.
         timeout: Option<Ticks>,
     },
+    /// Give the thread's CPU to any other runnable thread (`sched_yield`), then ask again: the
+    /// step between the probe and the blocking poll (rule 7). A driver with no threads treats
+    /// it as a no-op.
+    Yield,
     /// Return from the run call; further steps answer the same.
     Finished(Reason),
 }
@@ -356,6 +391,7 @@ impl fmt::Display for Step {
             Step::PollOs { timeout: None } => f.write_str("poll os, block"),
             Step::PollOs { timeout: Some(0) } => f.write_str("poll os, no wait"),
             Step::PollOs { timeout: Some(t) } => write!(f, "poll os, block at most {t}"),
+            Step::Yield => f.write_str("yield the thread"),
             Step::Finished(reason) => write!(f, "finished: {reason}"),
         }
     }
@@ -383,7 +419,8 @@ pub enum RunPhase {
     Deciding,
     /// [`Step::RunReady`] was answered; [`Run::handled`] is expected.
     Dispatching,
-    /// [`Step::PollOs`] was answered; the next input shows what the poll brought.
+    /// [`Step::PollOs`] (or [`Step::Yield`]) was answered; the next input shows what it
+    /// brought.
     Polled,
     /// [`Step::Finished`] was answered.
     Finished(Reason),
@@ -400,6 +437,17 @@ impl fmt::Display for RunPhase {
     }
 }
 
+/// How far a run about to block has got in parking (rule 7 of the module docs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Park {
+    /// Not parking: the next blocking decision starts with the probe.
+    Awake,
+    /// The probe (a non-blocking OS poll) was answered; if it brought nothing, yield next.
+    Probed,
+    /// [`Step::Yield`] was answered; if it brought nothing, block next.
+    Yielded,
+}
+
 /// One call of `run` / `run_one` / `poll` / `poll_one`, as a state machine. See the module
 /// docs for the decision rule.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -411,6 +459,8 @@ pub struct Run {
     handled: u64,
     /// Handlers run since the last OS poll.
     consecutive: u32,
+    /// Where a run about to block is in parking (rule 7).
+    park: Park,
 }
 
 impl Run {
@@ -422,6 +472,7 @@ impl Run {
             phase: RunPhase::Deciding,
             handled: 0,
             consecutive: 0,
+            park: Park::Awake,
         }
     }
 
@@ -451,6 +502,11 @@ impl Run {
         self.handled
     }
 
+    /// Where a run about to block is in parking (always [`Park::Awake`] without rule 7).
+    pub const fn park(&self) -> Park {
+        self.park
+    }
+
     /// The run's result once it has finished.
     pub const fn finished(&self) -> Option<Reason> {
         match self.phase {
@@ -475,12 +531,13 @@ impl Run {
         next_timer: Option<Ticks>,
         now: impl FnOnce() -> Ticks,
     ) -> Step {
-        let step = self.decide(scheduler, ready_items, next_timer, now);
+        let (step, park) = self.decide(scheduler, ready_items, next_timer, now);
         let to = match step {
             Step::RunReady => RunPhase::Dispatching,
-            Step::PollOs { .. } => RunPhase::Polled,
+            Step::PollOs { .. } | Step::Yield => RunPhase::Polled,
             Step::Finished(reason) => RunPhase::Finished(reason),
         };
+        self.park = park;
         self.transition(to);
         step
     }
@@ -497,10 +554,33 @@ impl Run {
         Ok(())
     }
 
-    /// The decision itself: a pure function of the run, the scheduler and the input (`now` is
-    /// read at most once, and only when the rule needs it).
+    /// The decision itself, and where parking goes next: a pure function of the run, the
+    /// scheduler and the input (`now` is read at most once, and only when the rule needs it).
     #[inline]
     fn decide(
+        &self,
+        scheduler: &Scheduler,
+        ready_items: bool,
+        next_timer: Option<Ticks>,
+        now: impl FnOnce() -> Ticks,
+    ) -> (Step, Park) {
+        let step = self.decide_step(scheduler, ready_items, next_timer, now);
+        match step {
+            // Rule 7: a blocking poll is reached through the probe and the yield.
+            Step::PollOs { timeout } if timeout != Some(0) && scheduler.yield_before_block => {
+                match self.park {
+                    Park::Awake => (Step::PollOs { timeout: Some(0) }, Park::Probed),
+                    Park::Probed => (Step::Yield, Park::Yielded),
+                    Park::Yielded => (step, Park::Awake),
+                }
+            }
+            _ => (step, Park::Awake),
+        }
+    }
+
+    /// Rules 1–6: the step, as if a blocking poll were always taken at once.
+    #[inline]
+    fn decide_step(
         &self,
         scheduler: &Scheduler,
         ready_items: bool,

@@ -549,44 +549,52 @@ fn finished_is_sticky() {
 }
 
 /// A whole run driven against a real timer table: two timers, each a unit of work whose
-/// handler finishes it; the run blocks exactly until each deadline and ends out of work.
+/// handler finishes it; the run blocks exactly until each deadline and ends out of work. With
+/// rule 7 on, each of those blocking waits comes after one probe and one yield.
 #[test]
 fn driver_loop_with_timers_runs_to_completion() {
-    let mut timers = Timers::new([TimerSlot::VACANT; 4]);
-    let mut s = Scheduler::new();
-    for deadline in [30, 10] {
-        let _ = timers.add(deadline).unwrap();
-        s.work_started().unwrap();
-    }
-    let mut queue = 0u32; // expired timer handlers waiting to run
-    let mut now = 0;
-    let mut waits = [None; 2];
-    let mut wait_count = 0;
-    let mut run = Run::new(RunMode::Run, None);
-    let reason = loop {
-        let step = run.next_step(&s, input(queue > 0, timers.next_deadline(), now));
-        match step {
-            Step::RunReady => {
-                queue -= 1;
-                let _ = s.work_finished().unwrap();
-                run.handled().unwrap();
-            }
-            Step::PollOs { timeout } => {
-                assert!(wait_count < waits.len(), "too many waits");
-                waits[wait_count] = timeout;
-                wait_count += 1;
-                // The simulated OS has no events: the wait times out.
-                now += timeout.unwrap();
-                queue += timers.expire(now).count() as u32;
-            }
-            Step::Finished(reason) => break reason,
+    for yield_first in [false, true] {
+        let mut timers = Timers::new([TimerSlot::VACANT; 4]);
+        let mut s = Scheduler::new().with_yield_before_block(yield_first);
+        for deadline in [30, 10] {
+            let _ = timers.add(deadline).unwrap();
+            s.work_started().unwrap();
         }
-    };
-    assert_eq!(reason, Reason::OutOfWork);
-    assert_eq!(waits, [Some(10), Some(20)]);
-    assert_eq!(run.handled_count(), 2);
-    assert!(timers.is_empty());
-    assert_eq!(s.state(), SchedulerState::Stopped(StopCause::OutOfWork));
+        let mut queue = 0u32; // expired timer handlers waiting to run
+        let mut now = 0;
+        let mut waits = [None; 2];
+        let (mut wait_count, mut probes, mut yields) = (0, 0, 0);
+        let mut run = Run::new(RunMode::Run, None);
+        let reason = loop {
+            let step = run.next_step(&s, input(queue > 0, timers.next_deadline(), now));
+            match step {
+                Step::RunReady => {
+                    queue -= 1;
+                    let _ = s.work_finished().unwrap();
+                    run.handled().unwrap();
+                }
+                // The simulated OS has no events: a probe finds nothing.
+                Step::PollOs { timeout: Some(0) } => probes += 1,
+                Step::PollOs { timeout } => {
+                    assert!(wait_count < waits.len(), "too many waits");
+                    waits[wait_count] = timeout;
+                    wait_count += 1;
+                    // The wait times out.
+                    now += timeout.unwrap();
+                    queue += timers.expire(now).count() as u32;
+                }
+                Step::Yield => yields += 1,
+                Step::Finished(reason) => break reason,
+            }
+        };
+        assert_eq!(reason, Reason::OutOfWork);
+        assert_eq!(waits, [Some(10), Some(20)]);
+        let parks = if yield_first { 2 } else { 0 };
+        assert_eq!((probes, yields), (parks, parks), "rule 7 on: {yield_first}");
+        assert_eq!(run.handled_count(), 2);
+        assert!(timers.is_empty());
+        assert_eq!(s.state(), SchedulerState::Stopped(StopCause::OutOfWork));
+    }
 }
 
 #[test]
@@ -681,4 +689,133 @@ fn lazy_clock_is_read_only_when_the_rule_needs_it() {
         Step::Finished(Reason::DeadlineElapsed)
     );
     assert_eq!(reads.get(), 2);
+}
+
+// --- Rule 7: probe, yield, then block ---
+
+/// A scheduler with rule 7 on and `n` units of outstanding work.
+fn yielding(n: usize) -> Scheduler {
+    let mut s = Scheduler::new().with_yield_before_block(true);
+    for _ in 0..n {
+        s.work_started().unwrap();
+    }
+    s
+}
+
+#[test]
+fn yield_before_block_is_off_by_default_and_opt_in() {
+    assert!(!Scheduler::new().yields_before_block());
+    assert!(!Scheduler::with_poll_interval(3).yields_before_block());
+    let s = Scheduler::new().with_yield_before_block(true);
+    assert!(s.yields_before_block());
+    assert_eq!(s.poll_interval(), DEFAULT_POLL_INTERVAL);
+    assert!(!s.with_yield_before_block(false).yields_before_block());
+}
+
+#[test]
+fn a_blocking_poll_is_reached_through_the_probe_and_the_yield() {
+    for mode in [RunMode::Run, RunMode::RunOne] {
+        for (timer, blocking) in [(None, None), (Some(130), Some(30))] {
+            let s = yielding(1);
+            let mut run = Run::new(mode, None);
+            let step = |run: &mut Run| run.next_step(&s, input(false, timer, 100));
+            assert_eq!(step(&mut run), Step::PollOs { timeout: Some(0) }, "{mode}");
+            assert_eq!(run.park(), Park::Probed);
+            assert_eq!(step(&mut run), Step::Yield, "{mode}");
+            assert_eq!(run.park(), Park::Yielded);
+            assert_eq!(step(&mut run), Step::PollOs { timeout: blocking });
+            assert_eq!(run.park(), Park::Awake);
+            // Still nothing after the blocking poll (a timeout, a signal): park from the start.
+            assert_eq!(step(&mut run), Step::PollOs { timeout: Some(0) });
+            assert_eq!(run.park(), Park::Probed);
+        }
+    }
+}
+
+#[test]
+fn ready_work_at_any_parking_step_runs_and_restarts_the_park() {
+    // 0: the probe brought work; 1: the yield did.
+    for steps_before in 0..2 {
+        let s = yielding(1);
+        let mut run = Run::new(RunMode::Run, None);
+        assert_eq!(
+            run.next_step(&s, input(false, None, 0)),
+            Step::PollOs { timeout: Some(0) }
+        );
+        if steps_before == 1 {
+            assert_eq!(run.next_step(&s, input(false, None, 0)), Step::Yield);
+        }
+        assert_eq!(run.next_step(&s, input(true, None, 0)), Step::RunReady);
+        assert_eq!(run.park(), Park::Awake);
+        run.handled().unwrap();
+        // The next time nothing is ready, parking starts again with the probe, not the block.
+        assert_eq!(
+            run.next_step(&s, input(false, None, 0)),
+            Step::PollOs { timeout: Some(0) },
+            "after {steps_before} parking steps"
+        );
+    }
+}
+
+#[test]
+fn a_timer_that_falls_due_while_parking_polls_without_yielding() {
+    let s = yielding(1);
+    let mut run = Run::new(RunMode::Run, None);
+    assert_eq!(
+        run.next_step(&s, input(false, Some(130), 100)),
+        Step::PollOs { timeout: Some(0) }
+    );
+    assert_eq!(run.next_step(&s, input(false, Some(130), 100)), Step::Yield);
+    // The yield took past the timer: poll for its expiry at once, and park afresh after.
+    assert_eq!(
+        run.next_step(&s, input(false, Some(130), 140)),
+        Step::PollOs { timeout: Some(0) }
+    );
+    assert_eq!(run.park(), Park::Awake);
+}
+
+#[test]
+fn rule_7_leaves_the_non_blocking_modes_and_the_stops_alone() {
+    let s = yielding(1);
+    for mode in [RunMode::Poll, RunMode::PollOne] {
+        let mut run = Run::new(mode, None);
+        assert_eq!(
+            run.next_step(&s, input(false, None, 0)),
+            Step::PollOs { timeout: Some(0) }
+        );
+        assert_eq!(
+            run.next_step(&s, input(false, None, 0)),
+            Step::Finished(Reason::NoReadyWork),
+            "{mode} never yields"
+        );
+    }
+    // A stop while parking returns at once instead of yielding or blocking.
+    let mut s = yielding(1);
+    let mut run = Run::new(RunMode::Run, None);
+    let _ = run.next_step(&s, input(false, None, 0));
+    let _ = s.stop();
+    assert_eq!(
+        run.next_step(&s, input(false, None, 0)),
+        Step::Finished(Reason::Stopped)
+    );
+}
+
+#[test]
+fn the_fairness_poll_is_not_a_probe() {
+    let mut s = Scheduler::with_poll_interval(1).with_yield_before_block(true);
+    s.work_started().unwrap();
+    let mut run = Run::new(RunMode::Run, None);
+    assert_eq!(run.next_step(&s, input(true, None, 0)), Step::RunReady);
+    run.handled().unwrap();
+    // Work still ready after the interval: the non-blocking poll of rule 5, not parking.
+    assert_eq!(
+        run.next_step(&s, input(true, None, 0)),
+        Step::PollOs { timeout: Some(0) }
+    );
+    assert_eq!(run.park(), Park::Awake);
+}
+
+#[test]
+fn yield_displays() {
+    assert_eq!(format!("{}", Step::Yield), "yield the thread");
 }
