@@ -31,6 +31,7 @@ use std::os::fd::RawFd;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use rill_core::scheduler::Scheduler;
 use rill_core::{
     CancelAction, Config, Direction, Event, Interest, OpId, Outcome, Performed, Reactor, Ready,
     Slot, SubmitError, Token,
@@ -105,6 +106,8 @@ pub(crate) struct Driver {
     busy_poll: Option<Duration>,
     busy_poll_hits: u64,
     busy_poll_misses: u64,
+    /// `Builder::yield_before_block`, for the loop's [`Scheduler`].
+    yield_before_block: bool,
 }
 
 impl Driver {
@@ -146,6 +149,7 @@ impl Driver {
                 busy_poll: config.busy_poll,
                 busy_poll_hits: 0,
                 busy_poll_misses: 0,
+                yield_before_block: config.yield_before_block,
             },
             waker,
         ))
@@ -323,6 +327,11 @@ impl Driver {
     }
 
     /// True when `Builder::busy_poll` is on.
+    /// The scheduling policy of this loop's runs (`rill_core::scheduler`), as configured.
+    pub(crate) fn scheduler(&self) -> Scheduler {
+        Scheduler::new().with_yield_before_block(self.yield_before_block)
+    }
+
     pub(crate) fn busy_poll_enabled(&self) -> bool {
         self.busy_poll.is_some()
     }

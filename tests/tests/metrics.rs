@@ -53,6 +53,48 @@ fn remote_wakes_are_counted(backend: &str) {
     });
 }
 
+/// `Builder::yield_before_block` (on by default): a loop that is about to sleep probes and
+/// yields its thread first; a turn whose readiness is already there neither yields nor
+/// sleeps; and `false` never yields.
+fn a_loop_yields_once_before_each_sleep_and_only_then(backend: &str) {
+    run(backend, 2, || async {
+        let before = rill::metrics().unwrap();
+        rill::sleep(Duration::from_millis(5)).await; // nothing else to do: the loop sleeps
+        let slept = rill::metrics().unwrap();
+        assert!(slept.yields > before.yields, "{slept:?}");
+        assert!(
+            slept.os_waits >= before.os_waits + 2,
+            "the probe and the blocking wait: {slept:?}"
+        );
+        // Readiness already queued in the kernel when the loop looks: the probe takes it.
+        let (a, b) = rill::UnixStream::pair().unwrap();
+        let reader = rill::spawn(async move {
+            let mut buf = [0u8; 4];
+            b.read_exact(&mut buf).await.unwrap();
+            buf
+        });
+        rill::yield_now().await; // the reader parks on its empty socket
+        a.write_all(b"ping").await.unwrap();
+        let ready = rill::metrics().unwrap();
+        assert_eq!(reader.await.unwrap(), *b"ping");
+        let after = rill::metrics().unwrap();
+        assert_eq!(after.yields, ready.yields, "no yield with readiness there");
+        assert!(after.os_events > ready.os_events, "{after:?}");
+    });
+    let backend: rill::Backend = backend.parse().unwrap();
+    let rt = rill::Builder::new()
+        .backend(backend)
+        .yield_before_block(false)
+        .build()
+        .unwrap();
+    rt.block_on(async {
+        rill::sleep(Duration::from_millis(5)).await;
+        let m = rill::metrics().unwrap();
+        assert_eq!(m.yields, 0, "{m:?}");
+        assert!(m.timers_fired >= 1 && m.os_waits >= 1, "{m:?}");
+    });
+}
+
 #[test]
 fn outside_a_runtime_there_are_no_metrics() {
     assert!(rill::metrics().is_none());
@@ -60,5 +102,6 @@ fn outside_a_runtime_there_are_no_metrics() {
 
 per_backend!(
     counters_follow_tasks_io_timers_and_wakes,
-    remote_wakes_are_counted
+    remote_wakes_are_counted,
+    a_loop_yields_once_before_each_sleep_and_only_then
 );

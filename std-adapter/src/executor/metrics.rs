@@ -59,6 +59,9 @@ pub struct Metrics {
     pub busy_poll_hits: u64,
     /// Reads that busy polled for the whole window and then parked.
     pub busy_poll_misses: u64,
+    /// Times the loop, about to block with nothing ready, yielded its thread first
+    /// ([`Builder::yield_before_block`](crate::Builder::yield_before_block)).
+    pub yields: u64,
 }
 
 /// The counters the executor keeps (the driver's live in `Driver`).
@@ -69,6 +72,7 @@ pub(crate) struct TaskCounters {
     pub(crate) polls: Cell<u64>,
     pub(crate) wakes_local: Cell<u64>,
     pub(crate) wakes_remote: Cell<u64>,
+    pub(crate) yields: Cell<u64>,
 }
 
 /// Adds one to a counter.

@@ -33,7 +33,7 @@ use std::rc::Rc;
 use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll, Waker};
 
-use rill_core::scheduler::{Run, RunMode, Scheduler, Step};
+use rill_core::scheduler::{Run, RunMode, Step};
 use rill_core::sync::{BlockAction, Inbox, NotifyAction, PushAction, Remote, Signal, WithLock};
 
 use crate::driver::{Driver, OsWaker};
@@ -221,6 +221,7 @@ impl Local {
             wakes_remote: c.wakes_remote.get(),
             busy_poll_hits: busy.0,
             busy_poll_misses: busy.1,
+            yields: c.yields.get(),
             ..Metrics::default()
         }
     }
@@ -383,9 +384,10 @@ impl Local {
         self.schedule_local(MAIN_KEY);
         // The loop's policy is `rill_core::scheduler`'s: run ready work, poll the OS without
         // blocking after every `poll_interval` handlers in a row (so readiness still gets in),
-        // and block, until the next timer at most, only when nothing is ready. The main future
-        // is the one unit of outstanding work: the run lasts until it completes.
-        let mut scheduler = Scheduler::new();
+        // and block, until the next timer at most, only when nothing is ready (by default
+        // after a probe and a yield of the thread). The main future is the one unit of
+        // outstanding work: the run lasts until it completes.
+        let mut scheduler = self.driver.borrow().scheduler();
         let _ = scheduler.work_started();
         let mut run = Run::new(RunMode::Run, None);
         loop {
@@ -440,6 +442,10 @@ impl Local {
                         return Err(e);
                     }
                     self.take_remote();
+                }
+                Step::Yield => {
+                    bump(&self.counters.yields);
+                    std::thread::yield_now();
                 }
                 Step::Finished(reason) => {
                     main.mark_finished();

@@ -152,6 +152,32 @@ impl Builder {
         self
     }
 
+    /// Whether a loop about to block yields its thread first (on by default). With nothing
+    /// ready, the loop polls the OS without blocking; if that finds nothing, it yields its CPU
+    /// to any other runnable thread (`sched_yield`) and polls again, and only then sleeps.
+    ///
+    /// When the threads that feed a loop share its cores (a load client, the other loops of
+    /// a `worker_threads` runtime, the thread that wakes it), blocking at once puts the loop
+    /// to sleep just before its readiness is produced on its own CPU, and each round trip
+    /// pays a sleep and a wake-up. The yield lets that thread run first. It costs two
+    /// syscalls on a turn that then sleeps anyway, and none on a turn whose readiness is
+    /// already there (the non-blocking poll is then the turn's one wait). Counted in
+    /// [`Metrics::yields`](crate::Metrics::yields). `false` blocks at once (the policy is
+    /// `rill_core::scheduler`'s rule 7).
+    ///
+    /// ```
+    /// let rt = rill::Builder::new().yield_before_block(false).build()?;
+    /// rt.block_on(async {
+    ///     rill::sleep(std::time::Duration::from_millis(1)).await; // blocks with no yield
+    ///     assert_eq!(rill::metrics().unwrap().yields, 0);
+    /// });
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn yield_before_block(mut self, on: bool) -> Builder {
+        self.config.yield_before_block = on;
+        self
+    }
+
     /// The most I/O objects (sockets) registered at once per loop; registering one more answers
     /// `OutOfMemory`, and a listener sheds the connection it just accepted
     /// (`ConnectionAborted`, with back-off) instead of failing. The table starts small and grows
