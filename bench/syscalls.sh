@@ -4,21 +4,29 @@
 #   bench/syscalls.sh [path/to/bench]
 #
 # Ping-pong over one socketpair: one round trip is two sends, so the counts are divided by
-# sends / 2. Bulk (128 MiB, the --quick size): counts are divided by the number of 64 KiB chunks. Cross-thread wake: one wake is one write to the waker (eventfd), so counts are
-# divided by writes; sched_yield (the remote thread's back-off while it waits) is left out.
+# sends / 2. Bulk (128 MiB, the --quick size): counts are divided by the number of 64 KiB chunks.
+# Cross-thread wake: counts are divided by the wakes the bench made (its "ops in all"), since a
+# runtime that sees its loop awake need not write to its waker (eventfd) at all; sched_yield
+# (the remote thread's back-off while it waits, and a loop's yield before it blocks) is shown
+# on its own and left out of the total.
 # strace slows every syscall down, so rates here mean nothing; the counts are exact.
 set -euo pipefail
 BENCH=${1:-${CARGO_TARGET_DIR:-target}/release/bench}
 command -v strace >/dev/null || { echo "strace is not installed" >&2; exit 1; }
 [ -x "$BENCH" ] || { echo "no bench binary at $BENCH (cargo build --release -p rill-bench)" >&2; exit 1; }
 out=$(mktemp)
-trap 'rm -f "$out"' EXIT
+log=$(mktemp)
+trap 'rm -f "$out" "$log"' EXIT
 
 count() { # workload, row label
     strace -f -c -o "$out" "$BENCH" --quick --only "$1" --row "$2" --rounds 1 --window-ms 300 \
-        >/dev/null 2>&1
+        >/dev/null 2>"$log"
     # strace -c rows: % time, seconds, usecs/call, calls, [errors], syscall
     awk 'NR > 2 && $NF != "total" && $NF != "syscall" && $4 ~ /^[0-9]+$/ { print $NF, $4 }' "$out"
+}
+
+ops_of_last_count() { # the bench's own count of operations over the whole run
+    sed -n 's/.*(\([0-9]*\) ops in all).*/\1/p' "$log" | tail -n 1
 }
 
 echo "### Syscalls per round trip: ping-pong, 1 socketpair"
@@ -42,21 +50,22 @@ for imp in "hand-written epoll" "no poller" "mio" "polling" "tokio current-threa
         }'
 done
 echo
-echo "### Syscalls per cross-thread wake (both threads, sched_yield excluded)"
+echo "### Syscalls per cross-thread wake (both threads; sched_yield on its own, not in the total)"
 echo
-echo "| implementation | total | epoll_wait | waker writes | waker reads | other |"
-echo "|---|---:|---:|---:|---:|---:|"
+echo "| implementation | total | epoll_wait | waker writes | waker reads | other | sched_yield |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
 for imp in "hand-written epoll" "mio" "polling" "tokio current-thread" "rill"; do
-    count wake "$imp" | awk -v imp="$imp" '
+    rows=$(count wake "$imp")
+    echo "$rows" | awk -v imp="$imp" -v ops="$(ops_of_last_count)" '
         $1 != "sched_yield" { n[$1] += $2 }
+        $1 == "sched_yield" { yields += $2 }
         END {
-            ops = n["write"]
-            if (ops < 1) { printf "| %s | no wakes counted | | | | |\n", imp; exit }
+            if (ops < 1) { printf "| %s | no wakes counted | | | | | |\n", imp; exit }
             waits = n["epoll_wait"] + n["epoll_pwait"] + n["epoll_pwait2"]
             total = 0; for (k in n) total += n[k]
-            printf "| %s | %.2f | %.2f | %.2f | %.2f | %.3f |\n", imp, total / ops,
+            printf "| %s | %.2f | %.2f | %.2f | %.2f | %.3f | %.2f |\n", imp, total / ops,
                    waits / ops, n["write"] / ops, n["read"] / ops,
-                   (total - waits - n["write"] - n["read"]) / ops
+                   (total - waits - n["write"] - n["read"]) / ops, yields / ops
         }'
 done
 echo
