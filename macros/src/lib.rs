@@ -15,6 +15,7 @@
 //! | `timer_capacity` | integer ≥ 1 | `.timer_capacity(n)` |
 //! | `task_capacity` | integer | `.task_capacity(n)` |
 //! | `start_paused` | `true` or `false` | `.start_paused(b)` (the test clock) |
+//! | `yield_before_block` | `true` or `false` | `.yield_before_block(b)` |
 //!
 //! The expansion keeps the function's attributes, visibility, name and return type; the body
 //! becomes an inner `async fn` with that same return type (so `?` and `return` mean what they
@@ -132,6 +133,7 @@ const OPTIONS: &[(&str, Value)] = &[
     ("timer_capacity", Value::PositiveUsize),
     ("task_capacity", Value::Usize),
     ("start_paused", Value::Bool),
+    ("yield_before_block", Value::Bool),
 ];
 
 #[derive(Clone, Copy)]

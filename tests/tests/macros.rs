@@ -75,6 +75,21 @@ async fn start_paused_gives_the_test_clock() {
     );
 }
 
+#[rill::test(yield_before_block = false)]
+async fn yield_before_block_false_blocks_at_once() {
+    rill::sleep(std::time::Duration::from_millis(2)).await;
+    let m = rill::metrics().unwrap();
+    assert_eq!(m.yields, 0, "{m:?}");
+    assert!(m.timers_fired >= 1, "{m:?}");
+}
+
+#[rill::test]
+async fn a_loop_yields_before_it_blocks_by_default() {
+    rill::sleep(std::time::Duration::from_millis(2)).await;
+    let m = rill::metrics().unwrap();
+    assert!(m.yields >= 1, "{m:?}");
+}
+
 #[rill::test(start_paused = false)]
 async fn start_paused_false_keeps_the_real_clock() {
     let err = rill::time::advance(std::time::Duration::from_secs(1))
