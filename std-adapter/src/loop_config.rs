@@ -26,8 +26,8 @@ pub(crate) struct LoopConfig {
     pub(crate) paused: bool,
     /// `Builder::busy_poll`: how long a read right after a write spins before parking.
     pub(crate) busy_poll: Option<Duration>,
-    /// `Builder::yield_before_block`: probe, yield the thread, then block (the core
-    /// scheduler's rule 7).
+    /// `Builder::yield_before_block` (off by default): probe, yield the thread, then block
+    /// (the core scheduler's rule 7).
     pub(crate) yield_before_block: bool,
 }
 
@@ -43,7 +43,7 @@ impl LoopConfig {
             tasks: 64,
             paused: false,
             busy_poll: None,
-            yield_before_block: true,
+            yield_before_block: false,
         }
     }
 }

@@ -75,16 +75,16 @@ async fn start_paused_gives_the_test_clock() {
     );
 }
 
-#[rill::test(yield_before_block = false)]
-async fn yield_before_block_false_blocks_at_once() {
+#[rill::test]
+async fn a_loop_blocks_at_once_by_default() {
     rill::sleep(std::time::Duration::from_millis(2)).await;
     let m = rill::metrics().unwrap();
     assert_eq!(m.yields, 0, "{m:?}");
     assert!(m.timers_fired >= 1, "{m:?}");
 }
 
-#[rill::test]
-async fn a_loop_yields_before_it_blocks_by_default() {
+#[rill::test(yield_before_block = true)]
+async fn yield_before_block_true_yields_before_it_blocks() {
     rill::sleep(std::time::Duration::from_millis(2)).await;
     let m = rill::metrics().unwrap();
     assert!(m.yields >= 1, "{m:?}");

@@ -59,8 +59,8 @@ pub struct Metrics {
     pub busy_poll_hits: u64,
     /// Reads that busy polled for the whole window and then parked.
     pub busy_poll_misses: u64,
-    /// Times the loop, about to block with nothing ready, yielded its thread first
-    /// ([`Builder::yield_before_block`](crate::Builder::yield_before_block)).
+    /// Times the loop, about to block with nothing ready, yielded its thread first (only with
+    /// [`Builder::yield_before_block`](crate::Builder::yield_before_block) on).
     pub yields: u64,
 }
 

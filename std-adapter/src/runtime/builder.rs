@@ -152,24 +152,33 @@ impl Builder {
         self
     }
 
-    /// Whether a loop about to block yields its thread first (on by default). With nothing
+    /// Whether a loop about to block yields its thread first (off by default). With nothing
     /// ready, the loop polls the OS without blocking; if that finds nothing, it yields its CPU
     /// to any other runnable thread (`sched_yield`) and polls again, and only then sleeps.
+    /// The policy is `rill_core::scheduler`'s rule 7.
     ///
-    /// When the threads that feed a loop share its cores (a load client, the other loops of
-    /// a `worker_threads` runtime, the thread that wakes it), blocking at once puts the loop
-    /// to sleep just before its readiness is produced on its own CPU, and each round trip
-    /// pays a sleep and a wake-up. The yield lets that thread run first. It costs two
-    /// syscalls on a turn that then sleeps anyway, and none on a turn whose readiness is
-    /// already there (the non-blocking poll is then the turn's one wait). Counted in
-    /// [`Metrics::yields`](crate::Metrics::yields). `false` blocks at once (the policy is
-    /// `rill_core::scheduler`'s rule 7).
+    /// Turn it on when the threads that feed the loops share their cores: a local load client,
+    /// the other loops of a `worker_threads` runtime, the thread that wakes a loop. Blocking
+    /// at once puts a loop to sleep just before its readiness is produced on its own CPU, so
+    /// each round trip pays a sleep and a wake-up. The yield lets that thread run first. On
+    /// the repo's 2-core bench, `worker_threads(2)` echo went from about 230k to 290k
+    /// requests/s, and its context switches fell from 225k to 5k per run.
+    ///
+    /// Leave it off when a loop's core may be shared with a CPU-bound thread (a pinned loop, a
+    /// one-CPU container, heavy `spawn_blocking` work). The yield then hands that thread the
+    /// CPU for a whole scheduler slice while the loop's readiness waits. On the same bench, a
+    /// one-connection client pinned next to a spinning thread fell from 14k to 1k round
+    /// trips/s, with a 4 ms p99 (docs/PERFORMANCE.md).
+    ///
+    /// It costs two syscalls on a turn that then sleeps anyway, and none on a turn whose
+    /// readiness is already there (the non-blocking poll is then the turn's one wait). Counted
+    /// in [`Metrics::yields`](crate::Metrics::yields).
     ///
     /// ```
-    /// let rt = rill::Builder::new().yield_before_block(false).build()?;
+    /// let rt = rill::Builder::new().yield_before_block(true).build()?;
     /// rt.block_on(async {
-    ///     rill::sleep(std::time::Duration::from_millis(1)).await; // blocks with no yield
-    ///     assert_eq!(rill::metrics().unwrap().yields, 0);
+    ///     rill::sleep(std::time::Duration::from_millis(1)).await; // probes, yields, sleeps
+    ///     assert!(rill::metrics().unwrap().yields >= 1);
     /// });
     /// # std::io::Result::Ok(())
     /// ```
