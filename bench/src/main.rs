@@ -176,6 +176,7 @@ const HAND_IDLE: &str = "hand-written epoll, 10k idle";
 const BUDGETS: [u32; 3] = [2, 0, 16];
 const MT_WORKERS: usize = 2;
 const RILL_MT: &str = "rill worker_threads(2)";
+const RILL_MT_YIELD: &str = "rill worker_threads(2), yield_before_block";
 const EXAMPLE: &str = "rill http_hello example (budget 2)";
 
 fn err(e: io::Error) -> String {
@@ -466,7 +467,14 @@ fn server_workload(key: &'static str, proto: Proto, s: &Settings) -> Workload {
         }
     }
     rows.push(row(RILL_MT, move |s| {
-        served(s, proto, |l, n, p| rill_rt::serve_mt(MT_WORKERS, l, n, p))
+        served(s, proto, |l, n, p| {
+            rill_rt::serve_mt(MT_WORKERS, false, l, n, p)
+        })
+    }));
+    rows.push(row(RILL_MT_YIELD, move |s| {
+        served(s, proto, |l, n, p| {
+            rill_rt::serve_mt(MT_WORKERS, true, l, n, p)
+        })
     }));
     let what = match proto {
         Proto::Echo => "TCP echo of 64-byte messages",

@@ -1,13 +1,17 @@
 //! Round-trip latency of a request/response client, with and without busy polling
-//! (`rill::Builder::busy_poll`, issue 13 item 8).
+//! (`rill::Builder::busy_poll`, issue 13 item 8), or with and without the loop's yield before
+//! it blocks (`rill::Builder::yield_before_block`).
 //!
-//! `latency [--rounds N] [--window-ms MS] [--spin-us US]` runs a rill client on this thread
-//! against an echo server on its own thread (a plain mio loop over loopback TCP, answering each
-//! 64-byte request at once), with 1 and with 100 connections. Each connection is one task that
-//! writes a request, reads the answer and records the time between the two. The two clients
-//! (busy polling off, and on with a `--spin-us` window) run in turn, in an order that alternates
-//! per round, so machine noise lands on both. Prints a markdown table: median over the rounds of
-//! each round's p50 and p99, and the round trips per second.
+//! `latency [--rounds N] [--window-ms MS] [--spin-us US] [--yield] [--hog]` runs a rill client
+//! on this thread against an echo server on its own thread (a plain mio loop over loopback TCP,
+//! answering each 64-byte request at once), with 1 and with 100 connections. Each connection is
+//! one task that writes a request, reads the answer and records the time between the two. The
+//! two clients (the option off, and on: busy polling with a `--spin-us` window, or with
+//! `--yield` the yield before blocking) run in turn, in an order that alternates per round, so
+//! machine noise lands on both. `--hog` pins the client to CPU 0 next to a thread that spins
+//! there, and the server to CPU 1: a loop sharing its core with a CPU-bound neighbour. Prints a
+//! markdown table: median over the rounds of each round's p50 and p99, and the round trips per
+//! second.
 
 use std::io::{self, Read, Write};
 use std::net::SocketAddr;
@@ -66,19 +70,44 @@ fn echo_server(listener: std::net::TcpListener, stop: Arc<AtomicBool>) -> io::Re
     Ok(())
 }
 
+/// The option a run turns on, if any.
+#[derive(Clone, Copy)]
+enum Opt {
+    Plain,
+    BusyPoll(Duration),
+    YieldBeforeBlock,
+}
+
+/// Pins the calling thread to `cpu`.
+fn pin_to(cpu: usize) -> io::Result<()> {
+    // SAFETY: a zeroed `cpu_set_t` is a valid empty set, CPU_SET writes inside it, and
+    // sched_setaffinity only reads the set we pass with its true size.
+    let rc = unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(cpu, &mut set);
+        libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set)
+    };
+    if rc == 0 {
+        Ok(())
+    } else {
+        Err(io::Error::last_os_error())
+    }
+}
+
 /// One measured run: `conns` client tasks for `warmup + window`; returns the round trips'
 /// latencies (ns) within the window, sorted, and the window's length.
 fn client(
     addr: SocketAddr,
     conns: usize,
-    spin: Option<Duration>,
+    opt: Opt,
     warmup: Duration,
     window: Duration,
 ) -> io::Result<Vec<u64>> {
-    let mut builder = rill::Builder::new();
-    if let Some(spin) = spin {
-        builder = builder.busy_poll(spin);
-    }
+    let builder = match opt {
+        Opt::Plain => rill::Builder::new(),
+        Opt::BusyPoll(spin) => rill::Builder::new().busy_poll(spin),
+        Opt::YieldBeforeBlock => rill::Builder::new().yield_before_block(true),
+    };
     let rt = builder.build()?;
     let mut all: Vec<u64> = rt.block_on(async move {
         let start = Instant::now();
@@ -140,29 +169,65 @@ fn main() -> io::Result<()> {
     let rounds = arg(&args, "--rounds", 5).max(1) as usize;
     let window = Duration::from_millis(arg(&args, "--window-ms", 1000));
     let spin = Duration::from_micros(arg(&args, "--spin-us", 50));
+    let yield_mode = args.iter().any(|a| a == "--yield");
+    let hog = args.iter().any(|a| a == "--hog");
     let warmup = window / 5;
 
     let listener = std::net::TcpListener::bind("127.0.0.1:0")?;
     let addr = listener.local_addr()?;
     let stop = Arc::new(AtomicBool::new(false));
+    if hog {
+        let stop = stop.clone();
+        pin_to(0)?;
+        std::thread::spawn(move || {
+            let mut n = 0u64;
+            while !stop.load(Ordering::Relaxed) {
+                n = std::hint::black_box(n.wrapping_add(1));
+            }
+        });
+    }
     let server = {
         let stop = stop.clone();
-        std::thread::spawn(move || echo_server(listener, stop))
+        std::thread::spawn(move || {
+            if hog {
+                pin_to(1)?;
+            }
+            echo_server(listener, stop)
+        })
     };
 
     println!("### Round-trip latency, 64-byte request/response over loopback TCP (µs)\n");
+    let what = if yield_mode {
+        "yield before blocking".to_string()
+    } else {
+        format!("busy-poll window {} µs", spin.as_micros())
+    };
+    let placement = if hog {
+        "; the client pinned to CPU 0 next to a spinning thread, the server pinned to CPU 1"
+    } else {
+        ""
+    };
     println!(
-        "rill client on one thread, mio echo server on another; {rounds} rounds of {} ms \
-         (after {} ms of warm-up), alternating order; busy-poll window {} µs. Median over the \
-         rounds of each round's percentile.\n",
+        "rill client on one thread, mio echo server on another{placement}; {rounds} rounds of \
+         {} ms (after {} ms of warm-up), alternating order; {what}. Median over the rounds of \
+         each round's percentile.\n",
         window.as_millis(),
         warmup.as_millis(),
-        spin.as_micros()
     );
     println!("| connections | client | p50 | p99 | round trips/s |");
     println!("|---:|---|---:|---:|---:|");
     for conns in [1usize, 100] {
-        let configs = [("rill", None), ("rill, busy_poll", Some(spin))];
+        let configs = if yield_mode {
+            [
+                ("rill", Opt::Plain),
+                ("rill, yield_before_block", Opt::YieldBeforeBlock),
+            ]
+        } else {
+            [
+                ("rill", Opt::Plain),
+                ("rill, busy_poll", Opt::BusyPoll(spin)),
+            ]
+        };
         let mut p50 = [Vec::new(), Vec::new()];
         let mut p99 = [Vec::new(), Vec::new()];
         let mut rate = [Vec::new(), Vec::new()];

@@ -156,8 +156,10 @@ pub fn serve(
 /// Like [`serve`] on a runtime with `workers` worker threads (loops): the accept loop runs on
 /// loop 0 and hands each connection's socket to the least-loaded loop, the documented way to
 /// spread connections (`into_std`, then `Handle::spawn_with` and `from_std` on the new loop).
+/// `yield_first`: `Builder::yield_before_block(true)`.
 pub fn serve_mt(
     workers: usize,
+    yield_first: bool,
     listener: std::net::TcpListener,
     conns: usize,
     proto: Proto,
@@ -165,6 +167,7 @@ pub fn serve_mt(
     let rt = rill::Runtime::builder()
         .worker_threads(workers)
         .max_io(conns + 64)
+        .yield_before_block(yield_first)
         .build()?;
     let handle = rt.handle();
     rt.try_block_on(async {
