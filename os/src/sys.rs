@@ -199,8 +199,6 @@ impl Fingerprint {
 pub fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
     match timeout {
         None => -1,
-        // Every non-blocking poll: no arithmetic at all.
-        Some(Duration::ZERO) => 0,
         // Whole seconds and the rounded-up sub-second part, in 64-bit arithmetic: the zero
         // timeout of every non-blocking poll costs no 128-bit division.
         Some(d) => {

@@ -440,11 +440,7 @@ impl Driver {
         // Each parked op an event wakes is granted at once and its waiters woken; the ready
         // queue keeps only what the budget queued or deferred. The platform's own backend hands
         // its events over as it translates them; the others fill `events` first.
-        // A non-blocking poll (every probe of the scheduler's park) skips the conversion.
-        let timeout = match timeout {
-            Some(0) => Some(Duration::ZERO),
-            t => t.map(Duration::from_nanos),
-        };
+        let timeout = timeout.map(Duration::from_nanos);
         let (reactor, entries, ready) = (&mut self.reactor, &mut self.entries, &mut self.ready);
         let emit = |event| feed(reactor, entries, ready, event);
         let n = match self.poller.wait_native(self.events.len(), timeout, emit) {
