@@ -69,8 +69,11 @@
 //! wake-up (two context switches, and the idle CPU's wake-up latency). A yield lets that
 //! thread run first; the OS poll after it usually finds the readiness without
 //! sleeping. It costs two syscalls (the probe and the yield) on a turn that then sleeps anyway,
-//! and nothing on a turn whose readiness is already there. A driver with no threads to yield
-//! to leaves it off (the default).
+//! and nothing on a turn whose readiness is already there. But when the thread it yields to is
+//! a CPU-bound neighbour rather than the loop's feeder, the yield hands it a whole scheduler
+//! slice (milliseconds) while the loop's readiness waits; the two cases look alike from inside
+//! the loop. So the rule is off by default, and a driver turns it on where its feeders share its
+//! cores (a driver with no threads to yield to leaves it off).
 //!
 //! # Interrupting a blocked poller
 //!
