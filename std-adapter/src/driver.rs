@@ -326,12 +326,12 @@ impl Driver {
         }
     }
 
-    /// True when `Builder::busy_poll` is on.
     /// The scheduling policy of this loop's runs (`rill_core::scheduler`), as configured.
     pub(crate) fn scheduler(&self) -> Scheduler {
         Scheduler::new().with_yield_before_block(self.yield_before_block)
     }
 
+    /// True when `Builder::busy_poll` is on.
     pub(crate) fn busy_poll_enabled(&self) -> bool {
         self.busy_poll.is_some()
     }

@@ -385,8 +385,8 @@ impl Local {
         // The loop's policy is `rill_core::scheduler`'s: run ready work, poll the OS without
         // blocking after every `poll_interval` handlers in a row (so readiness still gets in),
         // and block, until the next timer at most, only when nothing is ready (after a probe
-        // and a yield of the thread, with `Builder::yield_before_block`). The main future is the one unit of
-        // outstanding work: the run lasts until it completes.
+        // and a yield of the thread, with `Builder::yield_before_block`). The main future is
+        // the one unit of outstanding work: the run lasts until it completes.
         let mut scheduler = self.driver.borrow().scheduler();
         let _ = scheduler.work_started();
         let mut run = Run::new(RunMode::Run, None);
