@@ -223,9 +223,7 @@ impl Epoll {
         timeout: Option<Duration>,
         mut emit: impl FnMut(Event),
     ) -> Result<Wait, Error> {
-        if max == 0 {
-            return Err(Error::EmptyBuffer);
-        }
+        Error::check_room(max)?;
         let max = max.min(RAW_EVENTS);
         // SAFETY: `self.raw` has room for `max` (<= RAW_EVENTS) events.
         let n = unsafe {

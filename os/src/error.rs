@@ -46,6 +46,17 @@ impl Error {
             _ => None,
         }
     }
+
+    /// Every backend's `wait_with` answer to room for no event ([`Error::EmptyBuffer`]), so a
+    /// direct caller gets the same error from each, whatever its OS would have said.
+    #[inline]
+    pub(crate) const fn check_room(max: usize) -> Result<(), Error> {
+        if max == 0 {
+            Err(Error::EmptyBuffer)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 impl From<Errno> for Error {

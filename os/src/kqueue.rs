@@ -562,9 +562,7 @@ mod imp {
             timeout: Option<Duration>,
             mut emit: impl FnMut(Event),
         ) -> Result<Wait, Error> {
-            if max == 0 {
-                return Err(Error::EmptyBuffer);
-            }
+            Error::check_room(max)?;
             let ts = timeout.map(|d| {
                 let (secs, nanos) = split_timeout(d);
                 libc::timespec {

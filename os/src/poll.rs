@@ -303,9 +303,7 @@ impl<S: PollStorage> Poll<S> {
         timeout: Option<Duration>,
         mut emit: impl FnMut(Event),
     ) -> Result<Wait, Error> {
-        if max == 0 {
-            return Err(Error::EmptyBuffer);
-        }
+        Error::check_room(max)?;
         let len = self.len;
         let (fds, slots) = self.storage.split();
         // SAFETY: `PollFd` is a transparent `pollfd`, and `fds` has at least `len` entries

@@ -235,9 +235,7 @@ impl Select {
         timeout: Option<Duration>,
         mut emit: impl FnMut(Event),
     ) -> Result<Wait, Error> {
-        if max == 0 {
-            return Err(Error::EmptyBuffer);
-        }
+        Error::check_room(max)?;
         let mut read = empty_set();
         let mut write = empty_set();
         let waker = self.wake.read_fd();
