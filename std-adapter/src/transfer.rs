@@ -11,7 +11,7 @@
 //! |---|---|
 //! | the call was a plain `recv` / `readv` / `send` / `sendmsg` on a stream socket | a peek leaves the bytes queued, a datagram ends at its message boundary (those ops never report drained) |
 //! | the count is positive and below what the kernel was *offered*: the buffers of the first [`IOV_MAX`](crate::sys::IOV_MAX) iovecs, at most [`MAX_RW_COUNT`] bytes | `readv` / `sendmsg` see only the first `IOV_MAX` slices, and Linux caps one transfer at `MAX_RW_COUNT`: a capped count is not a short one |
-//! | a Unix stream read saw no ancillary-data boundary (`MSG_CTRUNC` clear) | a Unix stream read stops after a segment that carried descriptors or, with `SO_PASSCRED`, credentials, with more bytes queued behind it |
+//! | a Unix stream read saw no ancillary-data boundary: the socket refuses descriptors, or `MSG_CTRUNC` was clear (see [`UnixReads`]) | a Unix stream read stops after a segment that carried descriptors or, with `SO_PASSCRED`, credentials, with more bytes queued behind it |
 //! | (in the core) the last event had no closed or error bit of the direction, and for reads no `PRIORITY` | data and EOF share an edge; a TCP read stops at the urgent mark with in-band bytes queued behind it (see `rill_core`'s `Slot::trusted`) |
 //!
 //! Pipes (`rill::pipe`, a child's stdio) follow the same rules with `read` / `readv` / `write` /
@@ -78,15 +78,77 @@ pub(crate) fn read_vectored(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Resul
     sys::recv_vectored(fd, bufs).map(|n| Transfer::of(n, len))
 }
 
-/// A Unix stream read: `recvmsg`, so an ancillary-data boundary shows as `MSG_CTRUNC`.
-#[inline]
-pub(crate) fn read_unix(fd: RawFd, buf: &mut [u8]) -> io::Result<Transfer> {
-    read_vectored_unix(fd, &mut [IoSliceMut::new(buf)])
+/// How a Unix stream reads, fixed when rill takes the socket.
+///
+/// A Unix stream read stops short after a segment that carried descriptors (or, with
+/// `SO_PASSCRED` / `SO_PASSPIDFD` on, at a change of writer), with bytes queued behind it.
+/// `recvmsg` shows that boundary as `MSG_CTRUNC`; `recv` cannot, and costs less. rill has no API
+/// that receives descriptors, so a socket rill makes itself refuses them from its first byte
+/// (`SO_PASSRIGHTS` off, Linux 6.16 and later: a peer's `sendmsg` with `SCM_RIGHTS` fails with
+/// `EPERM` instead of the descriptors being closed unseen), passes no credentials, and then has
+/// no boundary to see. A socket handed in (`from_std`, or accepted on a listener handed in) may
+/// have descriptors queued already, and keeps `recvmsg`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum UnixReads {
+    /// `recv`: the socket has refused descriptors since it was made.
+    Recv,
+    /// `recvmsg`, checking `MSG_CTRUNC`.
+    Recvmsg,
 }
 
-/// A vectored Unix stream read (see [`read_unix`]).
+impl UnixReads {
+    /// The reads of a socket rill has just made, before anyone could send to it: `Recv` when it
+    /// now refuses descriptors, `Recvmsg` where the kernel cannot refuse them.
+    pub(crate) fn refusing(fd: RawFd) -> UnixReads {
+        if sys::refuse_descriptors(fd) {
+            UnixReads::Recv
+        } else {
+            UnixReads::Recvmsg
+        }
+    }
+
+    /// Hands the socket back to its default (`into_std`): one that refused descriptors takes
+    /// them again.
+    pub(crate) fn restore(self, fd: RawFd) {
+        if self == UnixReads::Recv {
+            sys::accept_descriptors(fd);
+        }
+    }
+}
+
+/// What a Unix stream read needs: the descriptor and how to read it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct UnixReader {
+    /// The stream's descriptor.
+    pub(crate) fd: RawFd,
+    /// Its reads.
+    pub(crate) reads: UnixReads,
+}
+
+/// A Unix stream read (see [`UnixReads`]).
 #[inline]
-pub(crate) fn read_vectored_unix(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<Transfer> {
+pub(crate) fn read_unix(r: UnixReader, buf: &mut [u8]) -> io::Result<Transfer> {
+    match r.reads {
+        UnixReads::Recv => read(r.fd, buf),
+        UnixReads::Recvmsg => recvmsg(r.fd, &mut [IoSliceMut::new(buf)]),
+    }
+}
+
+/// A vectored Unix stream read (see [`UnixReads`]).
+#[inline]
+pub(crate) fn read_vectored_unix(
+    r: UnixReader,
+    bufs: &mut [IoSliceMut<'_>],
+) -> io::Result<Transfer> {
+    match r.reads {
+        UnixReads::Recv => read_vectored(r.fd, bufs),
+        UnixReads::Recvmsg => recvmsg(r.fd, bufs),
+    }
+}
+
+/// `recvmsg`, whose `MSG_CTRUNC` makes a short count unproven.
+#[inline]
+fn recvmsg(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<Transfer> {
     let len = offered(bufs);
     let (n, flags) = sys::recvmsg(fd, bufs)?;
     Ok(if flags & libc::MSG_CTRUNC != 0 {
@@ -104,12 +166,15 @@ pub(crate) fn read_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<
     sys::recv_uninit(fd, buf).map(|n| Transfer::of(n, len))
 }
 
-/// [`read_unix`] into memory that need not be initialised (`recvmsg`): the same drained rule
-/// (`MSG_CTRUNC` makes a short count unproven), and on success `buf[..n]` is initialised.
+/// [`read_unix`] into memory that need not be initialised: the same drained rule, and on
+/// success `buf[..n]` is initialised.
 #[inline]
-pub(crate) fn read_unix_uninit(fd: RawFd, buf: &mut [MaybeUninit<u8>]) -> io::Result<Transfer> {
+pub(crate) fn read_unix_uninit(r: UnixReader, buf: &mut [MaybeUninit<u8>]) -> io::Result<Transfer> {
+    if r.reads == UnixReads::Recv {
+        return read_uninit(r.fd, buf);
+    }
     let len = buf.len();
-    let (n, flags) = sys::recvmsg_uninit(fd, buf)?;
+    let (n, flags) = sys::recvmsg_uninit(r.fd, buf)?;
     Ok(if flags & libc::MSG_CTRUNC != 0 {
         Transfer::unproven(n)
     } else {

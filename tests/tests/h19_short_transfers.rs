@@ -97,8 +97,9 @@ fn write_vectored_over_iov_max_does_not_wait_for_space(backend: &str) {
     });
 }
 
-/// Sends `data` with one descriptor attached (`SCM_RIGHTS`).
-fn send_with_fd(sock: &StdUnix, data: &[u8], fd: i32) {
+/// Sends `data` with one descriptor attached (`SCM_RIGHTS`); the error when the receiver
+/// refuses descriptors (`EPERM`).
+fn send_with_fd(sock: &StdUnix, data: &[u8], fd: i32) -> std::io::Result<()> {
     let mut iov = libc::iovec {
         iov_base: data.as_ptr() as *mut _,
         iov_len: data.len(),
@@ -108,7 +109,7 @@ fn send_with_fd(sock: &StdUnix, data: &[u8], fd: i32) {
     let mut control = vec![0u8; space];
     // SAFETY: an all-zero msghdr is valid; every pointer set below outlives the sendmsg call,
     // and the control buffer is CMSG_SPACE(one int) bytes, as CMSG_FIRSTHDR/CMSG_DATA expect.
-    unsafe {
+    let sent = unsafe {
         let mut msg: libc::msghdr = std::mem::zeroed();
         msg.msg_iov = &mut iov;
         msg.msg_iovlen = 1;
@@ -119,34 +120,138 @@ fn send_with_fd(sock: &StdUnix, data: &[u8], fd: i32) {
         (*cmsg).cmsg_type = libc::SCM_RIGHTS;
         (*cmsg).cmsg_len = libc::CMSG_LEN(std::mem::size_of::<i32>() as u32) as _;
         std::ptr::write_unaligned(libc::CMSG_DATA(cmsg).cast::<i32>(), fd);
-        assert_eq!(
-            libc::sendmsg(sock.as_raw_fd(), &msg, 0),
-            data.len() as isize
-        );
+        libc::sendmsg(sock.as_raw_fd(), &msg, 0)
+    };
+    if sent < 0 {
+        return Err(std::io::Error::last_os_error());
     }
+    assert_eq!(sent, data.len() as isize);
+    Ok(())
 }
 
-/// A Unix stream read stops after a segment that carried descriptors, with bytes behind it.
+/// Every way to come by a rill `UnixStream`, each with a std peer: `(how, ours, peer, rill
+/// made the socket)`. Sockets rill makes refuse descriptors where the kernel can; sockets
+/// handed in keep taking them, and rill reads those with `recvmsg`.
+async fn unix_streams() -> Vec<(&'static str, UnixStream, StdUnix, bool)> {
+    let dir = std::env::temp_dir();
+    let path = |what: &str| dir.join(format!("rill-h19-{what}-{}.sock", std::process::id()));
+    let mut all = Vec::new();
+
+    let (ours, peer) = UnixStream::pair().unwrap();
+    all.push(("pair", ours, peer.into_std(), true));
+
+    let (ours, peer) = StdUnix::pair().unwrap();
+    all.push(("from_std", UnixStream::from_std(ours).unwrap(), peer, false));
+
+    let p = path("connect");
+    let _ = std::fs::remove_file(&p);
+    let listener = std::os::unix::net::UnixListener::bind(&p).unwrap();
+    let ours = UnixStream::connect(&p).await.unwrap();
+    all.push(("connect", ours, listener.accept().unwrap().0, true));
+    std::fs::remove_file(&p).unwrap();
+
+    let p = path("bind");
+    let _ = std::fs::remove_file(&p);
+    let listener = rill::UnixListener::bind(&p).unwrap();
+    let peer = StdUnix::connect(&p).unwrap();
+    all.push((
+        "accept on bind",
+        listener.accept().await.unwrap().0,
+        peer,
+        true,
+    ));
+    std::fs::remove_file(&p).unwrap();
+
+    let p = path("listener-from-std");
+    let _ = std::fs::remove_file(&p);
+    let std_listener = std::os::unix::net::UnixListener::bind(&p).unwrap();
+    let peer = StdUnix::connect(&p).unwrap(); // queued before rill takes the listener
+    let listener = rill::UnixListener::from_std(std_listener).unwrap();
+    all.push((
+        "accept on from_std",
+        listener.accept().await.unwrap().0,
+        peer,
+        false,
+    ));
+    std::fs::remove_file(&p).unwrap();
+    all
+}
+
+/// A Unix stream read stops after a segment that carried descriptors, with bytes behind it:
+/// on every kind of `UnixStream`, either the peer's descriptor is refused or the bytes behind
+/// the boundary are read.
 fn unix_ancillary_boundary_strands_no_bytes(backend: &str) {
     run(backend, 2, || async {
-        let (ours, peer) = StdUnix::pair().unwrap();
-        let ours = UnixStream::from_std(ours).unwrap();
-        let reader = rill::spawn(async move {
-            let mut buf = [0u8; 64];
-            let mut got = Vec::new();
-            while got.len() < 6 {
-                match rill::timeout(HANG, ours.read(&mut buf)).await {
-                    Ok(n) => got.extend_from_slice(&buf[..n.unwrap()]),
-                    Err(_) => panic!("read hangs after {:?} with bytes queued", got),
+        for (how, ours, peer, _) in unix_streams().await {
+            let reader = rill::spawn(async move {
+                let mut buf = [0u8; 64];
+                let mut got = Vec::new();
+                while got.len() < 6 {
+                    match rill::timeout(HANG, ours.read(&mut buf)).await {
+                        Ok(n) => got.extend_from_slice(&buf[..n.unwrap()]),
+                        Err(_) => panic!("{how}: read hangs after {:?} with bytes queued", got),
+                    }
                 }
+                got
+            });
+            settle().await;
+            let (carried, _keep) = StdUnix::pair().unwrap();
+            if let Err(e) = send_with_fd(&peer, b"abc", carried.as_raw_fd()) {
+                assert_eq!(e.raw_os_error(), Some(libc::EPERM), "{how}");
+                (&peer).write_all(b"abc").unwrap();
             }
-            got
-        });
-        settle().await;
-        let (carried, _keep) = StdUnix::pair().unwrap();
-        send_with_fd(&peer, b"abc", carried.as_raw_fd());
-        (&peer).write_all(b"def").unwrap();
-        assert_eq!(reader.await.unwrap(), b"abcdef");
+            (&peer).write_all(b"def").unwrap();
+            assert_eq!(reader.await.unwrap(), b"abcdef", "{how}");
+        }
+    });
+}
+
+/// True when this kernel lets a Unix socket refuse descriptors (`SO_PASSRIGHTS`, Linux 6.16).
+fn kernel_refuses_descriptors() -> bool {
+    if !cfg!(all(
+        target_os = "linux",
+        any(target_arch = "x86_64", target_arch = "aarch64")
+    )) {
+        return false;
+    }
+    let (a, _b) = StdUnix::pair().unwrap();
+    let off: libc::c_int = 0;
+    // SAFETY: `off` is a valid c_int for the duration of the call.
+    let r = unsafe {
+        libc::setsockopt(
+            a.as_raw_fd(),
+            libc::SOL_SOCKET,
+            83, // SO_PASSRIGHTS
+            (&off as *const libc::c_int).cast(),
+            std::mem::size_of::<libc::c_int>() as libc::socklen_t,
+        )
+    };
+    r == 0
+}
+
+/// The sockets rill makes refuse descriptors (so they can read with `recv`); those handed in
+/// do not; `into_std` hands a socket back taking them again.
+fn unix_streams_rill_makes_refuse_descriptors(backend: &str) {
+    let refusing = kernel_refuses_descriptors();
+    run(backend, 2, || async {
+        for (how, ours, peer, made) in unix_streams().await {
+            let (carried, _keep) = StdUnix::pair().unwrap();
+            let sent = send_with_fd(&peer, b"x", carried.as_raw_fd());
+            if made && refusing {
+                let e = sent.expect_err(how);
+                assert_eq!(e.raw_os_error(), Some(libc::EPERM), "{how}");
+            } else {
+                sent.unwrap_or_else(|e| panic!("{how}: {e}"));
+                let mut one = [0u8; 1];
+                assert_eq!(ours.read(&mut one).await.unwrap(), 1, "{how}");
+            }
+            let back = ours.into_std();
+            send_with_fd(&peer, b"y", carried.as_raw_fd())
+                .unwrap_or_else(|e| panic!("{how} after into_std: {e}"));
+            let mut one = [0u8; 1];
+            (&back).read_exact(&mut one).unwrap();
+            assert_eq!(&one, b"y", "{how}");
+        }
     });
 }
 
@@ -155,4 +260,5 @@ per_backend!(
     read_vectored_over_iov_max_strands_no_bytes,
     write_vectored_over_iov_max_does_not_wait_for_space,
     unix_ancillary_boundary_strands_no_bytes,
+    unix_streams_rill_makes_refuse_descriptors,
 );

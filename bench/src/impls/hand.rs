@@ -37,9 +37,9 @@ pub fn ping_pong(pairs: usize, idle: usize, meter: &Meter) -> io::Result<()> {
 pub enum Reads {
     /// `read(2)`, as a minimal loop does.
     Read,
-    /// `recvmsg(2)` with no control buffer, as rill reads a Unix stream (so that an
-    /// ancillary-data boundary shows as `MSG_CTRUNC`): isolates what that call costs in the
-    /// kernel against `read`.
+    /// `recvmsg(2)` with no control buffer, as rill reads a Unix stream it did not make itself
+    /// (so that an ancillary-data boundary shows as `MSG_CTRUNC`): isolates what that call
+    /// costs in the kernel against `read`.
     Recvmsg,
 }
 

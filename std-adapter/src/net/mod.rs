@@ -31,7 +31,8 @@ pub(crate) mod unix_datagram;
 
 /// Implements the byte-stream methods for a type with a `source: IoSource<_>` field. `$read`
 /// and `$read_vectored` are the type's reads from [`transfer`], which decide when a short read
-/// proves the socket drained.
+/// proves the socket drained; they take what the type's `reader()` gives (its descriptor, and
+/// for a Unix stream how it reads).
 macro_rules! stream_io {
     ($ty:ident, $read:path, $read_vectored:path) => {
         impl $ty {
@@ -68,7 +69,10 @@ macro_rules! stream_io {
                 &'a self,
                 buf: &'a mut [u8],
             ) -> impl std::future::Future<Output = std::io::Result<usize>> + 'a {
-                $crate::net::stream_ops::Read::new(&self.source, buf, $read)
+                let reader = self.reader();
+                $crate::net::stream_ops::Read::new(&self.source, buf, move |b: &mut [u8]| {
+                    $read(reader, b)
+                })
             }
 
             /// Reads into several buffers at once (`readv`). Same guarantees as `read`.
@@ -104,9 +108,9 @@ macro_rules! stream_io {
                 if bufs.iter().all(|b| b.is_empty()) {
                     return Ok(0);
                 }
-                let fd = self.source.fd();
+                let reader = self.reader();
                 $crate::io_source::Op::transfer(&self.source, rill_core::Direction::Read, move |_: &_| {
-                    $read_vectored(fd, bufs)
+                    $read_vectored(reader, bufs)
                 })
                 .await
                 .map(|t| t.n)
@@ -402,7 +406,7 @@ macro_rules! stream_io {
                 if buf.is_empty() {
                     return Ok(0);
                 }
-                $read(self.source.fd(), buf).map(|t| t.n)
+                $read(self.reader(), buf).map(|t| t.n)
             }
 
             /// `try_read` into several buffers (one non-blocking `readv` / `recvmsg`).
@@ -438,7 +442,7 @@ macro_rules! stream_io {
                 if bufs.iter().all(|b| b.is_empty()) {
                     return Ok(0);
                 }
-                $read_vectored(self.source.fd(), bufs).map(|t| t.n)
+                $read_vectored(self.reader(), bufs).map(|t| t.n)
             }
 
             /// Writes what the socket accepts now, in one non-blocking `send` (no SIGPIPE):
@@ -645,9 +649,9 @@ macro_rules! stream_io {
                 if buf.is_empty() {
                     return std::task::Poll::Ready(Ok(0));
                 }
-                let fd = self.source.fd();
+                let reader = self.reader();
                 self.source
-                    .poll_transfer(cx, rill_core::Direction::Read, || $read(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Read, || $read(reader, buf))
             }
 
             fn poll_read_vectored_impl(
@@ -658,9 +662,9 @@ macro_rules! stream_io {
                 if bufs.iter().all(|b| b.is_empty()) {
                     return std::task::Poll::Ready(Ok(0));
                 }
-                let fd = self.source.fd();
+                let reader = self.reader();
                 self.source.poll_transfer(cx, rill_core::Direction::Read, || {
-                    $read_vectored(fd, bufs)
+                    $read_vectored(reader, bufs)
                 })
             }
 
@@ -812,11 +816,11 @@ macro_rules! stream_read_uninit {
                 if buf.is_empty() {
                     return Ok(0);
                 }
-                let fd = self.source.fd();
+                let reader = self.reader();
                 $crate::io_source::Op::transfer(
                     &self.source,
                     rill_core::Direction::Read,
-                    move |_: &_| $read_uninit(fd, buf),
+                    move |_: &_| $read_uninit(reader, buf),
                 )
                 .await
                 .map(|t| t.n)
@@ -857,9 +861,9 @@ macro_rules! stream_read_uninit {
                 if buf.is_empty() {
                     return std::task::Poll::Ready(Ok(0));
                 }
-                let fd = self.source.fd();
+                let reader = self.reader();
                 self.source
-                    .poll_transfer(cx, rill_core::Direction::Read, || $read_uninit(fd, buf))
+                    .poll_transfer(cx, rill_core::Direction::Read, || $read_uninit(reader, buf))
             }
         }
     };

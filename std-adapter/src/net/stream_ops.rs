@@ -5,7 +5,7 @@
 
 use std::future::Future;
 use std::io;
-use std::os::fd::{AsRawFd, RawFd};
+use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
@@ -14,7 +14,8 @@ use rill_core::{Direction, OpId};
 use crate::io_source::IoSource;
 use crate::transfer::{self, Transfer};
 
-/// `read(buf)` on a stream, with `read_fn` its syscall (`transfer::read` or `read_unix`).
+/// `read(buf)` on a stream, with `read_fn` its syscall (`transfer::read` or `read_unix` on the
+/// stream's descriptor).
 pub(crate) struct Read<'a, T: AsRawFd, F> {
     source: &'a IoSource<T>,
     buf: &'a mut [u8],
@@ -24,7 +25,7 @@ pub(crate) struct Read<'a, T: AsRawFd, F> {
 
 impl<'a, T: AsRawFd, F> Read<'a, T, F>
 where
-    F: Fn(RawFd, &mut [u8]) -> io::Result<Transfer> + Unpin,
+    F: Fn(&mut [u8]) -> io::Result<Transfer> + Unpin,
 {
     pub(crate) fn new(source: &'a IoSource<T>, buf: &'a mut [u8], read_fn: F) -> Self {
         Read {
@@ -38,7 +39,7 @@ where
 
 impl<T: AsRawFd, F> Future for Read<'_, T, F>
 where
-    F: Fn(RawFd, &mut [u8]) -> io::Result<Transfer> + Unpin,
+    F: Fn(&mut [u8]) -> io::Result<Transfer> + Unpin,
 {
     type Output = io::Result<usize>;
 
@@ -49,14 +50,13 @@ where
         if this.buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let fd = this.source.fd();
         let (buf, read_fn) = (&mut *this.buf, &this.read_fn);
         this.source
             .poll_op_drains(
                 cx,
                 Direction::Read,
                 &mut this.ticket,
-                move || read_fn(fd, buf),
+                move || read_fn(buf),
                 &|t: &Transfer| t.drained,
             )
             .map_ok(|t| t.n)

@@ -367,6 +367,11 @@ crate::net::stream_io!(
 crate::net::stream_read_uninit!(TcpStream, crate::transfer::read_uninit);
 
 impl TcpStream {
+    /// What the reads of `stream_io!` take: the descriptor.
+    fn reader(&self) -> RawFd {
+        self.source.fd()
+    }
+
     /// Connects to `addr`, trying each address in turn; the error of the last one is returned
     /// if none works. A literal address is used at once; a host name (`"localhost:8080"`) is
     /// resolved on the blocking pool, so the loop keeps running other tasks meanwhile (see

@@ -33,6 +33,20 @@
 //! Everything else goes through the core like TCP, and accept follows the same policy
 //! (`net/accept.rs`): descriptor exhaustion backs off, a connection this runtime cannot register
 //! is shed with the transient `ConnectionAborted`.
+//!
+//! # Descriptors sent to a `UnixStream` are refused
+//!
+//! rill has no API that receives descriptors (`SCM_RIGHTS`). On Linux 6.16 and later, the
+//! sockets rill makes itself ([`UnixStream::pair`], [`UnixStream::connect`], and the streams a
+//! [`UnixListener::bind`] listener accepts) refuse them from their first byte (`SO_PASSRIGHTS`
+//! off): a peer that sends one gets `EPERM` from `sendmsg`, where the kernel would otherwise
+//! close the descriptors unseen. Such a stream has no ancillary-data boundary to stop a read
+//! short, so it reads with `recv`, cheaper than `recvmsg` (see `transfer.rs`, H19). A socket
+//! handed in with `from_std` (or accepted on a listener handed in) is left as it was and read
+//! with `recvmsg`, and `into_std` gives a socket back taking descriptors again. To pass
+//! descriptors, use a socket of your own through [`crate::AsyncFd`]. Turning on `SO_PASSCRED`
+//! or `SO_PASSPIDFD` through the raw descriptor of a socket rill made is not supported: rill
+//! reads no credentials, and a read could stop at a change of writer unseen.
 
 use std::fmt;
 use std::future::Future;
@@ -52,11 +66,29 @@ use crate::io_source::{IoSource, Op};
 use crate::net::accept::{Backoff, Taken};
 use crate::sys;
 use crate::time::sleep::TimerHandle;
+use crate::transfer::{UnixReader, UnixReads};
 
 /// First wait before retrying a connect the listener had no room for (`EAGAIN`).
 const CONNECT_RETRY_START: Duration = Duration::from_millis(1);
 /// Longest wait between those retries.
 const CONNECT_RETRY_MAX: Duration = Duration::from_millis(64);
+
+/// The backlog `bind` listens with: std's, "as many as the system allows" where `-1` means
+/// that, 128 elsewhere.
+#[cfg(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_vendor = "apple"
+))]
+const LISTEN_BACKLOG: i32 = -1;
+#[cfg(not(any(
+    target_os = "linux",
+    target_os = "freebsd",
+    target_os = "openbsd",
+    target_vendor = "apple"
+)))]
+const LISTEN_BACKLOG: i32 = 128;
 
 /// A Unix-domain socket server.
 ///
@@ -84,6 +116,9 @@ const CONNECT_RETRY_MAX: Duration = Duration::from_millis(64);
 pub struct UnixListener {
     source: IoSource<std::os::unix::net::UnixListener>,
     backoff: Backoff,
+    /// The reads of the streams it accepts: `Recv` when it refused descriptors before it was
+    /// bound, which every connection inherits from its first byte.
+    accepted: UnixReads,
 }
 
 impl UnixListener {
@@ -103,7 +138,7 @@ impl UnixListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind(path: impl AsRef<Path>) -> io::Result<UnixListener> {
-        UnixListener::from_std(std::os::unix::net::UnixListener::bind(path)?)
+        UnixListener::bind_sockaddr(SockAddr::unix(path)?)
     }
 
     /// Binds to `addr` and listens: a path name (`SocketAddr::from_pathname`) anywhere, or on
@@ -129,7 +164,21 @@ impl UnixListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn bind_addr(addr: &SocketAddr) -> io::Result<UnixListener> {
-        UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(addr)?)
+        match to_sockaddr(addr, "UnixListener::bind_addr") {
+            Ok(addr) => UnixListener::bind_sockaddr(addr),
+            // An unnamed address (Linux binds an abstract name of its choosing): as std does.
+            Err(_) => UnixListener::from_std(std::os::unix::net::UnixListener::bind_addr(addr)?),
+        }
+    }
+
+    /// Binds and listens like std, refusing descriptors first (see [`UnixReads`]).
+    fn bind_sockaddr(addr: SockAddr) -> io::Result<UnixListener> {
+        // Close-on-exec is set by socket2.
+        let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
+        let accepted = UnixReads::refusing(socket.as_raw_fd());
+        socket.bind(&addr)?;
+        socket.listen(LISTEN_BACKLOG)?;
+        UnixListener::adopt(socket.into(), accepted)
     }
 
     /// Takes over a std listener (made non-blocking here).
@@ -149,10 +198,19 @@ impl UnixListener {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn from_std(listener: std::os::unix::net::UnixListener) -> io::Result<UnixListener> {
+        // Connections queued already may hold descriptors: its streams keep `recvmsg`.
+        UnixListener::adopt(listener, UnixReads::Recvmsg)
+    }
+
+    fn adopt(
+        listener: std::os::unix::net::UnixListener,
+        accepted: UnixReads,
+    ) -> io::Result<UnixListener> {
         listener.set_nonblocking(true)?;
         Ok(UnixListener {
             source: IoSource::new(listener)?,
             backoff: Backoff::new(),
+            accepted,
         })
     }
 
@@ -174,6 +232,7 @@ impl UnixListener {
     /// ```
     pub fn into_std(self) -> std::os::unix::net::UnixListener {
         self.backoff.disarm();
+        self.accepted.restore(self.source.fd());
         self.source.into_inner()
     }
 
@@ -248,7 +307,7 @@ impl UnixListener {
             &self.source,
             ticket,
             |l| l.accept(),
-            |(s, addr)| match UnixStream::from_std(s) {
+            |(s, addr)| match UnixStream::adopt(s, self.accepted) {
                 Ok(s) => Taken::Stream((s, addr)),
                 Err(cause) => Taken::Failed {
                     peer: format!("{addr:?}"),
@@ -390,6 +449,8 @@ impl TryFrom<std::os::unix::net::UnixListener> for UnixListener {
 /// ```
 pub struct UnixStream {
     source: IoSource<std::os::unix::net::UnixStream>,
+    /// `recv` or `recvmsg`, fixed when rill took the socket.
+    reads: UnixReads,
 }
 
 crate::net::stream_io!(
@@ -448,15 +509,19 @@ impl UnixStream {
         // Close-on-exec (and `SO_NOSIGPIPE` where it exists) are set by socket2.
         let socket = Socket::new(Domain::UNIX, Type::STREAM, None)?;
         socket.set_nonblocking(true)?;
+        // Before connect, so the refusal holds from the first byte the peer could send.
+        let reads = UnixReads::refusing(socket.as_raw_fd());
         let mut delay = CONNECT_RETRY_START;
         let mut attempted = false;
         loop {
             let e = match socket.connect(&addr) {
-                Ok(()) => return UnixStream::from_std(socket.into()),
+                Ok(()) => return UnixStream::adopt(socket.into(), reads),
                 Err(e) => e,
             };
             match e.raw_os_error() {
-                Some(libc::EINPROGRESS) => return UnixStream::finish_connect(socket.into()).await,
+                Some(libc::EINPROGRESS) => {
+                    return UnixStream::finish_connect(socket.into(), reads).await
+                }
                 Some(libc::EAGAIN) => {
                     let timer = TimerHandle::after(delay)?;
                     std::future::poll_fn(|cx| timer.poll(cx)).await;
@@ -465,7 +530,7 @@ impl UnixStream {
                 // A signal cannot interrupt a connect that does not sleep, but if one did, the
                 // retry finds the socket connected.
                 Some(libc::EINTR) => {}
-                Some(libc::EISCONN) if attempted => return UnixStream::from_std(socket.into()),
+                Some(libc::EISCONN) if attempted => return UnixStream::adopt(socket.into(), reads),
                 _ => return Err(e),
             }
             attempted = true;
@@ -474,8 +539,11 @@ impl UnixStream {
 
     /// Waits for a connect that answered `EINPROGRESS`: the write direction turns ready when it
     /// is done, and `SO_ERROR` says how it ended.
-    async fn finish_connect(std: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
-        let stream = UnixStream::from_std(std)?;
+    async fn finish_connect(
+        std: std::os::unix::net::UnixStream,
+        reads: UnixReads,
+    ) -> io::Result<UnixStream> {
+        let stream = UnixStream::adopt(std, reads)?;
         let raw = stream.source.fd();
         Op::new(
             &stream.source,
@@ -505,7 +573,15 @@ impl UnixStream {
     /// ```
     pub fn pair() -> io::Result<(UnixStream, UnixStream)> {
         let (a, b) = std::os::unix::net::UnixStream::pair()?;
-        Ok((UnixStream::from_std(a)?, UnixStream::from_std(b)?))
+        // Nobody else holds either end yet: both can refuse descriptors from the start.
+        let (reads_a, reads_b) = (
+            UnixReads::refusing(a.as_raw_fd()),
+            UnixReads::refusing(b.as_raw_fd()),
+        );
+        Ok((
+            UnixStream::adopt(a, reads_a)?,
+            UnixStream::adopt(b, reads_b)?,
+        ))
     }
 
     /// Takes over a std stream (made non-blocking here).
@@ -524,11 +600,25 @@ impl UnixStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn from_std(stream: std::os::unix::net::UnixStream) -> io::Result<UnixStream> {
+        // Descriptors may be queued already: it keeps `recvmsg` (see `transfer::UnixReads`).
+        UnixStream::adopt(stream, UnixReads::Recvmsg)
+    }
+
+    fn adopt(stream: std::os::unix::net::UnixStream, reads: UnixReads) -> io::Result<UnixStream> {
         stream.set_nonblocking(true)?;
         sys::set_nosigpipe(stream.as_raw_fd())?;
         Ok(UnixStream {
             source: IoSource::new(stream)?,
+            reads,
         })
+    }
+
+    /// What the reads of `stream_io!` take.
+    fn reader(&self) -> UnixReader {
+        UnixReader {
+            fd: self.source.fd(),
+            reads: self.reads,
+        }
     }
 
     /// Deregisters and gives the std stream back (still non-blocking).
@@ -547,6 +637,7 @@ impl UnixStream {
     /// # std::io::Result::Ok(())
     /// ```
     pub fn into_std(self) -> std::os::unix::net::UnixStream {
+        self.reads.restore(self.source.fd());
         self.source.into_inner()
     }
 

@@ -292,14 +292,18 @@ fn getsockopt<T: Copy>(fd: RawFd, level: libc::c_int, name: libc::c_int, init: T
 
 /// Turns on the boolean socket option `level` / `name` (`setsockopt` with an int 1).
 fn set_flag(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<()> {
-    let one: libc::c_int = 1;
-    // SAFETY: `one` is a valid c_int for the duration of the call.
+    set_int(fd, level, name, 1)
+}
+
+/// Sets the int socket option `level` / `name` to `value`.
+fn set_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int) -> io::Result<()> {
+    // SAFETY: `value` is a valid c_int for the duration of the call.
     let r = unsafe {
         libc::setsockopt(
             fd,
             level,
             name,
-            (&one as *const libc::c_int).cast(),
+            (&value as *const libc::c_int).cast(),
             mem::size_of::<libc::c_int>() as libc::socklen_t,
         )
     };
@@ -307,6 +311,52 @@ fn set_flag(fd: RawFd, level: libc::c_int, name: libc::c_int) -> io::Result<()> 
         return Err(io::Error::last_os_error());
     }
     Ok(())
+}
+
+/// `SO_PASSRIGHTS` (Linux 6.16): turned off, a Unix socket refuses descriptors, and a peer's
+/// `sendmsg` with `SCM_RIGHTS` fails with `EPERM`. The `libc` crate does not have it yet; 83 is
+/// its value in the generic socket header, which these architectures use (MIPS and SPARC,
+/// which have their own numbers, are left out).
+#[cfg(all(
+    any(target_os = "linux", target_os = "android"),
+    any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "loongarch64",
+        target_arch = "powerpc64"
+    )
+))]
+const SO_PASSRIGHTS: Option<libc::c_int> = Some(83);
+#[cfg(not(all(
+    any(target_os = "linux", target_os = "android"),
+    any(
+        target_arch = "x86",
+        target_arch = "x86_64",
+        target_arch = "arm",
+        target_arch = "aarch64",
+        target_arch = "riscv64",
+        target_arch = "loongarch64",
+        target_arch = "powerpc64"
+    )
+)))]
+const SO_PASSRIGHTS: Option<libc::c_int> = None;
+
+/// Makes a Unix socket refuse descriptors (`SO_PASSRIGHTS` off). True when the kernel took the
+/// option; false where it does not know it (Linux before 6.16, other systems), and the socket
+/// then takes descriptors as before.
+pub(crate) fn refuse_descriptors(fd: RawFd) -> bool {
+    SO_PASSRIGHTS.is_some_and(|name| set_int(fd, libc::SOL_SOCKET, name, 0).is_ok())
+}
+
+/// Undoes [`refuse_descriptors`] (the socket goes back to the kernel's default).
+pub(crate) fn accept_descriptors(fd: RawFd) {
+    if let Some(name) = SO_PASSRIGHTS {
+        // It was set on this socket before, so the kernel knows it; nothing to report.
+        let _ = set_int(fd, libc::SOL_SOCKET, name, 1);
+    }
 }
 
 /// Elsewhere `MSG_NOSIGNAL` on every send does the job.
