@@ -317,7 +317,7 @@ fn set_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int)
 /// `sendmsg` with `SCM_RIGHTS` fails with `EPERM`. The `libc` crate does not have it yet; 83 is
 /// its value in the generic socket header, which these architectures use (MIPS and SPARC,
 /// which have their own numbers, are left out).
-#[cfg(all(
+const SO_PASSRIGHTS: Option<libc::c_int> = if cfg!(all(
     any(target_os = "linux", target_os = "android"),
     any(
         target_arch = "x86",
@@ -328,21 +328,11 @@ fn set_int(fd: RawFd, level: libc::c_int, name: libc::c_int, value: libc::c_int)
         target_arch = "loongarch64",
         target_arch = "powerpc64"
     )
-))]
-const SO_PASSRIGHTS: Option<libc::c_int> = Some(83);
-#[cfg(not(all(
-    any(target_os = "linux", target_os = "android"),
-    any(
-        target_arch = "x86",
-        target_arch = "x86_64",
-        target_arch = "arm",
-        target_arch = "aarch64",
-        target_arch = "riscv64",
-        target_arch = "loongarch64",
-        target_arch = "powerpc64"
-    )
-)))]
-const SO_PASSRIGHTS: Option<libc::c_int> = None;
+)) {
+    Some(83)
+} else {
+    None
+};
 
 /// Makes a Unix socket refuse descriptors (`SO_PASSRIGHTS` off). True when the kernel took the
 /// option; false where it does not know it (Linux before 6.16, other systems), and the socket
