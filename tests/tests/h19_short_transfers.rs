@@ -133,8 +133,16 @@ fn send_with_fd(sock: &StdUnix, data: &[u8], fd: i32) -> std::io::Result<()> {
 /// made the socket)`. Sockets rill makes refuse descriptors where the kernel can; sockets
 /// handed in keep taking them, and rill reads those with `recvmsg`.
 async fn unix_streams() -> Vec<(&'static str, UnixStream, StdUnix, bool)> {
+    // Tests of this binary run at once, so each call takes paths no other call uses.
+    static CALLS: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
     let dir = std::env::temp_dir();
-    let path = |what: &str| dir.join(format!("rill-h19-{what}-{}.sock", std::process::id()));
+    let path = |what: &str| {
+        dir.join(format!(
+            "rill-h19-{what}-{}-{call}.sock",
+            std::process::id()
+        ))
+    };
     let mut all = Vec::new();
 
     let (ours, peer) = UnixStream::pair().unwrap();
