@@ -75,20 +75,16 @@ const CONNECT_RETRY_MAX: Duration = Duration::from_millis(64);
 
 /// The backlog `bind` listens with: std's, "as many as the system allows" where `-1` means
 /// that, 128 elsewhere.
-#[cfg(any(
+const LISTEN_BACKLOG: i32 = if cfg!(any(
     target_os = "linux",
     target_os = "freebsd",
     target_os = "openbsd",
     target_vendor = "apple"
-))]
-const LISTEN_BACKLOG: i32 = -1;
-#[cfg(not(any(
-    target_os = "linux",
-    target_os = "freebsd",
-    target_os = "openbsd",
-    target_vendor = "apple"
-)))]
-const LISTEN_BACKLOG: i32 = 128;
+)) {
+    -1
+} else {
+    128
+};
 
 /// A Unix-domain socket server.
 ///
