@@ -24,7 +24,7 @@ pub(crate) mod metrics;
 pub(crate) mod task;
 mod task_table;
 
-use std::cell::{Cell, RefCell};
+use std::cell::{Cell, RefCell, RefMut};
 use std::future::Future;
 use std::io;
 use std::panic::{self, AssertUnwindSafe};
@@ -313,16 +313,17 @@ impl Local {
     /// Polls one task once, in place (the table is borrowed, shared, for the poll: one lookup).
     /// An aborted task is polled too: its body sees the abort and ends itself, dropping the
     /// future where a panic in its `Drop` is caught.
+    /// `driver` is the loop's borrow that popped `key`: the dispatch is noted in it and it is
+    /// released before the poll, so one borrow serves the decision, the pop and the dispatch.
     #[inline(always)] // once per task poll, from the loop in `block_on` only
-    fn run_task(&self, key: u64) {
+    fn run_task(&self, key: u64, mut driver: RefMut<'_, Driver>) {
         let tasks = self.tasks.borrow();
         let Some((running, mut future)) = tasks.start(key) else {
             return;
         };
         let waker = futures_task::waker_ref(running.header);
-        self.driver
-            .borrow_mut()
-            .begin_dispatch(Some(PollingTask::new(key, &waker)));
+        driver.begin_dispatch(Some(PollingTask::new(key, &waker)));
+        drop(driver);
         let mut cx = Context::from_waker(&waker);
         bump(&self.counters.polls);
         trace!(task = key, "task poll");
@@ -391,20 +392,19 @@ impl Local {
         let _ = scheduler.work_started();
         let mut run = Run::new(RunMode::Run, None);
         loop {
-            let step = {
-                let driver = self.driver.borrow();
-                let ready = !driver.ready.tasks.is_empty() || driver.has_ready();
-                run.next_step_lazy(&scheduler, ready, driver.timers.next_deadline(), || {
-                    driver.clock().now()
-                })
-            };
+            // One borrow of the driver for the decision and, when it says run, the pop and the
+            // dispatch; every arm lets go of it before it polls or waits.
+            let mut driver = self.driver.borrow_mut();
+            let ready = !driver.ready.tasks.is_empty() || driver.has_ready();
+            let next_timer = driver.timers.next_deadline();
+            let step = run.next_step_lazy(&scheduler, ready, next_timer, || driver.clock().now());
             match step {
                 Step::RunReady => {
-                    let key = self.driver.borrow_mut().ready.tasks.pop_front();
-                    match key {
+                    match driver.ready.tasks.pop_front() {
                         Some(MAIN_KEY) => {
                             main.clear_scheduled();
-                            self.driver.borrow_mut().begin_dispatch(None);
+                            driver.begin_dispatch(None);
+                            drop(driver);
                             bump(&self.counters.polls);
                             let mut cx = Context::from_waker(&main_waker);
                             if let Poll::Ready(v) = future.as_mut().poll(&mut cx) {
@@ -412,22 +412,31 @@ impl Local {
                                 return Ok(v);
                             }
                         }
-                        Some(key) => self.run_task(key),
+                        Some(key) => self.run_task(key, driver),
                         // Only the core's own queue (ops the inline budget deferred) had work.
-                        None => self.with_driver_wake(Driver::dispatch_ready),
+                        None => {
+                            drop(driver);
+                            self.with_driver_wake(Driver::dispatch_ready)
+                        }
                     }
                     let _ = run.handled();
                 }
                 Step::PollOs { timeout } => {
                     // Remote work posted since the last look is taken in after the wait: the
                     // `Signal` handshake below refuses to block while any is pending.
-                    if timeout.is_some_and(|t| t > 0) && self.advance_test_clock() {
-                        continue;
-                    }
+                    let driver = if timeout.is_some_and(|t| t > 0) {
+                        drop(driver);
+                        if self.advance_test_clock() {
+                            continue;
+                        }
+                        self.driver.borrow_mut()
+                    } else {
+                        driver
+                    };
                     // Block only if no task became runnable and no other thread posted work
                     // since we last looked (a notify racing this decision makes it
                     // `DontBlock`, never lost).
-                    let polled = self.with_driver_wake(|driver| {
+                    let polled = self.turn(driver, |driver| {
                         let may_block = timeout != Some(0)
                             && driver.ready.tasks.is_empty()
                             && self.shared.signal.prepare_to_block() == BlockAction::Block;
@@ -444,10 +453,12 @@ impl Local {
                     self.take_remote();
                 }
                 Step::Yield => {
+                    drop(driver);
                     bump(&self.counters.yields);
                     std::thread::yield_now();
                 }
                 Step::Finished(reason) => {
+                    drop(driver);
                     main.mark_finished();
                     return Err(io_error::internal(&format!(
                         "the scheduler finished ({reason}) with the block_on future pending"
@@ -525,16 +536,26 @@ impl Local {
     /// queue in `Driver::ready`), then wakes the other wakers it collected.
     #[inline]
     pub(crate) fn with_driver_wake<R>(&self, f: impl FnOnce(&mut Driver) -> R) -> R {
-        let r = {
-            let mut driver = self.driver.borrow_mut();
+        self.turn(self.driver.borrow_mut(), f)
+    }
+
+    /// [`Local::with_driver_wake`] on a borrow the caller holds already (released here, before
+    /// the wakers run).
+    #[inline]
+    fn turn<R>(&self, mut driver: RefMut<'_, Driver>, f: impl FnOnce(&mut Driver) -> R) -> R {
+        let (r, wakers) = {
             let queued = driver.ready.tasks.len();
             let r = f(&mut driver);
             let woken = driver.ready.tasks.len().saturating_sub(queued) as u64;
             let c = &self.counters;
             c.wakes_local.set(c.wakes_local.get() + woken);
-            r
+            (r, !driver.ready.wakers.is_empty())
         };
-        self.wake_collected();
+        drop(driver);
+        // `wake_collected`, with the check made in the borrow above.
+        if wakers {
+            self.wake_collected_wakers();
+        }
         r
     }
 }
