@@ -62,6 +62,18 @@
 //!    there this poll *is* the wait, one syscall as before), then, if that left nothing ready,
 //!    gives its CPU to any other runnable thread ([`Step::Yield`]), and only then blocks.
 //!    Ready work at any of these steps starts the next park from the probe again.
+//! 8. An OS poll takes at most [`Scheduler::events_per_poll`] events (half the poll interval;
+//!    a driver sizes its event buffer with it unless told otherwise). Fewer than the handlers
+//!    run before the next poll, so the ready queue drains between polls, and readiness beyond
+//!    that waits in the OS's own ready list.
+//!
+//! Why rule 8: a poll that may take more events than the loop runs before its next poll lets
+//! the ready queue grow by the difference at every interval, until it holds every ready
+//! descriptor. Each handler then runs a whole queue's length after its event was taken in, and
+//! by then the state the event touched (the descriptor's slot, its waiters) and the state the
+//! handler needs (its task) have left the cache (docs/PERFORMANCE.md measures it at a thousand
+//! busy sockets on one loop). Taking fewer costs one more OS poll per that many events when
+//! more are ready, and nothing when fewer are.
 //!
 //! Why rule 7: when the threads that feed a loop share its cores (a load client, a second loop,
 //! the thread that will wake it), blocking at once puts the loop to sleep just before the
@@ -90,6 +102,10 @@ use crate::timer::Ticks;
 /// How many handlers run back to back before the OS is polled once without blocking, unless
 /// configured otherwise with [`Scheduler::with_poll_interval`].
 pub const DEFAULT_POLL_INTERVAL: u32 = 61;
+
+/// The most events one OS poll takes with the [`DEFAULT_POLL_INTERVAL`]
+/// ([`Scheduler::events_per_poll`], rule 8).
+pub const DEFAULT_EVENTS_PER_POLL: u32 = Scheduler::new().events_per_poll();
 
 /// Why a scheduler is stopped.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -240,6 +256,16 @@ impl Scheduler {
     /// Consecutive handlers between two non-blocking OS polls (at least 1).
     pub const fn poll_interval(&self) -> u32 {
         self.poll_interval
+    }
+
+    /// The most events one OS poll should take (rule 8): half the poll interval, at least 1,
+    /// so that the ready queue drains between two polls.
+    pub const fn events_per_poll(&self) -> u32 {
+        if self.poll_interval < 2 {
+            1
+        } else {
+            self.poll_interval / 2
+        }
     }
 
     /// One more unit of work is outstanding (a handler queued, an op parked, a timer armed).

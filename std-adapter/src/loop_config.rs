@@ -38,7 +38,8 @@ impl LoopConfig {
             backend: Backend::platform_default(),
             inline_budget: 2,
             max_io: 16384,
-            events: 1024,
+            // Rule 8 of the core scheduler: fewer per wait than the loop runs between polls.
+            events: rill_core::scheduler::DEFAULT_EVENTS_PER_POLL as usize,
             timers: 256,
             tasks: 64,
             paused: false,

@@ -125,6 +125,56 @@ fn poll_interval_zero_is_one() {
     assert_eq!(Scheduler::with_poll_interval(5).poll_interval(), 5);
 }
 
+#[test]
+fn events_per_poll_is_half_the_interval_and_at_least_one() {
+    assert_eq!(Scheduler::new().events_per_poll(), DEFAULT_EVENTS_PER_POLL);
+    assert_eq!(DEFAULT_EVENTS_PER_POLL, DEFAULT_POLL_INTERVAL / 2);
+    assert_eq!(Scheduler::with_poll_interval(1).events_per_poll(), 1);
+    assert_eq!(Scheduler::with_poll_interval(2).events_per_poll(), 1);
+    assert_eq!(Scheduler::with_poll_interval(9).events_per_poll(), 4);
+}
+
+/// The longest the ready queue gets when each OS poll takes up to `per_poll` of `sources`
+/// ready descriptors, and each handler makes one descriptor ready again at once (a ping-pong
+/// peer): the loop's own `Run` decides every step.
+fn longest_ready_queue(scheduler: &Scheduler, per_poll: usize, sources: usize) -> usize {
+    let mut run = Run::new(RunMode::Run, None);
+    let (mut in_os, mut queued, mut longest) = (sources, 0usize, 0usize);
+    for _ in 0..20_000 {
+        match run.next_step(scheduler, input(queued > 0, None, 0)) {
+            Step::RunReady => {
+                queued -= 1;
+                in_os += 1;
+                run.handled().unwrap();
+            }
+            Step::PollOs { .. } => {
+                let taken = per_poll.min(in_os);
+                in_os -= taken;
+                queued += taken;
+            }
+            other => panic!("unexpected step {other:?}"),
+        }
+        longest = longest.max(queued);
+    }
+    longest
+}
+
+/// Rule 8: polls that take `events_per_poll` events keep the ready queue at one poll's worth
+/// however many descriptors are ready; polls that take more than the handlers run between two
+/// polls let it grow until it holds nearly all of them.
+#[test]
+fn polls_of_events_per_poll_keep_the_ready_queue_short() {
+    let s = with_work(1);
+    let per_poll = s.events_per_poll() as usize;
+    assert_eq!(longest_ready_queue(&s, per_poll, 1000), per_poll);
+    let over = s.poll_interval() as usize + 3;
+    let longest = longest_ready_queue(&s, over, 1000);
+    assert!(
+        longest > 900,
+        "{over} events per poll: the queue held at most {longest}"
+    );
+}
+
 // --- Run: the step decision ---
 
 #[test]
