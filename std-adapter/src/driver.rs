@@ -106,6 +106,10 @@ pub(crate) struct Driver {
     busy_poll: Option<Duration>,
     busy_poll_hits: u64,
     busy_poll_misses: u64,
+    /// The last OS wait handed over as many events as it could take: more readiness may be
+    /// waiting in the OS (rule 8 of the core scheduler leaves it there), so a read must not
+    /// spin for its answer ahead of it.
+    backlog: bool,
     /// `Builder::yield_before_block`, for the loop's [`Scheduler`].
     yield_before_block: bool,
 }
@@ -149,6 +153,7 @@ impl Driver {
                 busy_poll: config.busy_poll,
                 busy_poll_hits: 0,
                 busy_poll_misses: 0,
+                backlog: false,
                 yield_before_block: config.yield_before_block,
             },
             waker,
@@ -255,8 +260,9 @@ impl Driver {
     /// request was just written, so its answer may be microseconds away. The read is attempted
     /// whatever the gate says, and a WouldBlock retried until data comes or the window (wall
     /// time) ends; only then does the op park, so a fast peer's answer is taken without an OS
-    /// wait. With work in the core's ready queue it does not spin, and it never spins longer
-    /// than the window, so it delays nothing that was ready to run.
+    /// wait. With work in the core's ready queue, or readiness the last OS wait left behind
+    /// (it filled its event buffer), it does not spin, and it never spins longer than the
+    /// window, so it delays nothing that was ready to run.
     #[cold]
     #[inline(never)]
     pub(crate) fn poll_op_spinning<R>(
@@ -269,7 +275,7 @@ impl Driver {
         drains: &impl Fn(&R) -> bool,
     ) -> Poll<io::Result<R>> {
         let window = match self.busy_poll {
-            Some(w) if self.reactor.ready_len() == 0 && !self.shut_down => w,
+            Some(w) if self.reactor.ready_len() == 0 && !self.backlog && !self.shut_down => w,
             _ => return self.poll_op(token, dir, cx, ticket, io, drains),
         };
         *ticket = None;
@@ -449,6 +455,7 @@ impl Driver {
         };
         self.os_waits += 1;
         self.os_events += n as u64;
+        self.backlog = n >= self.events.len();
         trace!(?timeout, events = n, "os wait");
         // Granting edges never queue (a parked op goes straight to granted), and the queue was
         // drained before the wait: nothing is left to dispatch here.
@@ -535,6 +542,62 @@ fn feed(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Busy polling never spins ahead of readiness the last OS wait left in the OS (it filled
+    /// its buffer): the read parks at once. Once a wait takes everything there was, a read
+    /// spins again (here until its window ends: nobody answers).
+    #[test]
+    fn a_read_does_not_spin_while_the_last_wait_left_events_behind() {
+        use std::os::fd::AsRawFd;
+        let mut config = LoopConfig::new();
+        config.events = 1;
+        config.busy_poll = Some(Duration::from_millis(1));
+        let (mut driver, _waker) = Driver::new(&config).unwrap();
+        // Three registered sockets, each reported writable by its first wait: three events.
+        let pairs: Vec<_> = (0..3)
+            .map(|_| std::os::unix::net::UnixStream::pair().unwrap())
+            .collect();
+        let tokens: Vec<Token> = pairs
+            .iter()
+            .map(|(a, _)| {
+                a.set_nonblocking(true).unwrap();
+                driver.register(a.as_raw_fd()).unwrap()
+            })
+            .collect();
+        let waker = futures_task::noop_waker();
+        let mut cx = Context::from_waker(&waker);
+        let mut read = |driver: &mut Driver| {
+            let mut ticket = None;
+            let r = driver.poll_op_spinning(
+                tokens[0],
+                Direction::Read,
+                &mut cx,
+                &mut ticket,
+                &mut || Err::<(), _>(io::Error::from(io::ErrorKind::WouldBlock)),
+                &|_| false,
+            );
+            assert!(r.is_pending());
+            driver.cancel_op(ticket.unwrap());
+        };
+        driver.poll_os(Some(0)).unwrap();
+        assert_eq!(driver.os_counts(), (1, 1), "one event of three taken");
+        read(&mut driver);
+        assert_eq!(
+            driver.busy_poll_counts(),
+            (0, 0),
+            "no spin with events left"
+        );
+        while driver.os_counts().1 < 3 {
+            driver.poll_os(Some(0)).unwrap();
+        }
+        driver.poll_os(Some(0)).unwrap(); // takes nothing: the OS has no more
+        read(&mut driver);
+        assert_eq!(
+            driver.busy_poll_counts(),
+            (0, 1),
+            "spun for the window, then parked"
+        );
+    }
 
     /// What the runtime keeps per registered descriptor, outside the task that uses it: the
     /// core's slot and the driver's entry (fd and the two directions' waiters). Memory per
