@@ -35,8 +35,9 @@ impl Default for Builder {
 
 impl Builder {
     /// The defaults: platform backend, inline budget 2, up to 16384 descriptors (the table
-    /// starts at 64 and doubles as needed), 30 events per wait (`rill_core::scheduler`'s rule
-    /// 8: half its poll interval), initial room for 256 timers (the heap doubles as needed).
+    /// starts at 64 and doubles as needed), half the scheduler's poll interval in events per
+    /// wait (`rill_core::scheduler`'s rule 8; see [`Builder::event_capacity`]), initial room
+    /// for 256 timers (the heap doubles as needed).
     ///
     /// ```
     /// let rt = rill::Builder::new().build()?;
@@ -207,10 +208,12 @@ impl Builder {
         self
     }
 
-    /// The most OS events taken per wait (default 30, and never more than the backend reads
-    /// at once: 256 for epoll, 128 for kqueue). Keep it below the 61 tasks a loop runs between
-    /// two OS polls: a larger batch lets the run queue grow until it holds every ready socket,
-    /// and each task then runs long after its event, with its state out of the cache
+    /// The most OS events taken per wait (default
+    /// [`DEFAULT_EVENTS_PER_POLL`](rill_core::scheduler::DEFAULT_EVENTS_PER_POLL), and never
+    /// more than the backend reads at once: 256 for epoll, 128 for kqueue). Keep it below the
+    /// [`DEFAULT_POLL_INTERVAL`](rill_core::scheduler::DEFAULT_POLL_INTERVAL) tasks a loop runs
+    /// between two OS polls: a larger batch lets the run queue grow until it holds every ready
+    /// socket, and each task then runs long after its event, with its state out of the cache
     /// (`rill_core::scheduler`, rule 8).
     ///
     /// ```
