@@ -242,7 +242,10 @@ impl Epoll {
                 Err(Error::Os(e))
             };
         }
-        let mut wait = Wait::NOTHING;
+        let mut wait = Wait {
+            full: n as usize == max,
+            ..Wait::NOTHING
+        };
         for raw in &self.raw[..n as usize] {
             let (key, bits) = (raw.u64, raw.events);
             if key == WAKER_KEY {

@@ -595,7 +595,10 @@ mod imp {
                     Err(Error::Os(e))
                 };
             }
-            let mut wait = Wait::NOTHING;
+            let mut wait = Wait {
+                full: n as usize == max,
+                ..Wait::NOTHING
+            };
             for i in 0..n as usize {
                 let ev = self.raw[i];
                 if self.is_waker(&ev) {

@@ -106,6 +106,11 @@ pub struct Wait {
     pub events: usize,
     /// A [`Waker`] fired since the previous wait (and has been reset).
     pub woken: bool,
+    /// The wait had no room for all it found: it took as many entries as it could (`max`, or
+    /// the backend's own buffer when that is smaller: epoll's and kqueue's `RAW_EVENTS`), so the OS may hold readiness it has not handed over yet, for the next
+    /// wait. poll and select set it only when a ready descriptor was left unreported; epoll
+    /// and kqueue whenever the kernel filled their buffer.
+    pub full: bool,
 }
 
 impl Wait {
@@ -113,6 +118,7 @@ impl Wait {
     pub const NOTHING: Wait = Wait {
         events: 0,
         woken: false,
+        full: false,
     };
 }
 
@@ -128,7 +134,7 @@ impl Wait {
 /// waker.wake().unwrap();
 /// let mut events = [rill_core::Event::new(rill_core::Token::from_u64(0), rill_core::Readiness::EMPTY); 8];
 /// let wait = sel.wait(&mut events, Some(Duration::from_secs(5))).unwrap();
-/// assert_eq!(wait, Wait { events: 0, woken: true });
+/// assert_eq!(wait, Wait { events: 0, woken: true, full: false });
 /// ```
 // Select's fixed table makes its variant large; without alloc it cannot be boxed here. A std
 // runtime that minds can box the whole selector.

@@ -330,13 +330,15 @@ impl<S: PollStorage> Poll<S> {
         }
         let (entries, start) = (len - 1, self.cursor.max(1) - 1);
         for k in 0..entries {
-            if wait.events == max {
-                break;
-            }
             let i = 1 + (start + k) % entries;
             let revents = fds[i].0.revents;
             if revents == 0 || fds[i].0.fd < 0 {
                 continue;
+            }
+            if wait.events == max {
+                // A ready descriptor with no room left: the next wait starts at it.
+                wait.full = true;
+                break;
             }
             fds[i].0.revents = 0;
             if revents & libc::POLLNVAL != 0 {

@@ -295,9 +295,6 @@ impl Select {
         }
         let (high, start) = (self.high, self.cursor);
         for i in 0..high {
-            if wait.events == max {
-                break;
-            }
             let fd = (start + i) % high;
             if let Entry::Watching { token, .. } = self.entries[fd] {
                 let r = readiness_from_select(
@@ -306,6 +303,11 @@ impl Select {
                     false,
                 );
                 if !r.is_empty() {
+                    if wait.events == max {
+                        // A ready descriptor with no room left: the next wait starts at it.
+                        wait.full = true;
+                        break;
+                    }
                     emit(Event::new(token, r));
                     wait.events += 1;
                     self.cursor = fd + 1;
@@ -320,9 +322,6 @@ impl Select {
     fn report_closed(&mut self, max: usize, mut emit: impl FnMut(Event)) -> Result<Wait, Error> {
         let mut wait = Wait::NOTHING;
         for fd in 0..self.high {
-            if wait.events == max {
-                break;
-            }
             if let Entry::Watching {
                 token,
                 interest,
@@ -330,6 +329,11 @@ impl Select {
             } = self.entries[fd]
             {
                 if !interest.is_none() && !is_open(fd as RawFd) {
+                    if wait.events == max {
+                        // Another closed descriptor with no room left: the next wait reports it.
+                        wait.full = true;
+                        break;
+                    }
                     self.entries[fd] = Entry::Closed { file };
                     emit(Event::new(token, Readiness::ERROR));
                     wait.events += 1;

@@ -36,6 +36,7 @@ use rill_core::{
     CancelAction, Config, Direction, Event, Interest, OpId, Outcome, Performed, Reactor, Ready,
     Slot, SubmitError, Token,
 };
+use rill_os::Wait;
 
 use crate::clock::{Clock, Ticks};
 use crate::io_error;
@@ -106,10 +107,10 @@ pub(crate) struct Driver {
     busy_poll: Option<Duration>,
     busy_poll_hits: u64,
     busy_poll_misses: u64,
-    /// The last OS wait filled the event buffer: more readiness may be waiting in the OS (rule
-    /// 8 of the core scheduler leaves it there), so a read must not spin for its answer ahead
-    /// of it. (A capacity above what the backend reads at once is never filled; the default is
-    /// below it.)
+    /// The last OS wait had no room for all it found ([`Wait::full`]: the event buffer, or the
+    /// backend's own when smaller, was filled): more readiness may be waiting in the OS (rule 8
+    /// of the core scheduler leaves it there), so a read must not spin for its answer ahead of
+    /// it.
     backlog: bool,
     /// `Builder::yield_before_block`, for the loop's [`Scheduler`].
     yield_before_block: bool,
@@ -262,7 +263,7 @@ impl Driver {
     /// whatever the gate says, and a WouldBlock retried until data comes or the window (wall
     /// time) ends; only then does the op park, so a fast peer's answer is taken without an OS
     /// wait. With work in the core's ready queue, or readiness the last OS wait left behind
-    /// (it filled its event buffer), it does not spin, and it never spins longer than the
+    /// (it had no room for all it found: `rill_os::Wait::full`), it does not spin, and it never spins longer than the
     /// window, so it delays nothing that was ready to run.
     #[cold]
     #[inline(never)]
@@ -450,14 +451,14 @@ impl Driver {
         let timeout = timeout.map(Duration::from_nanos);
         let (reactor, entries, ready) = (&mut self.reactor, &mut self.entries, &mut self.ready);
         let emit = |event| feed(reactor, entries, ready, event);
-        let n = match self.poller.wait_native(self.events.len(), timeout, emit) {
-            Some(n) => n?,
+        let wait = match self.poller.wait_native(self.events.len(), timeout, emit) {
+            Some(wait) => wait?,
             None => self.wait_buffered(timeout)?,
         };
         self.os_waits += 1;
-        self.os_events += n as u64;
-        self.backlog = n >= self.events.len();
-        trace!(?timeout, events = n, "os wait");
+        self.os_events += wait.events as u64;
+        self.backlog = wait.full;
+        trace!(?timeout, events = wait.events, "os wait");
         // Granting edges never queue (a parked op goes straight to granted), and the queue was
         // drained before the wait: nothing is left to dispatch here.
         debug_assert_eq!(self.reactor.ready_len(), 0);
@@ -468,12 +469,12 @@ impl Driver {
     /// The OS wait of a backend other than the platform's own: into `events`, then each fed to
     /// the core. Out of line, so the platform backend's turn keeps one copy of the feeding.
     #[inline(never)]
-    fn wait_buffered(&mut self, timeout: Option<Duration>) -> io::Result<usize> {
-        let n = self.poller.wait(&mut self.events, timeout)?;
-        for &event in &self.events[..n] {
+    fn wait_buffered(&mut self, timeout: Option<Duration>) -> io::Result<Wait> {
+        let wait = self.poller.wait(&mut self.events, timeout)?;
+        for &event in &self.events[..wait.events] {
             feed(&mut self.reactor, &mut self.entries, &mut self.ready, event);
         }
-        Ok(n)
+        Ok(wait)
     }
 
     /// The test clock, with every task idle: jump to the next timer (if any) and expire it.
@@ -544,18 +545,33 @@ fn feed(
 mod tests {
     use super::*;
 
-    /// Busy polling never spins ahead of readiness the last OS wait left in the OS (it filled
-    /// its buffer): the read parks at once. Once a wait takes everything there was, a read
-    /// spins again (here until its window ends: nobody answers).
+    /// Busy polling never spins ahead of readiness the last OS wait left in the OS (it had no
+    /// room for all it found): the read parks at once. Once a wait takes everything there was,
+    /// a read spins again (here until its window ends: nobody answers).
     #[test]
     fn a_read_does_not_spin_while_the_last_wait_left_events_behind() {
+        // One event per wait, three ready: the event buffer is what runs out.
+        no_spin_while_a_wait_left_events(1, 3);
+    }
+
+    /// The same when the buffer is larger than what the backend reads at once (epoll's own
+    /// buffer): the wait that stops there is full although the driver's buffer is not.
+    #[cfg(target_os = "linux")]
+    #[test]
+    fn a_read_does_not_spin_while_the_backend_buffer_left_events_behind() {
+        let raw = rill_os::epoll::RAW_EVENTS;
+        no_spin_while_a_wait_left_events(4 * raw, raw + 4);
+    }
+
+    /// `sockets` registered sockets, each reported writable by its first wait, taken with an
+    /// event buffer of `capacity`.
+    fn no_spin_while_a_wait_left_events(capacity: usize, sockets: usize) {
         use std::os::fd::AsRawFd;
         let mut config = LoopConfig::new();
-        config.events = 1;
+        config.events = capacity;
         config.busy_poll = Some(Duration::from_millis(1));
         let (mut driver, _waker) = Driver::new(&config).unwrap();
-        // Three registered sockets, each reported writable by its first wait: three events.
-        let pairs: Vec<_> = (0..3)
+        let pairs: Vec<_> = (0..sockets)
             .map(|_| std::os::unix::net::UnixStream::pair().unwrap())
             .collect();
         let tokens: Vec<Token> = pairs
@@ -581,21 +597,27 @@ mod tests {
             driver.cancel_op(ticket.unwrap());
         };
         driver.poll_os(Some(0)).unwrap();
-        assert_eq!(driver.os_counts(), (1, 1), "one event of three taken");
+        let (waits, first) = driver.os_counts();
+        assert_eq!(waits, 1);
+        assert!(
+            first > 0 && (first as usize) < sockets,
+            "one wait took {first} events of {sockets}"
+        );
         read(&mut driver);
         assert_eq!(
             driver.busy_poll_counts(),
             (0, 0),
             "no spin with events left"
         );
-        // One event per wait: two more waits take the other two (bounded, so a lost event
-        // fails the test instead of hanging it).
-        for _ in 0..8 {
-            if driver.os_counts().1 >= 3 {
+        // Further waits take the rest (bounded, so a lost event fails the test instead of
+        // hanging it).
+        for _ in 0..2 * sockets {
+            if driver.os_counts().1 as usize >= sockets {
                 break;
             }
             driver.poll_os(Some(0)).unwrap();
         }
+        assert_eq!(driver.os_counts().1 as usize, sockets, "every event taken");
         driver.poll_os(Some(0)).unwrap(); // takes nothing: the OS has no more
         read(&mut driver);
         assert_eq!(

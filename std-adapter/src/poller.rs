@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rill_core::{Event, Interest, Token};
-use rill_os::{Backend, PollFd, PollSlot, Selector};
+use rill_os::{Backend, PollFd, PollSlot, Selector, Wait};
 
 /// Interrupts a blocked wait from any thread.
 pub(crate) struct OsWaker {
@@ -90,27 +90,27 @@ impl Poller {
         self.selector.deregister(fd).map_err(os_error)
     }
 
-    /// Waits once; returns how many events were written to the front of `events`.
+    /// Waits once, writing the events to the front of `events`: how many, and whether the
+    /// wait had no room for all it found ([`Wait::full`]).
     #[inline]
     pub(crate) fn wait(
         &mut self,
         events: &mut [Event],
         timeout: Option<Duration>,
-    ) -> io::Result<usize> {
-        let w = self.selector.wait(events, timeout).map_err(os_error)?;
-        Ok(w.events)
+    ) -> io::Result<Wait> {
+        self.selector.wait(events, timeout).map_err(os_error)
     }
 
     /// Waits once on the platform's own backend, handing each event to `emit` (at most `max`):
-    /// how many there were, or `None` (no wait) on another backend ([`Selector::wait_native`]).
+    /// what the wait did, or `None` (no wait) on another backend ([`Selector::wait_native`]).
     #[inline]
     pub(crate) fn wait_native(
         &mut self,
         max: usize,
         timeout: Option<Duration>,
         emit: impl FnMut(Event),
-    ) -> Option<io::Result<usize>> {
+    ) -> Option<io::Result<Wait>> {
         let w = self.selector.wait_native(max, timeout, emit)?;
-        Some(w.map(|w| w.events).map_err(os_error))
+        Some(w.map_err(os_error))
     }
 }

@@ -779,6 +779,65 @@ fn small_buffer_reports_everything_eventually(b: Backend) {
     panic!("some ready descriptors were never reported: {seen:?}");
 }
 
+/// A wait that leaves a ready descriptor unreported, for want of room, says so (`Wait::full`):
+/// a runtime uses it to know that the OS holds readiness it has not seen yet. poll and select
+/// say it only when a ready descriptor was left over; epoll and kqueue whenever the kernel
+/// filled the room they gave it.
+fn a_wait_without_room_for_everything_says_full(b: Backend) {
+    let _g = lock();
+    let mut sel = selector(b);
+    let pairs: Vec<_> = (0..3).map(|_| socketpair()).collect();
+    for (i, (a, peer)) in pairs.iter().enumerate() {
+        sel.register(a.as_raw_fd(), tok(i as u32), Interest::READ)
+            .unwrap();
+        write_fd(peer.as_raw_fd(), b"x");
+    }
+    let mut two = [EMPTY_EVENT; 2];
+    let w = sel.wait(&mut two, Some(LONG)).unwrap();
+    assert_eq!((w.events, w.full), (2, true), "three ready, room for two");
+    let mut three = [EMPTY_EVENT; 3];
+    let w = sel.wait(&mut three, Some(LONG)).unwrap();
+    if b.is_level_triggered() {
+        // All three are still ready, and exactly fit: nothing was left over.
+        assert_eq!(
+            (w.events, w.full),
+            (3, false),
+            "three ready, room for three"
+        );
+    } else {
+        // The edge backend hands over the one it still owed, with room to spare.
+        assert_eq!((w.events, w.full), (1, false), "one left, room for three");
+    }
+    let mut many = [EMPTY_EVENT; 64];
+    let w = sel.wait(&mut many, Some(SHORT)).unwrap();
+    assert!(!w.full, "room for everything: {w:?}");
+}
+
+/// epoll reads at most its own buffer's worth (`RAW_EVENTS`) per wait, whatever room the
+/// caller has: a wait that stops there is full even though the caller's buffer is not.
+#[cfg(target_os = "linux")]
+#[test]
+fn epoll_full_counts_its_own_buffer_not_only_the_callers() {
+    let _g = lock();
+    let mut sel = selector(Backend::Epoll);
+    let raw = rill_os::epoll::RAW_EVENTS;
+    // Writable at once after registration: RAW_EVENTS + 4 edges, one per socket.
+    let pairs: Vec<_> = (0..raw + 4).map(|_| socketpair()).collect();
+    for (i, (a, _)) in pairs.iter().enumerate() {
+        sel.register(a.as_raw_fd(), tok(i as u32), Interest::WRITE)
+            .unwrap();
+    }
+    let mut buf = vec![EMPTY_EVENT; 4 * raw];
+    let w = sel.wait(&mut buf, Some(LONG)).unwrap();
+    assert_eq!(
+        (w.events, w.full),
+        (raw, true),
+        "the first wait fills epoll's buffer"
+    );
+    let w = sel.wait(&mut buf, Some(LONG)).unwrap();
+    assert_eq!((w.events, w.full), (4, false), "the second takes the rest");
+}
+
 macro_rules! per_backend {
     ($($case:ident),* $(,)?) => {
         mod epoll {
@@ -817,6 +876,7 @@ per_backend!(
     h08_select_refuses_fd_at_fd_setsize,
     wait_times_out_empty_and_refuses_empty_buffer,
     small_buffer_reports_everything_eventually,
+    a_wait_without_room_for_everything_says_full,
 );
 
 // ---------------------------------------------------------------------------------------------
