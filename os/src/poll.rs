@@ -150,10 +150,19 @@ impl PollSlot {
 }
 
 /// Caller storage for [`Poll`]: two slices of equal use, `pollfd`s and their slots. The table
-/// holds `min(fds.len(), slots.len()) - 1` descriptors.
+/// holds `min(fds.len(), slots.len()) - 1` descriptors, and more if the storage can grow.
 pub trait PollStorage {
     /// The two slices.
     fn split(&mut self) -> (&mut [PollFd], &mut [PollSlot]);
+
+    /// Makes both slices at least `len` long, keeping their contents, when this storage can
+    /// grow that far: true if it did. [`Poll::register`] asks when the table is full. Fixed
+    /// storage (arrays, slices, the pair impl) cannot: the default says no, and the table is
+    /// [`Error::Full`].
+    fn grow_to(&mut self, len: usize) -> bool {
+        let _ = len;
+        false
+    }
 }
 
 /// No storage: for a [`Selector`](crate::Selector) that will never be the poll backend.
@@ -213,7 +222,8 @@ impl<S: PollStorage> Poll<S> {
         })
     }
 
-    /// How many descriptors the table holds.
+    /// How many descriptors the table holds now (a storage that grows makes room for more on
+    /// [`Poll::register`]).
     pub fn capacity(&mut self) -> usize {
         let (fds, slots) = self.storage.split();
         fds.len().min(slots.len()).saturating_sub(1)
@@ -248,8 +258,9 @@ impl<S: PollStorage> Poll<S> {
     /// Registers `fd` under `token`, polled per `interest`.
     ///
     /// `Os(EBADF)` for a closed descriptor; `AlreadyRegistered` if this open file is registered
-    /// already (H14); `Full` when the table is. An entry left by a descriptor that was closed
-    /// without deregistering, whose number is now reused, is replaced.
+    /// already (H14); `Full` when the table is and its storage cannot grow
+    /// ([`PollStorage::grow_to`]). An entry left by a descriptor that was closed without
+    /// deregistering, whose number is now reused, is replaced.
     pub fn register(&mut self, fd: RawFd, token: Token, interest: Interest) -> Result<(), Error> {
         if fd < 0 {
             return Err(Error::Os(Errno(libc::EBADF)));
@@ -263,9 +274,13 @@ impl<S: PollStorage> Poll<S> {
             self.set(i, fd, token, interest, file);
             return Ok(());
         }
-        let capacity = self.capacity();
-        if self.len > capacity {
-            return Err(Error::Full { capacity });
+        if self.len > self.capacity() {
+            // Full: the storage may make room (checked, not trusted: `set` indexes it).
+            let grew = self.storage.grow_to(self.len + 1);
+            let capacity = self.capacity();
+            if !grew || self.len > capacity {
+                return Err(Error::Full { capacity });
+            }
         }
         let i = self.len;
         self.set(i, fd, token, interest, file);

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rill_core::{Event, Interest, Token};
-use rill_os::{Backend, PollFd, PollSlot, Selector, Wait};
+use rill_os::{Backend, PollFd, PollSlot, PollStorage, Selector, Wait};
 
 /// Interrupts a blocked wait from any thread.
 pub(crate) struct OsWaker {
@@ -24,8 +24,59 @@ impl OsWaker {
 
 /// The selector plus its event buffer.
 pub(crate) struct Poller {
-    selector: Box<Selector<(Vec<PollFd>, Vec<PollSlot>)>>,
+    selector: Box<Selector<PollTable>>,
     level: bool,
+}
+
+/// The poll backend's table: starts with room for [`PollTable::INITIAL`] descriptors and
+/// doubles when full, up to `max_io` (`Builder::max_io`), like the core's descriptor table.
+/// (The other backends keep no table here: it stays empty.)
+pub(crate) struct PollTable {
+    fds: Vec<PollFd>,
+    slots: Vec<PollSlot>,
+    /// The most entries it may grow to: `max_io` plus the waker's.
+    max_len: usize,
+}
+
+impl PollTable {
+    /// Descriptors the table has room for at first.
+    const INITIAL: usize = 64;
+
+    /// A table for up to `max_io` descriptors (and the waker's entry).
+    fn new(max_io: usize) -> PollTable {
+        let max_len = max_io.saturating_add(1);
+        let len = (PollTable::INITIAL + 1).min(max_len);
+        PollTable {
+            fds: vec![PollFd::EMPTY; len],
+            slots: vec![PollSlot::EMPTY; len],
+            max_len,
+        }
+    }
+
+    /// No table (epoll, kqueue, select).
+    fn none() -> PollTable {
+        PollTable {
+            fds: Vec::new(),
+            slots: Vec::new(),
+            max_len: 0,
+        }
+    }
+}
+
+impl PollStorage for PollTable {
+    fn split(&mut self) -> (&mut [PollFd], &mut [PollSlot]) {
+        (&mut self.fds, &mut self.slots)
+    }
+
+    fn grow_to(&mut self, len: usize) -> bool {
+        if len > self.max_len {
+            return false;
+        }
+        let new_len = len.max(self.fds.len() * 2).min(self.max_len);
+        self.fds.resize(new_len, PollFd::EMPTY);
+        self.slots.resize(new_len, PollSlot::EMPTY);
+        true
+    }
 }
 
 /// `rill_os::Error` → `io::Error` with a meaningful kind.
@@ -53,12 +104,9 @@ impl Poller {
         }
         // The poll table keeps entry 0 for its waker.
         let storage = if backend == Backend::Poll {
-            (
-                vec![PollFd::EMPTY; max_io + 1],
-                vec![PollSlot::EMPTY; max_io + 1],
-            )
+            PollTable::new(max_io)
         } else {
-            (Vec::new(), Vec::new())
+            PollTable::none()
         };
         let selector = Box::new(Selector::new(backend, storage).map_err(os_error)?);
         let waker = selector.waker().map_err(os_error)?;
@@ -112,5 +160,56 @@ impl Poller {
     ) -> Option<io::Result<Wait>> {
         let w = self.selector.wait_native(max, timeout, emit)?;
         Some(w.map_err(os_error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The poll table starts at `INITIAL` descriptors whatever `max_io` allows, doubles when
+    /// asked, and never passes `max_io` (plus the waker's entry).
+    #[test]
+    fn the_poll_table_starts_small_and_grows_to_max_io() {
+        let mut t = PollTable::new(20_000);
+        assert_eq!(t.fds.len(), PollTable::INITIAL + 1);
+        assert!(t.grow_to(PollTable::INITIAL + 2));
+        assert_eq!(t.fds.len(), 2 * (PollTable::INITIAL + 1));
+        assert_eq!(t.slots.len(), t.fds.len());
+        assert!(t.grow_to(20_001));
+        assert_eq!(t.fds.len(), 20_001);
+        assert!(!t.grow_to(20_002), "no room past max_io");
+        let small = PollTable::new(10);
+        assert_eq!(
+            small.fds.len(),
+            11,
+            "a max_io below INITIAL is the whole table"
+        );
+    }
+
+    /// A poll runtime registers past the initial table, and every descriptor still works.
+    #[test]
+    fn a_poll_runtime_registers_past_its_initial_table() {
+        let rt = crate::Runtime::builder()
+            .backend(Backend::Poll)
+            .max_io(300)
+            .build()
+            .unwrap();
+        let pairs = 2 * PollTable::INITIAL;
+        let echoed = rt.block_on(async move {
+            let mut streams = Vec::new();
+            for _ in 0..pairs {
+                streams.push(crate::UnixStream::pair()?);
+            }
+            let mut echoed = 0;
+            for (a, b) in &streams {
+                a.write_all(b"x").await?;
+                let mut buf = [0u8; 1];
+                b.read_exact(&mut buf).await?;
+                echoed += usize::from(buf == *b"x");
+            }
+            std::io::Result::Ok(echoed)
+        });
+        assert_eq!(echoed.unwrap(), pairs);
     }
 }

@@ -11,7 +11,7 @@
 //!
 //! 1. **Warm-up** (counted, printed, not asserted). Building the runtime allocates its tables,
 //!    which start small and grow (with the defaults, 14 allocations and 66,784 B on epoll and
-//!    select, 16 and 722,184 B on poll, whose `pollfd` arrays are sized up front). Then binding,
+//!    select, 16 and 69,384 B on poll, which adds its `pollfd` table). Then binding,
 //!    connecting, accepting one connection, spawning the echo task and 64 ping-pong rounds
 //!    allocate 3 more (320 B): the spawned task. The first batch of accepts allocates nothing
 //!    (the tables have room for the new descriptors).

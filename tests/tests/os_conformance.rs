@@ -915,6 +915,67 @@ fn poll_table_full_is_an_error() {
     ));
 }
 
+/// Storage that grows one entry at a time up to `max`, and says how often it was asked.
+struct Growing {
+    fds: Vec<PollFd>,
+    slots: Vec<PollSlot>,
+    max: usize,
+    asked: std::rc::Rc<std::cell::Cell<usize>>,
+}
+
+impl rill_os::PollStorage for Growing {
+    fn split(&mut self) -> (&mut [PollFd], &mut [PollSlot]) {
+        (&mut self.fds, &mut self.slots)
+    }
+
+    fn grow_to(&mut self, len: usize) -> bool {
+        self.asked.set(self.asked.get() + 1);
+        if len > self.max {
+            return false;
+        }
+        self.fds.resize(len, PollFd::EMPTY);
+        self.slots.resize(len, PollSlot::EMPTY);
+        true
+    }
+}
+
+/// A full poll table asks its storage for room, keeps every entry it had, and is `Full` only
+/// when the storage cannot grow; every registered descriptor still reports.
+#[test]
+fn poll_table_grows_when_its_storage_can() {
+    let _g = lock();
+    let asked = std::rc::Rc::new(std::cell::Cell::new(0));
+    let storage = Growing {
+        fds: vec![PollFd::EMPTY; 2],
+        slots: vec![PollSlot::EMPTY; 2],
+        max: 6,
+        asked: asked.clone(),
+    };
+    let mut sel = Selector::new(Backend::Poll, storage).unwrap();
+    let pairs: Vec<_> = (0..6).map(|_| socketpair()).collect();
+    for (i, (a, _)) in pairs.iter().take(5).enumerate() {
+        sel.register(a.as_raw_fd(), tok(i as u32), Interest::WRITE)
+            .unwrap_or_else(|e| panic!("descriptor {i}: {e}"));
+    }
+    // Two entries at first (the waker and one): each of the other four asked for one more.
+    assert_eq!(asked.get(), 4);
+    // Room for the waker and five: a sixth needs a seventh entry, past `max`.
+    assert_eq!(
+        sel.register(pairs[5].0.as_raw_fd(), tok(5), both()),
+        Err(Error::Full { capacity: 5 })
+    );
+    assert_eq!(asked.get(), 5);
+    let mut buf = [EMPTY_EVENT; 16];
+    let w = sel.wait(&mut buf, Some(LONG)).unwrap();
+    let mut seen: Vec<u32> = buf[..w.events].iter().map(|e| e.token.index()).collect();
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        [0, 1, 2, 3, 4],
+        "every descriptor reports after the growth"
+    );
+}
+
 #[test]
 fn registering_a_closed_descriptor_is_ebadf_everywhere() {
     let _g = lock();
