@@ -107,9 +107,10 @@ pub struct Wait {
     /// A [`Waker`] fired since the previous wait (and has been reset).
     pub woken: bool,
     /// The wait had no room for all it found: it took as many entries as it could (`max`, or
-    /// the backend's own buffer when that is smaller: epoll's and kqueue's `RAW_EVENTS`), so the OS may hold readiness it has not handed over yet, for the next
-    /// wait. poll and select set it only when a ready descriptor was left unreported; epoll
-    /// and kqueue whenever the kernel filled their buffer.
+    /// the backend's own buffer when that is smaller: epoll's and kqueue's `RAW_EVENTS`), so
+    /// the OS may hold readiness it has not handed over yet, for the next wait. poll and select
+    /// set it only when a ready descriptor was left unreported; epoll and kqueue whenever the
+    /// kernel filled their buffer.
     pub full: bool,
 }
 

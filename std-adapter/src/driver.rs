@@ -263,8 +263,8 @@ impl Driver {
     /// whatever the gate says, and a WouldBlock retried until data comes or the window (wall
     /// time) ends; only then does the op park, so a fast peer's answer is taken without an OS
     /// wait. With work in the core's ready queue, or readiness the last OS wait left behind
-    /// (it had no room for all it found: `rill_os::Wait::full`), it does not spin, and it never spins longer than the
-    /// window, so it delays nothing that was ready to run.
+    /// (it had no room for all it found: `rill_os::Wait::full`), it does not spin, and it
+    /// never spins longer than the window, so it delays nothing that was ready to run.
     #[cold]
     #[inline(never)]
     pub(crate) fn poll_op_spinning<R>(
