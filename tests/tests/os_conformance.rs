@@ -753,16 +753,22 @@ fn wait_times_out_empty_and_refuses_empty_buffer(b: Backend) {
     assert_eq!(sel.wait(&mut [], None), Err(Error::EmptyBuffer));
 }
 
-/// A buffer smaller than the ready set loses nothing: later waits report the rest.
-fn small_buffer_reports_everything_eventually(b: Backend) {
-    let _g = lock();
-    let mut sel = selector(b);
-    let pairs: Vec<_> = (0..5).map(|_| socketpair()).collect();
+/// `n` socketpairs whose registered ends (tokens 0..n, read interest) have a byte to read.
+fn readable_pairs(sel: &mut Sel, n: usize) -> Vec<(OwnedFd, OwnedFd)> {
+    let pairs: Vec<_> = (0..n).map(|_| socketpair()).collect();
     for (i, (a, peer)) in pairs.iter().enumerate() {
         sel.register(a.as_raw_fd(), tok(i as u32), Interest::READ)
             .unwrap();
         write_fd(peer.as_raw_fd(), b"x");
     }
+    pairs
+}
+
+/// A buffer smaller than the ready set loses nothing: later waits report the rest.
+fn small_buffer_reports_everything_eventually(b: Backend) {
+    let _g = lock();
+    let mut sel = selector(b);
+    let _pairs = readable_pairs(&mut sel, 5);
     let mut seen = [false; 5];
     for _ in 0..10 {
         let mut buf = [EMPTY_EVENT; 2];
@@ -786,12 +792,7 @@ fn small_buffer_reports_everything_eventually(b: Backend) {
 fn a_wait_without_room_for_everything_says_full(b: Backend) {
     let _g = lock();
     let mut sel = selector(b);
-    let pairs: Vec<_> = (0..3).map(|_| socketpair()).collect();
-    for (i, (a, peer)) in pairs.iter().enumerate() {
-        sel.register(a.as_raw_fd(), tok(i as u32), Interest::READ)
-            .unwrap();
-        write_fd(peer.as_raw_fd(), b"x");
-    }
+    let _pairs = readable_pairs(&mut sel, 3);
     let mut two = [EMPTY_EVENT; 2];
     let w = sel.wait(&mut two, Some(LONG)).unwrap();
     assert_eq!((w.events, w.full), (2, true), "three ready, room for two");
