@@ -7,6 +7,16 @@ use std::time::Duration;
 
 use rill_os::Backend;
 
+/// How many descriptors a loop's tables (the core's slots, the driver's entries and fds, poll's
+/// `pollfd` table) hold before they first grow.
+pub(crate) const INITIAL_IO: usize = 64;
+
+/// The one growth rule of those tables: double, from at least [`INITIAL_IO`], never past
+/// `max_io` (`Builder::max_io`).
+pub(crate) fn grown_io(capacity: usize, max_io: usize) -> usize {
+    capacity.saturating_mul(2).max(INITIAL_IO).min(max_io)
+}
+
 /// The settings of one loop.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct LoopConfig {

@@ -9,6 +9,8 @@ use std::time::Duration;
 use rill_core::{Event, Interest, Token};
 use rill_os::{Backend, PollFd, PollSlot, PollStorage, Selector, Wait};
 
+use crate::loop_config::{grown_io, INITIAL_IO};
+
 /// Interrupts a blocked wait from any thread.
 pub(crate) struct OsWaker {
     inner: Arc<rill_os::Waker>,
@@ -28,28 +30,23 @@ pub(crate) struct Poller {
     level: bool,
 }
 
-/// The poll backend's table: starts with room for [`PollTable::INITIAL`] descriptors and
-/// doubles when full, up to `max_io` (`Builder::max_io`), like the core's descriptor table.
-/// (The other backends keep no table here: it stays empty.)
+/// The poll backend's table: room for the waker's entry and as many descriptors as the driver's
+/// tables, growing by the same rule ([`grown_io`]: from [`INITIAL_IO`], doubling, up to
+/// `max_io`). (The other backends keep no table here: it stays empty.)
 pub(crate) struct PollTable {
     fds: Vec<PollFd>,
     slots: Vec<PollSlot>,
-    /// The most entries it may grow to: `max_io` plus the waker's.
-    max_len: usize,
+    max_io: usize,
 }
 
 impl PollTable {
-    /// Descriptors the table has room for at first.
-    const INITIAL: usize = 64;
-
     /// A table for up to `max_io` descriptors (and the waker's entry).
     fn new(max_io: usize) -> PollTable {
-        let max_len = max_io.saturating_add(1);
-        let len = (PollTable::INITIAL + 1).min(max_len);
+        let len = INITIAL_IO.min(max_io) + 1;
         PollTable {
             fds: vec![PollFd::EMPTY; len],
             slots: vec![PollSlot::EMPTY; len],
-            max_len,
+            max_io,
         }
     }
 
@@ -58,8 +55,13 @@ impl PollTable {
         PollTable {
             fds: Vec::new(),
             slots: Vec::new(),
-            max_len: 0,
+            max_io: 0,
         }
+    }
+
+    /// Descriptors it has room for (the waker's entry aside).
+    fn capacity(&self) -> usize {
+        self.fds.len().saturating_sub(1)
     }
 }
 
@@ -69,12 +71,15 @@ impl PollStorage for PollTable {
     }
 
     fn grow_to(&mut self, len: usize) -> bool {
-        if len > self.max_len {
+        let mut capacity = self.capacity();
+        while capacity + 1 < len && capacity < self.max_io {
+            capacity = grown_io(capacity, self.max_io);
+        }
+        if capacity + 1 < len {
             return false;
         }
-        let new_len = len.max(self.fds.len() * 2).min(self.max_len);
-        self.fds.resize(new_len, PollFd::EMPTY);
-        self.slots.resize(new_len, PollSlot::EMPTY);
+        self.fds.resize(capacity + 1, PollFd::EMPTY);
+        self.slots.resize(capacity + 1, PollSlot::EMPTY);
         true
     }
 }
@@ -167,14 +172,18 @@ impl Poller {
 mod tests {
     use super::*;
 
-    /// The poll table starts at `INITIAL` descriptors whatever `max_io` allows, doubles when
+    /// The poll table starts at `INITIAL_IO` descriptors whatever `max_io` allows, doubles when
     /// asked, and never passes `max_io` (plus the waker's entry).
     #[test]
     fn the_poll_table_starts_small_and_grows_to_max_io() {
         let mut t = PollTable::new(20_000);
-        assert_eq!(t.fds.len(), PollTable::INITIAL + 1);
-        assert!(t.grow_to(PollTable::INITIAL + 2));
-        assert_eq!(t.fds.len(), 2 * (PollTable::INITIAL + 1));
+        assert_eq!(t.fds.len(), INITIAL_IO + 1);
+        assert!(t.grow_to(INITIAL_IO + 2));
+        assert_eq!(
+            t.capacity(),
+            2 * INITIAL_IO,
+            "doubled, as the driver's tables do"
+        );
         assert_eq!(t.slots.len(), t.fds.len());
         assert!(t.grow_to(20_001));
         assert_eq!(t.fds.len(), 20_001);
@@ -183,7 +192,7 @@ mod tests {
         assert_eq!(
             small.fds.len(),
             11,
-            "a max_io below INITIAL is the whole table"
+            "a max_io below INITIAL_IO is the whole table"
         );
     }
 
@@ -195,7 +204,7 @@ mod tests {
             .max_io(300)
             .build()
             .unwrap();
-        let pairs = 2 * PollTable::INITIAL;
+        let pairs = 2 * INITIAL_IO;
         let echoed = rt.block_on(async move {
             let mut streams = Vec::new();
             for _ in 0..pairs {
