@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# User and kernel CPU time per ping-pong round trip, for rill and the peers it is measured
+# against: which side of the syscall boundary a gap in the rates comes from.
+#
+#   bench/cpu_split.sh [path/to/bench] [workload] [rounds]
+#
+# Defaults: target/release/bench, pingpong-100, 3 rounds. Each round runs every row twice, with
+# a 1 s and a 4 s window, under bash's `time` (getrusage: the process's user and system time,
+# in ticks of 10 ms, so the 3 s between the windows resolve about 0.3%); the difference in CPU
+# time over the difference in round trips cancels the set-up. The rows are interleaved round by
+# round, and the median of the rounds is printed. A row's total CPU per round trip is the
+# reciprocal of its rate only while its thread never waits (ping-pong on one thread does not).
+set -euo pipefail
+BENCH=${1:-${CARGO_TARGET_DIR:-target}/release/bench}
+WORKLOAD=${2:-pingpong-100}
+ROUNDS=${3:-3}
+ROWS=("hand-written epoll" "mio" "tokio current-thread" "rill (budget 2)")
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+# Prints "user_s sys_s ops" for one run of one row.
+run() { # row, window in ms
+    local t
+    t=$( { TIMEFORMAT='%U %S'; time "$BENCH" --only "$WORKLOAD" --row "$1" --rounds 1 \
+        --window-ms "$2" >/dev/null 2>"$tmp/err"; } 2>&1 ) || { cat "$tmp/err" >&2; exit 1; }
+    echo "$t $(sed -n 's/.*(\([0-9]*\) ops in all).*/\1/p' "$tmp/err")"
+}
+
+for ((r = 0; r < ROUNDS; r++)); do
+    for i in "${!ROWS[@]}"; do
+        read -r u1 s1 o1 < <(run "${ROWS[$i]}" 1000)
+        read -r u2 s2 o2 < <(run "${ROWS[$i]}" 4000)
+        awk -v u1="$u1" -v s1="$s1" -v o1="$o1" -v u2="$u2" -v s2="$s2" -v o2="$o2" \
+            'BEGIN { d = o2 - o1; printf "%.3f %.3f\n", (u2 - u1) / d * 1e6, (s2 - s1) / d * 1e6 }' \
+            >>"$tmp/row$i"
+    done
+done
+
+echo "### CPU time per round trip, $WORKLOAD: median of $ROUNDS rounds (getrusage, µs)"
+echo
+echo "| implementation | user | kernel | total |"
+echo "|---|---:|---:|---:|"
+for i in "${!ROWS[@]}"; do
+    sort -n -k1 "$tmp/row$i" | awk -v row="${ROWS[$i]}" '{ u[NR] = $1; s[NR] = $2 }
+        END { m = int((NR + 1) / 2); printf "| %s | %.3f |", row, u[m] }' >"$tmp/line"
+    sort -n -k2 "$tmp/row$i" | awk '{ s[NR] = $2; t[NR] = $1 + $2 }
+        END { m = int((NR + 1) / 2); printf " %.3f |", s[m] }' >>"$tmp/line"
+    awk '{ print $1 + $2 }' "$tmp/row$i" | sort -n | awk '{ t[NR] = $1 }
+        END { m = int((NR + 1) / 2); printf " %.3f |\n", t[m] }' >>"$tmp/line"
+    cat "$tmp/line"
+done
