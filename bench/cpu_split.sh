@@ -4,17 +4,20 @@
 #
 #   bench/cpu_split.sh [path/to/bench] [workload] [rounds]
 #
-# Defaults: target/release/bench, pingpong-100, 3 rounds. Each round runs every row twice, with
-# a 1 s and a 4 s window, under bash's `time` (getrusage: the process's user and system time,
-# in ticks of 10 ms, so the 3 s between the windows resolve about 0.3%); the difference in CPU
-# time over the difference in round trips cancels the set-up. The rows are interleaved round by
-# round, and the median of the rounds is printed. A row's total CPU per round trip is the
-# reciprocal of its rate only while its thread never waits (ping-pong on one thread does not).
+# Defaults: target/release/bench, pingpong-100, 3 rounds; ROWS="mio,rill (budget 2)" picks the
+# rows (exact labels, comma-separated). Each round runs every row twice, with a 1 s and a 4 s
+# window, under bash's `time` (getrusage: the process's user and system time); the difference
+# in CPU time over the difference in round trips cancels the set-up. The rows are interleaved
+# round by round, and the median of the rounds is printed. A kernel that accounts CPU time by
+# ticks (CONFIG_TICK_CPU_ACCOUNTING) samples the split, so with user time a tenth of the total,
+# expect about ±13% noise in the user column per round at 250 Hz; the total counts every tick.
+# A row's total CPU per round trip is the reciprocal of its rate only while its thread never
+# waits (ping-pong on one thread does not).
 set -euo pipefail
 BENCH=${1:-${CARGO_TARGET_DIR:-target}/release/bench}
 WORKLOAD=${2:-pingpong-100}
 ROUNDS=${3:-3}
-ROWS=("hand-written epoll" "mio" "tokio current-thread" "rill (budget 2)")
+IFS=, read -r -a ROWS <<<"${ROWS:-hand-written epoll,mio,tokio current-thread,rill (budget 2)}"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
