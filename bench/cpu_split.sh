@@ -39,16 +39,17 @@ for ((r = 0; r < ROUNDS; r++)); do
     done
 done
 
+# The median of column $1 of file $2 (column 3: user + kernel).
+median() {
+    awk -v c="$1" '{ print (c == 3 ? $1 + $2 : $c) }' "$2" | sort -n \
+        | awk '{ v[NR] = $1 } END { printf "%.3f", v[int((NR + 1) / 2)] }'
+}
+
 echo "### CPU time per round trip, $WORKLOAD: median of $ROUNDS rounds (getrusage, µs)"
 echo
 echo "| implementation | user | kernel | total |"
 echo "|---|---:|---:|---:|"
 for i in "${!ROWS[@]}"; do
-    sort -n -k1 "$tmp/row$i" | awk -v row="${ROWS[$i]}" '{ u[NR] = $1; s[NR] = $2 }
-        END { m = int((NR + 1) / 2); printf "| %s | %.3f |", row, u[m] }' >"$tmp/line"
-    sort -n -k2 "$tmp/row$i" | awk '{ s[NR] = $2; t[NR] = $1 + $2 }
-        END { m = int((NR + 1) / 2); printf " %.3f |", s[m] }' >>"$tmp/line"
-    awk '{ print $1 + $2 }' "$tmp/row$i" | sort -n | awk '{ t[NR] = $1 }
-        END { m = int((NR + 1) / 2); printf " %.3f |\n", t[m] }' >>"$tmp/line"
-    cat "$tmp/line"
+    f="$tmp/row$i"
+    echo "| ${ROWS[$i]} | $(median 1 "$f") | $(median 2 "$f") | $(median 3 "$f") |"
 done
