@@ -172,6 +172,7 @@ struct Workload {
 const HAND: &str = "hand-written epoll";
 const HAND_BOTH: &str = "hand-written epoll, IN+OUT registered";
 const HAND_RECVMSG: &str = "hand-written epoll, recvmsg reads";
+const HAND_OWN_BUFFERS: &str = "hand-written epoll, a buffer per socket";
 const HAND_IDLE: &str = "hand-written epoll, 10k idle";
 const BUDGETS: [u32; 3] = [2, 0, 16];
 const MT_WORKERS: usize = 2;
@@ -317,12 +318,38 @@ fn ping_pong_workload(pairs: usize, key: &'static str) -> Workload {
         row(HAND, move |s| metered(s, |m| hand::ping_pong(pairs, 0, m))),
         row(HAND_BOTH, move |s| {
             metered(s, |m| {
-                hand::ping_pong_with(pairs, 0, sys::BOTH_ET, hand::Reads::Read, m)
+                hand::ping_pong_with(
+                    pairs,
+                    0,
+                    sys::BOTH_ET,
+                    hand::Reads::Read,
+                    hand::Buffers::Shared,
+                    m,
+                )
             })
         }),
         row(HAND_RECVMSG, move |s| {
             metered(s, |m| {
-                hand::ping_pong_with(pairs, 0, sys::READ_ET, hand::Reads::Recvmsg, m)
+                hand::ping_pong_with(
+                    pairs,
+                    0,
+                    sys::READ_ET,
+                    hand::Reads::Recvmsg,
+                    hand::Buffers::Shared,
+                    m,
+                )
+            })
+        }),
+        row(HAND_OWN_BUFFERS, move |s| {
+            metered(s, |m| {
+                hand::ping_pong_with(
+                    pairs,
+                    0,
+                    sys::READ_ET,
+                    hand::Reads::Read,
+                    hand::Buffers::PerSocket,
+                    m,
+                )
             })
         }),
         row("no poller", move |s| {

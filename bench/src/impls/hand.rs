@@ -29,7 +29,18 @@ fn stalled() -> io::Error {
 /// Ping-pong of [`MSG`]-byte messages over `pairs` socketpairs, with `idle` idle registrations.
 /// One round trip is one operation.
 pub fn ping_pong(pairs: usize, idle: usize, meter: &Meter) -> io::Result<()> {
-    ping_pong_with(pairs, idle, READ_ET, Reads::Read, meter)
+    ping_pong_with(pairs, idle, READ_ET, Reads::Read, Buffers::Shared, meter)
+}
+
+/// Where the loop reads into.
+#[derive(Clone, Copy)]
+pub enum Buffers {
+    /// One 4 KiB buffer on the loop's stack for every socket, as a minimal loop does.
+    Shared,
+    /// A 4 KiB buffer of its own for each socket, each a separate heap allocation, as each
+    /// task of an async runtime holds its own: isolates what the buffers' cache footprint
+    /// (the kernel copying into a different one each time) costs against one shared buffer.
+    PerSocket,
 }
 
 /// Which syscall the loop reads with.
@@ -45,13 +56,14 @@ pub enum Reads {
 
 /// [`ping_pong`] with the active sockets registered for `interest` (e.g. [`BOTH_ET`], the way
 /// a runtime that registers each descriptor once for both directions does; the loop ignores the
-/// write events) and read with `reads`. Isolates what that registration, or that syscall,
-/// costs in the kernel.
+/// write events), read with `reads` into `buffers`. Isolates what that registration, that
+/// syscall, or those buffers cost.
 pub fn ping_pong_with(
     pairs: usize,
     idle: usize,
     interest: u32,
     reads: Reads,
+    buffers: Buffers,
     meter: &Meter,
 ) -> io::Result<()> {
     let ep = Epoll::new()?;
@@ -73,7 +85,11 @@ pub fn ping_pong_with(
     let mut pending = vec![[0usize; 2]; pairs];
     let mut live = pairs;
     let mut events = event_buffer(1024);
-    let mut buf = [0u8; 4096];
+    let mut shared = [0u8; 4096];
+    let mut own: Vec<Box<[u8; 4096]>> = match buffers {
+        Buffers::Shared => Vec::new(),
+        Buffers::PerSocket => (0..2 * pairs).map(|_| Box::new([0u8; 4096])).collect(),
+    };
     while live > 0 {
         let n = ep.wait(&mut events, Some(STALL))?;
         if n == 0 {
@@ -86,7 +102,11 @@ pub fn ping_pong_with(
             }
             let (p, side) = ((key / 2) as usize, (key % 2) as usize);
             let sock = &socks[p][side];
-            pending[p][side] += read_drained(sock, &mut buf, reads)?;
+            let buf = match own.get_mut(key as usize) {
+                Some(b) => &mut b[..],
+                None => &mut shared[..],
+            };
+            pending[p][side] += read_drained(sock, buf, reads)?;
             while pending[p][side] >= MSG {
                 pending[p][side] -= MSG;
                 // The echo side always answers; the client side answers while the window is open.
