@@ -179,12 +179,56 @@ fn ping_pong(rt: &Runtime) -> std::io::Result<Report> {
 /// and the one test runs.
 fn main() {
     const NAME: &str = "steady_state_read_write_accept_allocate_nothing";
-    if std::env::args().any(|a| a == "--list") {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if args.iter().any(|a| a == "--list") {
         println!("{NAME}: test");
+        return;
+    }
+    if !selected(NAME, &args) {
+        println!("test {NAME} ... filtered out");
         return;
     }
     steady_state_read_write_accept_allocate_nothing();
     println!("test {NAME} ... ok");
+}
+
+/// Whether libtest's command line (`cargo test -- ARGS`) would run the test `name`: every
+/// positional argument is a name filter (a substring, or the whole name with `--exact`), at
+/// least one of which must match when any is given; `--skip S` drops a name containing `S`;
+/// `--ignored` runs only ignored tests, and this one is not. The options that take a value have
+/// it skipped, so `--test-threads 1` does not read as a filter `1`.
+fn selected(name: &str, args: &[String]) -> bool {
+    const WITH_VALUE: [&str; 7] = [
+        "--test-threads",
+        "--skip",
+        "--format",
+        "--color",
+        "--logfile",
+        "--shuffle-seed",
+        "-Z",
+    ];
+    let exact = args.iter().any(|a| a == "--exact");
+    let matches = |filter: &str| {
+        if exact {
+            name == filter
+        } else {
+            name.contains(filter)
+        }
+    };
+    let (mut filters, mut skipped, mut ignored_only) = (Vec::new(), false, false);
+    let mut it = args.iter();
+    while let Some(arg) = it.next() {
+        match arg.as_str() {
+            "--skip" => skipped |= it.next().is_some_and(|s| matches(s)),
+            "--ignored" => ignored_only = true,
+            a if WITH_VALUE.contains(&a) => {
+                it.next();
+            }
+            a if a.starts_with('-') => {}
+            a => filters.push(a),
+        }
+    }
+    !ignored_only && !skipped && (filters.is_empty() || filters.iter().any(|f| matches(f)))
 }
 
 fn steady_state_read_write_accept_allocate_nothing() {
