@@ -313,44 +313,22 @@ fn example_http(s: &Settings) -> Result<Sample, String> {
     result
 }
 
+/// The ping-pong row of a variant of the hand loop: the plain one as `change` leaves it.
+fn hand_variant(label: &str, pairs: usize, change: impl FnOnce(&mut hand::Variant)) -> Row {
+    let mut variant = hand::Variant::PLAIN;
+    change(&mut variant);
+    row(label, move |s| {
+        metered(s, |m| hand::ping_pong_with(pairs, 0, variant, m))
+    })
+}
+
 fn ping_pong_workload(pairs: usize, key: &'static str) -> Workload {
     let mut rows = vec![
         row(HAND, move |s| metered(s, |m| hand::ping_pong(pairs, 0, m))),
-        row(HAND_BOTH, move |s| {
-            metered(s, |m| {
-                hand::ping_pong_with(
-                    pairs,
-                    0,
-                    sys::BOTH_ET,
-                    hand::Reads::Read,
-                    hand::Buffers::Shared,
-                    m,
-                )
-            })
-        }),
-        row(HAND_RECVMSG, move |s| {
-            metered(s, |m| {
-                hand::ping_pong_with(
-                    pairs,
-                    0,
-                    sys::READ_ET,
-                    hand::Reads::Recvmsg,
-                    hand::Buffers::Shared,
-                    m,
-                )
-            })
-        }),
-        row(HAND_OWN_BUFFERS, move |s| {
-            metered(s, |m| {
-                hand::ping_pong_with(
-                    pairs,
-                    0,
-                    sys::READ_ET,
-                    hand::Reads::Read,
-                    hand::Buffers::PerSocket,
-                    m,
-                )
-            })
+        hand_variant(HAND_BOTH, pairs, |v| v.interest = sys::BOTH_ET),
+        hand_variant(HAND_RECVMSG, pairs, |v| v.reads = hand::Reads::Recvmsg),
+        hand_variant(HAND_OWN_BUFFERS, pairs, |v| {
+            v.buffers = hand::Buffers::PerSocket
         }),
         row("no poller", move |s| {
             metered(s, |m| nopoll::ping_pong(pairs, m))

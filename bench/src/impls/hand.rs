@@ -29,7 +29,30 @@ fn stalled() -> io::Error {
 /// Ping-pong of [`MSG`]-byte messages over `pairs` socketpairs, with `idle` idle registrations.
 /// One round trip is one operation.
 pub fn ping_pong(pairs: usize, idle: usize, meter: &Meter) -> io::Result<()> {
-    ping_pong_with(pairs, idle, READ_ET, Reads::Read, Buffers::Shared, meter)
+    ping_pong_with(pairs, idle, Variant::PLAIN, meter)
+}
+
+/// How a variant of the loop differs from the plain one, to isolate what one difference from
+/// a runtime costs.
+#[derive(Clone, Copy)]
+pub struct Variant {
+    /// The epoll interest of the active sockets (e.g. [`BOTH_ET`], the way a runtime
+    /// that registers each descriptor once for both directions does; the loop ignores the write
+    /// events).
+    pub interest: u32,
+    /// The syscall the loop reads with.
+    pub reads: Reads,
+    /// Where it reads into.
+    pub buffers: Buffers,
+}
+
+impl Variant {
+    /// The plain loop: read interest only, `read(2)`, one shared buffer.
+    pub const PLAIN: Variant = Variant {
+        interest: READ_ET,
+        reads: Reads::Read,
+        buffers: Buffers::Shared,
+    };
 }
 
 /// Where the loop reads into.
@@ -54,18 +77,18 @@ pub enum Reads {
     Recvmsg,
 }
 
-/// [`ping_pong`] with the active sockets registered for `interest` (e.g. [`BOTH_ET`], the way
-/// a runtime that registers each descriptor once for both directions does; the loop ignores the
-/// write events), read with `reads` into `buffers`. Isolates what that registration, that
-/// syscall, or those buffers cost.
+/// [`ping_pong`] as `variant` says.
 pub fn ping_pong_with(
     pairs: usize,
     idle: usize,
-    interest: u32,
-    reads: Reads,
-    buffers: Buffers,
+    variant: Variant,
     meter: &Meter,
 ) -> io::Result<()> {
+    let Variant {
+        interest,
+        reads,
+        buffers,
+    } = variant;
     let ep = Epoll::new()?;
     let idle = idle_sockets(idle)?;
     for (i, s) in idle.iter().enumerate() {
