@@ -194,7 +194,7 @@ fn main() {
 
 /// Whether libtest's command line (`cargo test -- ARGS`) would run the test `name`: every
 /// positional argument is a name filter (a substring, or the whole name with `--exact`), at
-/// least one of which must match when any is given; `--skip S` drops a name containing `S`;
+/// least one of which must match when any is given; `--skip S` (or `--skip=S`) drops a name containing `S`;
 /// `--ignored` runs only ignored tests, and this one is not. The options that take a value have
 /// it skipped, so `--test-threads 1` does not read as a filter `1`.
 fn selected(name: &str, args: &[String]) -> bool {
@@ -220,6 +220,7 @@ fn selected(name: &str, args: &[String]) -> bool {
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--skip" => skipped |= it.next().is_some_and(|s| matches(s)),
+            a if a.starts_with("--skip=") => skipped |= matches(&a["--skip=".len()..]),
             "--ignored" => ignored_only = true,
             a if WITH_VALUE.contains(&a) => {
                 it.next();
