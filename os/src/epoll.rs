@@ -3,7 +3,10 @@
 //! Every descriptor is registered once for both directions, `EPOLLIN | EPOLLOUT | EPOLLRDHUP |
 //! EPOLLET`, so the steady state needs no `epoll_ctl` at all: the core keeps the per-direction
 //! edges. The waker is an eventfd in the same set (see [`waker`](crate::Waker)); timers are the
-//! `epoll_wait` timeout, rounded up to whole milliseconds. A descriptor closed without
+//! wait's timeout: `epoll_wait`'s whole milliseconds when they are exact, and `epoll_pwait2`'s
+//! nanoseconds when the timeout has a sub-millisecond part (64-bit Linux 5.11 and later; where
+//! it is missing or refused, `ENOSYS` or a seccomp `EPERM`, the shim falls back to rounding up
+//! to whole milliseconds for good). A descriptor closed without
 //! deregistering leaves nothing behind: the kernel drops the registration with the last reference
 //! to the open file (H14).
 
@@ -12,7 +15,7 @@ use core::time::Duration;
 use rill_core::{Event, Interest, Readiness, Token};
 
 use crate::error::Error;
-use crate::sys::{cvt, errno, timeout_ms, Errno, OwnedFd, RawFd};
+use crate::sys::{cvt, errno, sub_millisecond, timeout_ms, Errno, OwnedFd, RawFd};
 use crate::waker::eventfd::EventFd;
 use crate::{Wait, Waker};
 
@@ -135,6 +138,9 @@ pub struct Epoll {
     ep: OwnedFd,
     wake: EventFd,
     raw: [libc::epoll_event; RAW_EVENTS],
+    /// `epoll_pwait2` has not failed as missing or refused: a sub-millisecond timeout waits
+    /// with it.
+    pwait2: bool,
 }
 
 impl core::fmt::Debug for Epoll {
@@ -162,6 +168,7 @@ impl Epoll {
             ep,
             wake,
             raw: [libc::epoll_event { events: 0, u64: 0 }; RAW_EVENTS],
+            pwait2: cfg!(all(target_os = "linux", target_pointer_width = "64")),
         })
     }
 
@@ -225,14 +232,9 @@ impl Epoll {
     ) -> Result<Wait, Error> {
         Error::check_room(max)?;
         let max = max.min(RAW_EVENTS);
-        // SAFETY: `self.raw` has room for `max` (<= RAW_EVENTS) events.
-        let n = unsafe {
-            libc::epoll_wait(
-                self.ep.raw(),
-                self.raw.as_mut_ptr(),
-                max as libc::c_int,
-                timeout_ms(timeout),
-            )
+        let n = match sub_millisecond(timeout) {
+            Some(d) if self.pwait2 => self.wait_precise(max, d),
+            _ => self.wait_ms(max, timeout),
         };
         if n < 0 {
             let e = errno();
@@ -258,11 +260,74 @@ impl Epoll {
         }
         Ok(wait)
     }
+
+    /// `epoll_wait`, for at most `max` (<= RAW_EVENTS) events, with the timeout in whole
+    /// milliseconds (rounded up).
+    #[inline(always)]
+    fn wait_ms(&mut self, max: usize, timeout: Option<Duration>) -> libc::c_int {
+        // SAFETY: `self.raw` has room for `max` (<= RAW_EVENTS) events.
+        unsafe {
+            libc::epoll_wait(
+                self.ep.raw(),
+                self.raw.as_mut_ptr(),
+                max as libc::c_int,
+                timeout_ms(timeout),
+            )
+        }
+    }
+
+    /// `epoll_pwait2` with the timeout `timeout`, which has a sub-millisecond part (a timer due
+    /// in a fraction of a millisecond). Out of line: only timers take it. Missing (`ENOSYS`,
+    /// before Linux 5.11) or refused (`EPERM`, a seccomp filter), it is never tried again, and
+    /// this wait and every later one use [`Epoll::wait_ms`].
+    #[inline(never)]
+    fn wait_precise(&mut self, max: usize, timeout: Duration) -> libc::c_int {
+        #[cfg(all(target_os = "linux", target_pointer_width = "64"))]
+        {
+            let ts = crate::sys::timespec(timeout);
+            // SAFETY: `self.raw` has room for `max` (<= RAW_EVENTS) events; `ts` is a valid
+            // `timespec`, which on 64-bit Linux is the kernel's `__kernel_timespec`; with no
+            // signal mask (null) the mask size is ignored, as in `epoll_wait`.
+            let n = unsafe {
+                libc::syscall(
+                    libc::SYS_epoll_pwait2,
+                    self.ep.raw(),
+                    self.raw.as_mut_ptr(),
+                    max as libc::c_int,
+                    &ts as *const libc::timespec,
+                    core::ptr::null::<libc::sigset_t>(),
+                    0usize,
+                )
+            };
+            if n >= 0 || !matches!(errno(), Errno(libc::ENOSYS | libc::EPERM)) {
+                return n as libc::c_int;
+            }
+        }
+        self.pwait2 = false;
+        self.wait_ms(max, Some(timeout))
+    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A sub-millisecond wait, with `epoll_pwait2` and after falling back from it, reports a
+    /// wake-up; with nothing ready it reports nothing. (Whether this kernel has the call is not
+    /// asserted: both paths must work.)
+    #[test]
+    fn sub_millisecond_waits_work_with_and_without_pwait2() {
+        let mut ep = Epoll::new().unwrap();
+        let waker = ep.waker().unwrap();
+        for pwait2 in [true, false] {
+            ep.pwait2 &= pwait2;
+            let sub_ms = Some(Duration::from_micros(300));
+            assert_eq!(ep.wait_with(4, sub_ms, |_| {}).unwrap(), Wait::NOTHING);
+            waker.wake().unwrap();
+            let woken = (0..10_000).any(|_| ep.wait_with(4, sub_ms, |_| {}).unwrap().woken);
+            assert!(woken, "pwait2 {pwait2}: the wake was never reported");
+        }
+    }
 
     #[test]
     fn the_table_is_the_translation_for_every_bit_pattern() {

@@ -13,8 +13,9 @@
 //!   while no one reads it (H10). The table still maps it, to `PRIORITY` only.
 //! - A reused descriptor number is told apart from a double registration by the file's
 //!   identity (`fstat`), as in select.
-//! - **Waker:** a self-pipe in entry 0. **Timers:** the `poll` timeout, rounded up to whole
-//!   milliseconds.
+//! - **Waker:** a self-pipe in entry 0. **Timers:** the `poll` timeout in whole milliseconds
+//!   when they are exact; on Linux and Android a timeout with a sub-millisecond part waits with
+//!   `ppoll`'s nanoseconds instead (elsewhere it is rounded up to whole milliseconds).
 //!
 //! # Storage
 //!
@@ -321,15 +322,7 @@ impl<S: PollStorage> Poll<S> {
         Error::check_room(max)?;
         let len = self.len;
         let (fds, slots) = self.storage.split();
-        // SAFETY: `PollFd` is a transparent `pollfd`, and `fds` has at least `len` entries
-        // (`len` never exceeds the table's capacity + 1).
-        let n = unsafe {
-            libc::poll(
-                fds.as_mut_ptr().cast::<libc::pollfd>(),
-                len as libc::nfds_t,
-                timeout_ms(timeout),
-            )
-        };
+        let n = wait(fds, len, timeout);
         if n < 0 {
             let e = errno();
             return if e == Errno(libc::EINTR) {
@@ -365,6 +358,44 @@ impl<S: PollStorage> Poll<S> {
             self.cursor = if i + 1 < len { i + 1 } else { 1 };
         }
         Ok(wait)
+    }
+}
+
+/// One `poll` of the first `len` entries of `fds`: with the timeout in whole milliseconds when
+/// that is exact (or where there is nothing finer), and with `ppoll`'s nanoseconds when it has
+/// a sub-millisecond part.
+#[inline(always)]
+fn wait(fds: &mut [PollFd], len: usize, timeout: Option<Duration>) -> libc::c_int {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Some(d) = crate::sys::sub_millisecond(timeout) {
+        return wait_precise(fds, len, d);
+    }
+    // SAFETY: `PollFd` is a transparent `pollfd`, and `fds` has at least `len` entries
+    // (`len` never exceeds the table's capacity + 1).
+    unsafe {
+        libc::poll(
+            fds.as_mut_ptr().cast::<libc::pollfd>(),
+            len as libc::nfds_t,
+            timeout_ms(timeout),
+        )
+    }
+}
+
+/// `ppoll` with the timeout `timeout`, which has a sub-millisecond part (a timer due in a
+/// fraction of a millisecond). Out of line: only timers take it.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[inline(never)]
+fn wait_precise(fds: &mut [PollFd], len: usize, timeout: Duration) -> libc::c_int {
+    let ts = crate::sys::timespec(timeout);
+    // SAFETY: as in `wait`; `ts` is a valid `timespec`, and no signal mask is passed (null), so
+    // the thread's mask stays as it is, as with `poll`.
+    unsafe {
+        libc::ppoll(
+            fds.as_mut_ptr().cast::<libc::pollfd>(),
+            len as libc::nfds_t,
+            &ts,
+            core::ptr::null(),
+        )
     }
 }
 

@@ -1,6 +1,6 @@
 //! Syscall plumbing shared by every backend: `errno` (the [`Errno`] number and the calling
 //! thread's value), return-value checks, owned descriptors, and the few helpers (duplicate,
-//! non-blocking, timeouts in milliseconds) more than one backend needs.
+//! non-blocking, timeouts in milliseconds or nanoseconds) more than one backend needs.
 //!
 //! Everything here is a thin wrapper: one libc call, its error turned into an [`Errno`].
 
@@ -211,6 +211,28 @@ pub fn timeout_ms(timeout: Option<Duration>) -> libc::c_int {
     }
 }
 
+/// `timeout`, when [`timeout_ms`] would stretch it and a nanosecond wait (`epoll_pwait2`,
+/// `ppoll`) is called for: it has a sub-millisecond part (a timer due in 1.5 ms would wait 2,
+/// one due in 50 µs a whole millisecond). `None` where `timeout_ms` is exact (no timeout, zero,
+/// whole milliseconds), which keeps those waits, the usual ones, on the plain calls.
+#[allow(dead_code)] // used by epoll and poll on Linux and Android
+#[inline(always)]
+pub(crate) fn sub_millisecond(timeout: Option<Duration>) -> Option<Duration> {
+    timeout.filter(|d| d.subsec_nanos() % 1_000_000 != 0)
+}
+
+/// `d` as a `timespec`, the seconds clamped to what `time_t` holds.
+#[allow(dead_code)] // used by epoll and poll on Linux and Android
+pub(crate) fn timespec(d: Duration) -> libc::timespec {
+    let (secs, nanos) = split_timeout(d);
+    // SAFETY: an all-zero `timespec` is valid (some targets add padding fields, so it is not
+    // built as a literal).
+    let mut ts: libc::timespec = unsafe { core::mem::zeroed() };
+    ts.tv_sec = secs;
+    ts.tv_nsec = nanos as _;
+    ts
+}
+
 /// A wait timeout for `select` (`timeval`) or `kevent` (`timespec`), in whole seconds plus
 /// the sub-second part in nanoseconds, with the seconds clamped to what `time_t` holds.
 #[allow(dead_code)] // used by select and kqueue
@@ -245,6 +267,26 @@ mod tests {
     fn zero_stays_zero_and_exact_millis_stay_exact() {
         assert_eq!(timeout_ms(Some(Duration::ZERO)), 0);
         assert_eq!(timeout_ms(Some(Duration::from_millis(250))), 250);
+    }
+
+    #[test]
+    fn only_a_sub_millisecond_part_takes_the_precise_wait() {
+        for exact in [None, Some(Duration::ZERO), Some(Duration::from_millis(250))] {
+            assert_eq!(sub_millisecond(exact), None, "{exact:?}");
+        }
+        for d in [
+            Duration::from_nanos(1),
+            Duration::from_micros(1_500),
+            Duration::MAX,
+        ] {
+            assert_eq!(sub_millisecond(Some(d)), Some(d));
+        }
+        let ts = timespec(Duration::from_micros(1_500));
+        assert_eq!((ts.tv_sec, ts.tv_nsec), (0, 1_500_000));
+        let ts = timespec(Duration::new(3, 1));
+        assert_eq!((ts.tv_sec, ts.tv_nsec), (3, 1));
+        let ts = timespec(Duration::MAX);
+        assert_eq!((ts.tv_sec, ts.tv_nsec), (libc::time_t::MAX, 999_999_999));
     }
 
     #[test]

@@ -753,6 +753,40 @@ fn wait_times_out_empty_and_refuses_empty_buffer(b: Backend) {
     assert_eq!(sel.wait(&mut [], None), Err(Error::EmptyBuffer));
 }
 
+/// A wait whose timeout has a sub-millisecond part (a timer due in 700 µs: epoll and poll take
+/// the nanosecond call for it on Linux) reports readiness and wake-ups like any other wait.
+/// Bounded in count, not time: each wait lasts at most about a millisecond.
+fn a_sub_millisecond_wait_reports_events_and_wakes(b: Backend) {
+    let _g = lock();
+    let mut sel = selector(b);
+    let sub_ms = Duration::from_micros(700);
+    assert_eq!(
+        wait_once(&mut sel, sub_ms),
+        (vec![], false),
+        "nothing ready"
+    );
+    let (a, peer) = socketpair();
+    sel.register(a.as_raw_fd(), tok(1), Interest::READ).unwrap();
+    assert_eq!(write_fd(peer.as_raw_fd(), b"x"), 1);
+    let readable = (0..10_000).any(|_| {
+        let (events, _) = wait_once(&mut sel, sub_ms);
+        events
+            .iter()
+            .any(|e| e.token == tok(1) && e.readiness.is_readable())
+    });
+    assert!(
+        readable,
+        "{b}: the byte was never reported by a sub-millisecond wait"
+    );
+    drain(a.as_raw_fd());
+    sel.waker().unwrap().wake().unwrap();
+    let woken = (0..10_000).any(|_| wait_once(&mut sel, Duration::from_micros(300)).1);
+    assert!(
+        woken,
+        "{b}: the wake was never reported by a sub-millisecond wait"
+    );
+}
+
 /// `n` socketpairs whose registered ends (tokens 0..n, read interest) have a byte to read.
 fn readable_pairs(sel: &mut Sel, n: usize) -> Vec<(OwnedFd, OwnedFd)> {
     let pairs: Vec<_> = (0..n).map(|_| socketpair()).collect();
@@ -876,6 +910,7 @@ per_backend!(
     h04_fd_reuse_with_stale_token_in_flight,
     h08_select_refuses_fd_at_fd_setsize,
     wait_times_out_empty_and_refuses_empty_buffer,
+    a_sub_millisecond_wait_reports_events_and_wakes,
     small_buffer_reports_everything_eventually,
     a_wait_without_room_for_everything_says_full,
 );

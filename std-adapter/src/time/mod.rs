@@ -10,6 +10,15 @@
 //! idiom, a huge `timeout` or interval period) becomes a deadline about 30 years ahead, which
 //! never fires in practice and never panics.
 //!
+//! **Precision.** A timer fires when the OS wait its deadline bounds returns: at the deadline
+//! or a little after it (the kernel's timer slack, about 50 µs for an ordinary thread), never
+//! before. Every backend waits as finely as its OS call allows: kqueue and, on Linux, epoll
+//! (`epoll_pwait2`, Linux 5.11 and later) and poll (`ppoll`) to the nanosecond, select to the
+//! microsecond. Where only whole milliseconds are possible (epoll on an older kernel or under a
+//! seccomp filter that refuses `epoll_pwait2`, poll outside Linux and Android), the wait rounds
+//! up, so a timer is late by less than a millisecond, never early. (tokio's timer wheel rounds
+//! every deadline up to the millisecond.)
+//!
 //! **The test clock.** With [`crate::Builder::start_paused`], [`now`] is virtual: it stands
 //! still while any task can run, jumps to the next timer when every task is idle, and moves by
 //! hand with [`advance`]. Note what "idle" means: a task waiting for I/O from outside the
