@@ -37,6 +37,9 @@ MIRI_OS_TESTS=(
   epoll::reregister_changes_token
   epoll::small_buffer_reports_everything_eventually
   epoll::wait_times_out_empty_and_refuses_empty_buffer
+  epoll::a_sub_millisecond_wait_reports_events_and_wakes
+  epoll::a_wait_without_room_for_everything_says_full
+  epoll_full_counts_its_own_buffer_not_only_the_callers
   epoll::waker_from_another_thread_is_coalesced
   epoll::waker_is_never_lost
   epoll::writable_after_register
