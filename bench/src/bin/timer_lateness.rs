@@ -19,20 +19,24 @@ const DURATIONS: [Duration; 3] = [
 /// One implementation: runs `sleeps` sleeps of `d` and returns each one's elapsed time.
 type Row = (&'static str, fn(Duration, usize) -> Vec<Duration>);
 
+/// Awaits `sleeps` futures made by `sleep`, one after another, timing each from its making to
+/// its end.
+async fn time_each<F: std::future::Future>(sleeps: usize, sleep: impl Fn() -> F) -> Vec<Duration> {
+    let mut out = Vec::with_capacity(sleeps);
+    for _ in 0..sleeps {
+        let t = Instant::now();
+        sleep().await;
+        out.push(t.elapsed());
+    }
+    out
+}
+
 fn rill_sleeps(backend: rill::Backend, d: Duration, sleeps: usize) -> Vec<Duration> {
     let rt = rill::Runtime::builder()
         .backend(backend)
         .build()
         .expect("rill runtime");
-    rt.block_on(async {
-        let mut out = Vec::with_capacity(sleeps);
-        for _ in 0..sleeps {
-            let t = Instant::now();
-            rill::sleep(d).await;
-            out.push(t.elapsed());
-        }
-        out
-    })
+    rt.block_on(time_each(sleeps, || rill::sleep(d)))
 }
 
 fn tokio_sleeps(d: Duration, sleeps: usize) -> Vec<Duration> {
@@ -40,15 +44,7 @@ fn tokio_sleeps(d: Duration, sleeps: usize) -> Vec<Duration> {
         .enable_all()
         .build()
         .expect("tokio runtime");
-    rt.block_on(async {
-        let mut out = Vec::with_capacity(sleeps);
-        for _ in 0..sleeps {
-            let t = Instant::now();
-            tokio::time::sleep(d).await;
-            out.push(t.elapsed());
-        }
-        out
-    })
+    rt.block_on(time_each(sleeps, || tokio::time::sleep(d)))
 }
 
 const ROWS: [Row; 4] = [
