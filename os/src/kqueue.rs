@@ -277,7 +277,7 @@ mod imp {
     #[cfg(rill_evfilt_user)]
     use super::{EVFILT_USER, USER_REGISTER_FLAGS, USER_TRIGGER_FFLAGS, USER_TRIGGER_FLAGS};
     use crate::error::Error;
-    use crate::sys::{cvt, errno, set_cloexec, split_timeout, Errno, OwnedFd, RawFd};
+    use crate::sys::{cvt, errno, set_cloexec, Errno, OwnedFd, RawFd};
     use crate::{Wait, Waker};
 
     /// How many raw `kevent`s one `wait` reads at most. Events beyond it stay queued in the
@@ -563,13 +563,7 @@ mod imp {
             mut emit: impl FnMut(Event),
         ) -> Result<Wait, Error> {
             Error::check_room(max)?;
-            let ts = timeout.map(|d| {
-                let (secs, nanos) = split_timeout(d);
-                libc::timespec {
-                    tv_sec: secs,
-                    tv_nsec: nanos as _,
-                }
-            });
+            let ts = timeout.map(crate::sys::timespec);
             let ts_ptr = match &ts {
                 Some(t) => t as *const libc::timespec,
                 None => core::ptr::null(),

@@ -222,7 +222,7 @@ pub(crate) fn sub_millisecond(timeout: Option<Duration>) -> Option<Duration> {
 }
 
 /// `d` as a `timespec`, the seconds clamped to what `time_t` holds.
-#[allow(dead_code)] // used by epoll and poll on Linux and Android
+#[allow(dead_code)] // used by kqueue, and by epoll and poll on Linux and Android
 pub(crate) fn timespec(d: Duration) -> libc::timespec {
     let (secs, nanos) = split_timeout(d);
     // SAFETY: an all-zero `timespec` is valid (some targets add padding fields, so it is not
@@ -235,7 +235,7 @@ pub(crate) fn timespec(d: Duration) -> libc::timespec {
 
 /// A wait timeout for `select` (`timeval`) or `kevent` (`timespec`), in whole seconds plus
 /// the sub-second part in nanoseconds, with the seconds clamped to what `time_t` holds.
-#[allow(dead_code)] // used by select and kqueue
+#[allow(dead_code)] // used by select and by `timespec`
 pub(crate) fn split_timeout(d: Duration) -> (libc::time_t, u32) {
     let secs = d.as_secs();
     #[allow(clippy::unnecessary_cast)]
