@@ -1,6 +1,6 @@
-//! `rill::process`: round trips through piped stdin / stdout, exit statuses, kill, `try_wait`,
-//! both wait paths (pidfd where Linux has it, SIGCHLD), a missing program, and no zombie left
-//! by a dropped `Child`. Every case runs on every backend.
+//! `rill::process`: round trips through piped stdin / stdout, `output` reading both pipes at
+//! once, exit statuses, kill, `try_wait`, both wait paths (pidfd where Linux has it, SIGCHLD),
+//! a missing program, and no zombie left by a dropped `Child`. Every case runs on every backend.
 
 use std::io::ErrorKind;
 use std::os::unix::process::ExitStatusExt;
@@ -72,6 +72,26 @@ fn echo_output(backend: &str) {
         assert_eq!(out.status.code(), Some(3));
         assert_eq!(out.stdout, b"out\n");
         assert_eq!(out.stderr, b"err\n");
+    });
+}
+
+/// `output` reads stdout and stderr at once: a child that fills stderr past what a pipe holds
+/// before it writes stdout would block for good under a reader that drains stdout first.
+fn output_reads_both_pipes_at_once(backend: &str) {
+    run(backend, 2, || async {
+        let script =
+            "head -c 262144 /dev/zero | tr '\\0' e >&2; head -c 200000 /dev/zero | tr '\\0' o";
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", script]);
+        let out = rill::timeout(Duration::from_secs(30), cmd.output())
+            .await
+            .expect("output() stalled: a pipe was left full")
+            .unwrap();
+        assert!(out.status.success(), "{}", out.status);
+        assert_eq!(out.stderr.len(), 262_144);
+        assert!(out.stderr.iter().all(|&b| b == b'e'));
+        assert_eq!(out.stdout.len(), 200_000);
+        assert!(out.stdout.iter().all(|&b| b == b'o'));
     });
 }
 
@@ -172,6 +192,7 @@ per_backend!(
     cat_round_trip_pidfd,
     cat_round_trip_sigchld,
     echo_output,
+    output_reads_both_pipes_at_once,
     exit_status_pidfd,
     exit_status_sigchld,
     kill_then_wait_pidfd,
