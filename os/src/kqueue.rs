@@ -277,7 +277,7 @@ mod imp {
     #[cfg(rill_evfilt_user)]
     use super::{EVFILT_USER, USER_REGISTER_FLAGS, USER_TRIGGER_FFLAGS, USER_TRIGGER_FLAGS};
     use crate::error::Error;
-    use crate::sys::{cvt, errno, set_cloexec, Errno, OwnedFd, RawFd};
+    use crate::sys::{cvt, errno, set_cloexec, timespec, Errno, OwnedFd, RawFd};
     use crate::{Wait, Waker};
 
     /// How many raw `kevent`s one `wait` reads at most. Events beyond it stay queued in the
@@ -563,7 +563,7 @@ mod imp {
             mut emit: impl FnMut(Event),
         ) -> Result<Wait, Error> {
             Error::check_room(max)?;
-            let ts = timeout.map(crate::sys::timespec);
+            let ts = timeout.map(timespec);
             let ts_ptr = match &ts {
                 Some(t) => t as *const libc::timespec,
                 None => core::ptr::null(),
