@@ -407,9 +407,9 @@ fn unwatchable(fd: RawFd, why: &str) -> io::Error {
     io::Error::new(
         io::ErrorKind::InvalidInput,
         format!(
-            "descriptor {fd} cannot be watched for readiness: {why}; epoll cannot watch regular \
-             files (their reads and writes never return WouldBlock), so do file I/O on the \
-             blocking pool with rill::spawn_blocking"
+            "descriptor {fd} cannot be watched for readiness: {why}, whose reads and writes \
+             never return WouldBlock (epoll refuses it; poll, select and kqueue call it always \
+             ready), so do file I/O on the blocking pool with rill::spawn_blocking"
         ),
     )
 }
