@@ -12,7 +12,7 @@
 //! | H2 | double completion when cancel races completion | one lane state; cancel of an idle or deferred op is `TooLate`; op ids carry a sequence number | `h02_*` (core), loom `b_cancel_races_completion_exactly_one` |
 //! | H3 | a cancel requested before start still performs I/O | cancelling a parked or runnable op completes it at once and dequeues it: `poll_ready` never asks for its attempt | `h03_*` (core), `cancel_read_by_drop_*`, `cancel_write_by_drop_sends_nothing` (runtime) |
 //! | H4 | stale event after fd close + reuse | token generations; `handle_event` drops and counts stale events | `h04_stale_event_after_reuse_is_dropped_and_counted`, `h04_fd_reuse_with_stale_token_in_flight` (per backend) |
-//! | H5 | a write event disturbs read readiness | per-direction lanes and knowledge | `h05_write_event_leaves_read_state_alone` |
+//! | H5 | a write event disturbs read readiness | per-direction lanes and knowledge; an event carrying both directions grants and wakes each | `h05_write_event_leaves_read_state_alone` (core), `one_event_for_both_directions_wakes_the_reader_and_the_writer` (runtime, per backend) |
 //! | H6 | half-close reported as full close | translations map RDHUP / EV_EOF-on-read to `READ_CLOSED` only (`rill-os`) | `h06_*` (tables and per backend), `half_close` (runtime) |
 //! | H7 | bare HUP / POLLNVAL not completing ops, or busy-looping | HUP is both closed bits; poll skips fds with no interest and reports NVAL once | `h07_*` |
 //! | H8 | select with fd >= FD_SETSIZE | refused at registration (`rill-os`) | `h08_select_refuses_fd_at_fd_setsize`, `h08_bounds_helper` |

@@ -548,6 +548,70 @@ fn zero_length_reads_and_writes(backend: &str) {
     });
 }
 
+/// Reads from a non-blocking std socket until it would block; the bytes read.
+fn drain(peer: &std::os::unix::net::UnixStream) -> usize {
+    use std::io::Read;
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0;
+    loop {
+        match (&*peer).read(&mut buf) {
+            Ok(0) => return total,
+            Ok(n) => total += n,
+            Err(e) if e.kind() == ErrorKind::WouldBlock => return total,
+            Err(e) => panic!("peer read: {e}"),
+        }
+    }
+}
+
+/// One OS event can carry both directions: between two waits, the peer drains the send
+/// buffer and writes. A reader parked on the empty socket and a writer parked on the full one,
+/// in two tasks, must both be woken by it. Neither task has a timer that would wake it by
+/// itself, and once stranded the writer makes no progress that could bring another event.
+fn one_event_for_both_directions_wakes_the_reader_and_the_writer(backend: &str) {
+    run(backend, 2, || async {
+        use std::io::Write;
+        const TOTAL: usize = 4 << 20;
+        let (ours, peer) = std::os::unix::net::UnixStream::pair().unwrap();
+        peer.set_nonblocking(true).unwrap();
+        let ours = Rc::new(rill::UnixStream::from_std(ours).unwrap());
+        let reader = {
+            let ours = ours.clone();
+            rill::spawn(async move {
+                let mut buf = [0u8; 16];
+                let n = ours.read(&mut buf).await.unwrap();
+                buf[..n].to_vec()
+            })
+        };
+        let writer = {
+            let ours = ours.clone();
+            rill::spawn(async move { ours.write_all(&vec![7u8; TOTAL]).await.unwrap() })
+        };
+        // Both park (nothing to read; far more to write than the socket buffers hold), and
+        // the loop waits in the OS with both directions parked.
+        rill::sleep(Duration::from_millis(20)).await;
+        assert!(!reader.is_finished() && !writer.is_finished());
+        // No await between these: the next wait sees both directions ready at once.
+        let mut drained = drain(&peer);
+        assert!(drained > 0, "the writer filled nothing");
+        (&peer).write_all(b"ping").unwrap();
+        let got = rill::timeout(Duration::from_secs(10), reader)
+            .await
+            .expect("the reader was not woken")
+            .unwrap();
+        assert_eq!(got, b"ping");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while drained < TOTAL {
+            rill::sleep(Duration::from_millis(1)).await;
+            drained += drain(&peer);
+            assert!(
+                Instant::now() < deadline,
+                "the writer was not woken: {drained} of {TOTAL} bytes arrived"
+            );
+        }
+        writer.await.unwrap();
+    });
+}
+
 fn full_send_buffer_with_slow_reader(backend: &str) {
     full_send_buffer_with_budget(backend, 2);
 }
@@ -677,6 +741,7 @@ per_backend_and_workers!(
     many_timers,
     cross_thread_spawn_and_wake,
     zero_length_reads_and_writes,
+    one_event_for_both_directions_wakes_the_reader_and_the_writer,
     full_send_buffer_with_slow_reader,
     full_send_buffer_budget_zero,
     udp_send_recv,
