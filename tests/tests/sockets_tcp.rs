@@ -1,15 +1,16 @@
 //! TCP, complete: the `TcpSocket` builder (options read back, bind before connect, the family
 //! checks), stream options (keepalive, linger, ttl, tos), `readable` / `writable` and the
 //! `try_*` calls (a `try_read` that saw `WouldBlock` must not strand a later `read`, on the
-//! edge-triggered backend too), split halves (two tasks, reunite, a mismatched reunite) and
-//! the conversions (`OwnedFd`, `socket2::Socket`, std) with their kind checks. Every case runs
-//! on every backend.
+//! edge-triggered backend too), split halves (two tasks, reunite, a mismatched reunite), a
+//! proxy built from `futures-util`'s generic `io::copy`, and the conversions (`OwnedFd`,
+//! `socket2::Socket`, std) with their kind checks. Every case runs on every backend.
 
 use std::future::{poll_fn, Future};
 use std::io::{ErrorKind, IoSlice, IoSliceMut};
 use std::net::SocketAddr;
 use std::os::fd::{AsRawFd, OwnedFd};
 use std::pin::Pin;
+use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
 
@@ -430,6 +431,85 @@ fn borrowed_halves_and_futures_io(backend: &str) {
     });
 }
 
+/// Echoes each accepted connection until its peer half-closes, then half-closes back.
+async fn echo_each(listener: TcpListener) {
+    loop {
+        let (s, _) = listener.accept().await.unwrap();
+        rill::spawn(async move {
+            let mut buf = vec![0u8; 16 * 1024];
+            loop {
+                let n = s.read(&mut buf).await.unwrap();
+                if n == 0 {
+                    return s.shutdown(std::net::Shutdown::Write).unwrap();
+                }
+                s.write_all(&buf[..n]).await.unwrap();
+            }
+        });
+    }
+}
+
+/// `io::copy` from `from` to `to`, then half-closes `to`: one direction of a proxy.
+async fn copy_then_close(from: Rc<TcpStream>, to: Rc<TcpStream>) {
+    futures_util::io::copy(&*from, &mut &*to).await.unwrap();
+    to.shutdown(std::net::Shutdown::Write).unwrap();
+}
+
+/// A proxy written as generic futures-io code would be: per connection, `io::copy` each way
+/// on `&TcpStream`, in a task of its own, each half-closing its destination at EOF. Clients
+/// send more than the socket buffers hold from one task and read it back in another, so on
+/// each descriptor one task parks reading while another parks writing, and each must be woken
+/// by its own direction's readiness. Every byte comes back once, in order, then EOF.
+fn a_proxy_copies_both_ways_with_generic_futures_io_code(backend: &str) {
+    use futures_util::io::{AsyncReadExt, AsyncWriteExt};
+    run(backend, 2, || async {
+        let echo = TcpListener::bind("127.0.0.1:0").unwrap();
+        let echo_addr = echo.local_addr().unwrap();
+        rill::spawn(echo_each(echo));
+        let proxy = TcpListener::bind("127.0.0.1:0").unwrap();
+        let proxy_addr = proxy.local_addr().unwrap();
+        rill::spawn(async move {
+            loop {
+                let (down, _) = proxy.accept().await.unwrap();
+                let up = Rc::new(TcpStream::connect(echo_addr).await.unwrap());
+                let down = Rc::new(down);
+                rill::spawn(copy_then_close(down.clone(), up.clone()));
+                rill::spawn(copy_then_close(up, down));
+            }
+        });
+        let clients: Vec<_> = (0..12u8)
+            .map(|c| {
+                rill::spawn(async move {
+                    let s = Rc::new(TcpStream::connect(proxy_addr).await.unwrap());
+                    let data: Vec<u8> = (0..512 * 1024u32).map(|i| (i % 251) as u8 ^ c).collect();
+                    let writer = {
+                        let (s, data) = (s.clone(), data.clone());
+                        rill::spawn(async move {
+                            let mut w = &*s;
+                            w.write_all(&data).await.unwrap();
+                            w.close().await.unwrap();
+                        })
+                    };
+                    let mut back = Vec::new();
+                    (&*s).read_to_end(&mut back).await.unwrap();
+                    writer.await.unwrap();
+                    assert!(
+                        back == data,
+                        "client {c}: {} of {} bytes back",
+                        back.len(),
+                        data.len()
+                    );
+                })
+            })
+            .collect();
+        for c in clients {
+            rill::timeout(Duration::from_secs(60), c)
+                .await
+                .expect("the proxy stalled")
+                .unwrap();
+        }
+    });
+}
+
 /// One byte each way, to show a converted stream is registered and works.
 async fn ping(a: &TcpStream, b: &TcpStream) {
     a.write_all(b"p").await.unwrap();
@@ -505,5 +585,6 @@ per_backend!(
     try_read_would_block_then_read_completes,
     owned_halves_in_two_tasks_then_reunite,
     borrowed_halves_and_futures_io,
+    a_proxy_copies_both_ways_with_generic_futures_io_code,
     conversions_round_trip,
 );
