@@ -1,7 +1,8 @@
 //! TCP, complete: the `TcpSocket` builder (options read back, bind before connect, the family
 //! checks), stream options (keepalive, linger, ttl, tos), `readable` / `writable` and the
 //! `try_*` calls (a `try_read` that saw `WouldBlock` must not strand a later `read`, on the
-//! edge-triggered backend too), split halves (two tasks, reunite, a mismatched reunite), a
+//! edge-triggered backend too), split halves (two tasks, reunite, a mismatched reunite, the
+//! write half's drop and `forget`), a
 //! proxy built from `futures-util`'s generic `io::copy`, and the conversions (`OwnedFd`,
 //! `socket2::Socket`, std) with their kind checks. Every case runs on every backend.
 
@@ -386,6 +387,44 @@ fn owned_halves_in_two_tasks_then_reunite(backend: &str) {
     });
 }
 
+/// Dropping an owned write half shuts the write direction down, as tokio's does: the peer
+/// reads what was written, then EOF, while the read half still reads what the peer sends
+/// back. `forget` drops it without that: no EOF until the read half goes too.
+fn dropping_the_owned_write_half_shuts_down_writes_but_forget_does_not(backend: &str) {
+    run(backend, 2, || async {
+        let mut buf = [0u8; 16];
+        let (client, server) = tcp_pair().await;
+        let (read, write) = client.into_split();
+        write.write_all(b"last").await.unwrap();
+        drop(write);
+        let mut got = Vec::new();
+        loop {
+            let n = server.read(&mut buf).await.unwrap();
+            if n == 0 {
+                break;
+            }
+            got.extend_from_slice(&buf[..n]);
+        }
+        assert_eq!(got, b"last", "the peer reads what was written, then EOF");
+        server.write_all(b"back").await.unwrap();
+        let mut back = [0u8; 4];
+        read.read_exact(&mut back).await.unwrap();
+        assert_eq!(&back, b"back", "the read half still reads");
+
+        let (client, server) = tcp_pair().await;
+        let (read, write) = client.into_split();
+        write.forget();
+        let waited = rill::timeout(Duration::from_millis(50), server.read(&mut buf)).await;
+        assert!(waited.is_err(), "forget shut the stream down: {waited:?}");
+        drop(read);
+        assert_eq!(
+            server.read(&mut buf).await.unwrap(),
+            0,
+            "EOF once both halves are gone"
+        );
+    });
+}
+
 fn borrowed_halves_and_futures_io(backend: &str) {
     run(backend, 2, || async {
         let (client, server) = tcp_pair().await;
@@ -584,6 +623,7 @@ per_backend!(
     stream_options_read_back,
     try_read_would_block_then_read_completes,
     owned_halves_in_two_tasks_then_reunite,
+    dropping_the_owned_write_half_shuts_down_writes_but_forget_does_not,
     borrowed_halves_and_futures_io,
     a_proxy_copies_both_ways_with_generic_futures_io_code,
     conversions_round_trip,

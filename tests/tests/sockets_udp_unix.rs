@@ -456,6 +456,18 @@ fn unix_stream_halves_and_readiness(backend: &str) {
             0,
             "EOF after reunite + shutdown"
         );
+        // Dropping an owned write half shuts down its direction; the read half still reads.
+        let (e, f) = UnixStream::pair().unwrap();
+        let (e_read, e_write) = e.into_split();
+        drop(e_write);
+        assert_eq!(
+            f.read(&mut buf).await.unwrap(),
+            0,
+            "EOF after the write half's drop"
+        );
+        f.write_all(b"more").await.unwrap();
+        e_read.read_exact(&mut buf[..4]).await.unwrap();
+        assert_eq!(&buf[..4], b"more");
     });
 }
 

@@ -548,9 +548,10 @@ macro_rules! stream_io {
 
             /// Splits the stream into owned halves (each `'static`, so each can move into its
             /// own task on this loop). [`OwnedReadHalf::reunite`](crate::OwnedReadHalf::reunite)
-            /// puts them back together. Dropping both closes the stream; dropping only the
-            /// write half does not shut down the write direction (call
-            /// [`OwnedWriteHalf::shutdown`](crate::OwnedWriteHalf::shutdown) for that).
+            /// puts them back together. Dropping the write half shuts down the write direction
+            /// (the peer reads EOF, the read half still reads), as tokio's does;
+            /// [`OwnedWriteHalf::forget`](crate::OwnedWriteHalf::forget) drops it without that.
+            /// Dropping both closes the stream.
             ///
             /// ```
             /// # fn pair<T>() -> std::io::Result<(T, T)>
@@ -583,7 +584,9 @@ macro_rules! stream_io {
             pub fn into_split(
                 self,
             ) -> ($crate::OwnedReadHalf<$ty>, $crate::OwnedWriteHalf<$ty>) {
-                $crate::net::split::owned(self)
+                $crate::net::split::owned(self, |stream| {
+                    let _ = stream.shutdown(std::net::Shutdown::Write);
+                })
             }
 
             /// Shuts down the read, write, or both halves (`shutdown(2)`).

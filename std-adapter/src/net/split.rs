@@ -101,8 +101,11 @@ pub struct OwnedReadHalf<S> {
     stream: Rc<S>,
 }
 
-/// The write half of a stream, owned: from `into_split()`. Dropping it does not shut down the
-/// write direction; [`OwnedWriteHalf::shutdown`] does (and `AsyncWrite::poll_close`).
+/// The write half of a stream, owned: from `into_split()`. Dropping it shuts down the write
+/// direction (the peer reads EOF) while the read half goes on reading, as tokio's owned write
+/// half does; [`OwnedWriteHalf::forget`] drops it without that, and
+/// [`OwnedWriteHalf::reunite`] gives the whole stream back untouched.
+/// [`OwnedWriteHalf::shutdown`] (and `AsyncWrite::poll_close`) shut down without dropping.
 ///
 /// ```
 /// # let rt = rill::Runtime::new()?;
@@ -120,6 +123,9 @@ pub struct OwnedReadHalf<S> {
 /// ```
 pub struct OwnedWriteHalf<S> {
     stream: Rc<S>,
+    /// Shuts the write direction down when the half is dropped; `None` once forgotten or
+    /// reunited.
+    shutdown_on_drop: Option<fn(&S)>,
 }
 
 /// `reunite` was given halves of two different streams; both are handed back unchanged.
@@ -142,13 +148,18 @@ pub(crate) fn borrowed<S>(stream: &S) -> (ReadHalf<'_, S>, WriteHalf<'_, S>) {
     (ReadHalf { stream }, WriteHalf { stream })
 }
 
-pub(crate) fn owned<S>(stream: S) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
+/// Owned halves of `stream`; `shutdown_write` is what dropping the write half runs (the
+/// stream's `shutdown(Write)`, its error ignored: a drop has no one to report it to).
+pub(crate) fn owned<S>(stream: S, shutdown_write: fn(&S)) -> (OwnedReadHalf<S>, OwnedWriteHalf<S>) {
     let stream = Rc::new(stream);
     (
         OwnedReadHalf {
             stream: stream.clone(),
         },
-        OwnedWriteHalf { stream },
+        OwnedWriteHalf {
+            stream,
+            shutdown_on_drop: Some(shutdown_write),
+        },
     )
 }
 
@@ -157,7 +168,7 @@ fn reunite<S>(read: OwnedReadHalf<S>, write: OwnedWriteHalf<S>) -> Result<S, Reu
     if !Rc::ptr_eq(&read.stream, &write.stream) {
         return Err(ReuniteError(read, write));
     }
-    drop(write);
+    write.forget();
     match Rc::try_unwrap(read.stream) {
         Ok(stream) => Ok(stream),
         // The halves are the only two references and neither is `Clone`.
@@ -204,6 +215,36 @@ impl<S> OwnedWriteHalf<S> {
     /// ```
     pub fn reunite(self, read: OwnedReadHalf<S>) -> Result<S, ReuniteError<S>> {
         reunite(read, self)
+    }
+
+    /// Drops the write half without shutting the write direction down: the stream stays open
+    /// both ways until the read half is dropped too.
+    ///
+    /// ```
+    /// # let rt = rill::Runtime::new()?;
+    /// # rt.block_on(async {
+    /// let (a, b) = rill::UnixStream::pair()?;
+    /// let (b_rd, b_wr) = b.into_split();
+    /// b_wr.forget(); // no EOF for `a`: `b` is still open
+    /// let mut buf = [0u8; 1];
+    /// let waited = rill::timeout(std::time::Duration::from_millis(20), a.read(&mut buf)).await;
+    /// assert!(waited.is_err(), "no EOF, no data: the read waits");
+    /// drop(b_rd); // now the stream closes, and `a` reads EOF
+    /// assert_eq!(a.read(&mut buf).await?, 0);
+    /// # std::io::Result::Ok(())
+    /// # })?;
+    /// # std::io::Result::Ok(())
+    /// ```
+    pub fn forget(mut self) {
+        self.shutdown_on_drop = None;
+    }
+}
+
+impl<S> Drop for OwnedWriteHalf<S> {
+    fn drop(&mut self) {
+        if let Some(shutdown_write) = self.shutdown_on_drop.take() {
+            shutdown_write(&self.stream);
+        }
     }
 }
 
