@@ -398,13 +398,9 @@ fn dropping_the_owned_write_half_shuts_down_writes_but_forget_does_not(backend: 
         write.write_all(b"last").await.unwrap();
         drop(write);
         let mut got = Vec::new();
-        loop {
-            let n = server.read(&mut buf).await.unwrap();
-            if n == 0 {
-                break;
-            }
-            got.extend_from_slice(&buf[..n]);
-        }
+        futures_util::io::AsyncReadExt::read_to_end(&mut &server, &mut got)
+            .await
+            .unwrap();
         assert_eq!(got, b"last", "the peer reads what was written, then EOF");
         server.write_all(b"back").await.unwrap();
         let mut back = [0u8; 4];
