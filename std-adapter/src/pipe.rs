@@ -38,9 +38,10 @@
 //!   methods take `&self`, and one reader (writer) at a time waits per end. Dropping a read or
 //!   write future before it completes moves no bytes. [`PipeWriter`]'s `poll_close` does
 //!   nothing: drop the writer to send EOF.
-//! - A short read proves the pipe empty and a short write proves it full, so the next op parks
-//!   without a wasted syscall (`transfer.rs`; a Linux packet-mode pipe, `O_DIRECT`, is
-//!   read without that shortcut).
+//! - A short write proves the pipe full, so the next write parks without a wasted syscall. A
+//!   short read proves nothing: any writer may switch the pipe to packet mode (Linux
+//!   `O_DIRECT`), where each read stops at a packet, so the next read tries its syscall
+//!   (`transfer.rs`).
 
 use std::fmt;
 use std::io::{self, IoSlice, IoSliceMut};
@@ -73,7 +74,7 @@ use crate::transfer;
 /// ```
 pub fn pipe() -> io::Result<(PipeWriter, PipeReader)> {
     let (rx, tx) = sys::pipe()?;
-    Ok((PipeWriter::new(tx)?, PipeReader::new(rx, true)?))
+    Ok((PipeWriter::new(tx)?, PipeReader::new(rx)?))
 }
 
 /// Checks that `fd` is a pipe or FIFO and makes it non-blocking.
@@ -87,21 +88,6 @@ fn adopt(fd: &OwnedFd) -> io::Result<()> {
         ));
     }
     sys::set_nonblocking(raw)
-}
-
-/// Whether a short read on `fd` proves the pipe empty: not for a Linux packet-mode pipe.
-fn reads_trusted(fd: RawFd) -> bool {
-    #[cfg(any(target_os = "linux", target_os = "android"))]
-    {
-        // SAFETY: fcntl with integer arguments on a descriptor the caller holds.
-        let fl = unsafe { libc::fcntl(fd, libc::F_GETFL) };
-        fl >= 0 && fl & libc::O_DIRECT == 0
-    }
-    #[cfg(not(any(target_os = "linux", target_os = "android")))]
-    {
-        let _ = fd;
-        true
-    }
 }
 
 /// The reading end of a pipe (or FIFO).
@@ -120,15 +106,12 @@ fn reads_trusted(fd: RawFd) -> bool {
 /// ```
 pub struct PipeReader {
     source: IoSource<OwnedFd>,
-    /// A short read proves the pipe empty (see [`reads_trusted`]).
-    trusted: bool,
 }
 
 impl PipeReader {
-    fn new(fd: OwnedFd, trusted: bool) -> io::Result<PipeReader> {
+    fn new(fd: OwnedFd) -> io::Result<PipeReader> {
         Ok(PipeReader {
             source: IoSource::new(fd)?,
-            trusted,
         })
     }
 
@@ -152,8 +135,7 @@ impl PipeReader {
     /// ```
     pub fn from_owned_fd(fd: OwnedFd) -> io::Result<PipeReader> {
         adopt(&fd)?;
-        let trusted = reads_trusted(fd.as_raw_fd());
-        PipeReader::new(fd, trusted)
+        PipeReader::new(fd)
     }
 
     /// Deregisters and gives the descriptor back (still non-blocking).
@@ -197,9 +179,9 @@ impl PipeReader {
         if buf.is_empty() {
             return Ok(0);
         }
-        let (fd, trusted) = (self.source.fd(), self.trusted);
+        let fd = self.source.fd();
         Op::transfer(&self.source, Direction::Read, move |_: &OwnedFd| {
-            transfer::read_pipe(fd, buf, trusted)
+            transfer::read_pipe(fd, buf)
         })
         .await
         .map(|t| t.n)
@@ -225,9 +207,9 @@ impl PipeReader {
         if bufs.iter().all(|b| b.is_empty()) {
             return Ok(0);
         }
-        let (fd, trusted) = (self.source.fd(), self.trusted);
+        let fd = self.source.fd();
         Op::transfer(&self.source, Direction::Read, move |_: &OwnedFd| {
-            transfer::read_vectored_pipe(fd, bufs, trusted)
+            transfer::read_vectored_pipe(fd, bufs)
         })
         .await
         .map(|t| t.n)
@@ -295,10 +277,9 @@ impl PipeReader {
         if buf.is_empty() {
             return Poll::Ready(Ok(0));
         }
-        let (fd, trusted) = (self.source.fd(), self.trusted);
-        self.source.poll_transfer(cx, Direction::Read, || {
-            transfer::read_pipe(fd, buf, trusted)
-        })
+        let fd = self.source.fd();
+        self.source
+            .poll_transfer(cx, Direction::Read, || transfer::read_pipe(fd, buf))
     }
 
     fn poll_read_vectored_impl(
@@ -309,9 +290,9 @@ impl PipeReader {
         if bufs.iter().all(|b| b.is_empty()) {
             return Poll::Ready(Ok(0));
         }
-        let (fd, trusted) = (self.source.fd(), self.trusted);
+        let fd = self.source.fd();
         self.source.poll_transfer(cx, Direction::Read, || {
-            transfer::read_vectored_pipe(fd, bufs, trusted)
+            transfer::read_vectored_pipe(fd, bufs)
         })
     }
 }

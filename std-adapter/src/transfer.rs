@@ -14,10 +14,10 @@
 //! | a Unix stream read saw no ancillary-data boundary: the socket refuses descriptors, or `MSG_CTRUNC` was clear (see [`UnixReads`]) | a Unix stream read stops after a segment that carried descriptors or, with `SO_PASSCRED`, credentials, with more bytes queued behind it |
 //! | (in the core) the last event had no closed or error bit of the direction, and for reads no `PRIORITY` | data and EOF share an edge; a TCP read stops at the urgent mark with in-band bytes queued behind it (see `rill_core`'s `Slot::trusted`) |
 //!
-//! Pipes (`rill::pipe`, a child's stdio) follow the same rules with `read` / `readv` / `write` /
-//! `writev`: a pipe has no ancillary data, urgent mark or message boundary, so only the count
-//! rule applies, except that a Linux packet-mode pipe (`O_DIRECT`) stops each read at a packet
-//! and never reports drained.
+//! Pipe writes (`rill::pipe`, a child's stdio) follow the count rule with `write` / `writev`: a
+//! non-blocking pipe write stops short only when the pipe is full. Pipe *reads* never report
+//! drained: any writer can switch the pipe to packet mode (Linux `O_DIRECT`), which stops each
+//! read at a packet, and nothing on the read end shows it.
 //!
 //! `SO_RCVLOWAT` needs no rule: a non-blocking read still returns every queued byte. Whatever
 //! slips past these rules costs at most one extra syscall, never a hang: an untrusted short
@@ -194,24 +194,18 @@ pub(crate) fn write_vectored(fd: RawFd, bufs: &[IoSlice<'_>]) -> io::Result<Tran
     sys::send_vectored(fd, bufs).map(|n| Transfer::of(n, len))
 }
 
-/// A pipe read (`read(2)`): a pipe has no ancillary data, urgent mark or message boundary, and
-/// the kernel stops a read short only when the pipe is empty, so a short count is trusted.
-/// `trusted` is false for a Linux packet-mode pipe (`O_DIRECT`), whose reads stop at each
-/// packet.
+/// A pipe read (`read(2)`): its count never proves the pipe empty. Any writer may put the pipe
+/// in packet mode (Linux `O_DIRECT`, at `pipe2` or later with `fcntl(F_SETFL)` on its own end),
+/// and each read then stops at a packet with more queued behind it, while the read end's own
+/// flags never show it. A short read is `Done`, so the next read tries its syscall.
 #[inline]
-pub(crate) fn read_pipe(fd: RawFd, buf: &mut [u8], trusted: bool) -> io::Result<Transfer> {
-    let len = buf.len();
-    crate::sys::fd::read(fd, buf).map(|n| Transfer::of(n, if trusted { len } else { usize::MAX }))
+pub(crate) fn read_pipe(fd: RawFd, buf: &mut [u8]) -> io::Result<Transfer> {
+    crate::sys::fd::read(fd, buf).map(Transfer::unproven)
 }
 
 /// A vectored pipe read (see [`read_pipe`]).
-pub(crate) fn read_vectored_pipe(
-    fd: RawFd,
-    bufs: &mut [IoSliceMut<'_>],
-    trusted: bool,
-) -> io::Result<Transfer> {
-    let len = if trusted { offered(bufs) } else { usize::MAX };
-    crate::sys::fd::read_vectored(fd, bufs).map(|n| Transfer::of(n, len))
+pub(crate) fn read_vectored_pipe(fd: RawFd, bufs: &mut [IoSliceMut<'_>]) -> io::Result<Transfer> {
+    crate::sys::fd::read_vectored(fd, bufs).map(Transfer::unproven)
 }
 
 /// A pipe write (`write(2)`, SIGPIPE held back): a non-blocking pipe write stops short only when

@@ -263,6 +263,65 @@ fn unix_streams_rill_makes_refuse_descriptors(backend: &str) {
     });
 }
 
+/// A Linux packet-mode pipe (`O_DIRECT`) stops each read at a packet: two packets written before
+/// one edge read back as two short reads, and the second packet has no edge of its own. The
+/// writer decides packet mode, and the read end's flags never show it: a pipe made with
+/// `pipe2(O_DIRECT)` and handed in, and a pipe rill made whose writer turned `O_DIRECT` on later.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+fn packet_mode_pipe_boundary_strands_no_bytes(backend: &str) {
+    use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+    run(backend, 2, || async move {
+        let mut fds = [0; 2];
+        // SAFETY: pipe2 writes two descriptors into the array it is given.
+        let r = unsafe { libc::pipe2(fds.as_mut_ptr(), libc::O_DIRECT | libc::O_CLOEXEC) };
+        assert_eq!(r, 0, "pipe2(O_DIRECT): {}", std::io::Error::last_os_error());
+        // SAFETY: pipe2 succeeded, so both descriptors are open and owned by nobody else.
+        let (rx, tx) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+        let handed_in = (
+            rill::PipeReader::from_owned_fd(rx).unwrap(),
+            rill::PipeWriter::from_owned_fd(tx).unwrap(),
+        );
+        let (w, r) = rill::pipe().unwrap();
+        let fd = w.as_raw_fd();
+        // SAFETY: fcntl with integer arguments on the writer's open descriptor.
+        let set = unsafe {
+            libc::fcntl(
+                fd,
+                libc::F_SETFL,
+                libc::fcntl(fd, libc::F_GETFL) | libc::O_DIRECT,
+            )
+        };
+        assert_eq!(
+            set,
+            0,
+            "F_SETFL O_DIRECT: {}",
+            std::io::Error::last_os_error()
+        );
+        for (how, (ours, writer)) in [
+            ("pipe2(O_DIRECT) handed in", handed_in),
+            ("rill::pipe, writer set O_DIRECT", (r, w)),
+        ] {
+            let reader = rill::spawn(async move {
+                let mut buf = [0u8; 64];
+                let n = ours.read(&mut buf).await.unwrap();
+                assert_eq!(
+                    &buf[..n],
+                    b"abc",
+                    "{how}: the first read stops at the first packet"
+                );
+                match rill::timeout(HANG, ours.read(&mut buf)).await {
+                    Ok(n) => buf[..n.unwrap()].to_vec(),
+                    Err(_) => panic!("{how}: read hangs with a second packet queued"),
+                }
+            });
+            settle().await; // the reader is parked: one edge will announce both packets
+            writer.write_all(b"abc").await.unwrap();
+            writer.write_all(b"defgh").await.unwrap();
+            assert_eq!(reader.await.unwrap(), b"defgh", "{how}");
+        }
+    });
+}
+
 per_backend!(
     urgent_mark_strands_no_bytes,
     read_vectored_over_iov_max_strands_no_bytes,
@@ -270,3 +329,6 @@ per_backend!(
     unix_ancillary_boundary_strands_no_bytes,
     unix_streams_rill_makes_refuse_descriptors,
 );
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+per_backend!(packet_mode_pipe_boundary_strands_no_bytes);
