@@ -1,13 +1,14 @@
 //! Misuse a demanding user will try, answered without a panic or a hang: "sleep forever" with
 //! `Duration::MAX` (issue 10, item 6), and a socket polled by a runtime that does not own it, or
-//! by none (item 7). Every backend runs every case.
+//! by none (item 7), and a sleep awaited on a runtime other than the one it was armed on. Every
+//! backend runs every case.
 
 use std::future::Future;
 use std::net::{TcpListener as StdListener, TcpStream as StdStream};
 use std::pin::pin;
 use std::sync::Arc;
 use std::task::{Context, Poll, Wake, Waker};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rill::TcpStream;
 use rill_tests::{per_backend, run, runtime};
@@ -94,7 +95,44 @@ fn socket_polled_outside_any_runtime_is_an_error(backend: &str) {
     }
 }
 
+/// A sleep first polled on one runtime, then awaited on another of the same thread, moves
+/// there: its own runtime is never driven again (left idle, or dropped). It neither hangs (its
+/// own timer table is never expired) nor ends early (a dropped runtime readies its timers).
+fn sleep_polled_on_another_runtime_moves_there(backend: &str) {
+    for owner_dropped in [false, true] {
+        let mut owner = Some(runtime(backend, 2));
+        let start = Instant::now();
+        let mut sleep = owner.as_ref().unwrap().block_on(async {
+            let mut s = Box::pin(rill::sleep(Duration::from_millis(30)));
+            std::future::poll_fn(|cx| {
+                assert!(s.as_mut().poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            s
+        });
+        if owner_dropped {
+            owner = None;
+        }
+        let how = if owner_dropped { "dropped" } else { "idle" };
+        runtime(backend, 2).block_on(async {
+            if rill::timeout(Duration::from_secs(10), &mut sleep)
+                .await
+                .is_err()
+            {
+                panic!("a sleep of an {how} runtime hangs on another");
+            }
+        });
+        assert!(
+            start.elapsed() >= Duration::from_millis(30),
+            "a sleep of a {how} runtime ended early on another"
+        );
+        drop(owner);
+    }
+}
+
 per_backend!(
+    sleep_polled_on_another_runtime_moves_there,
     duration_max_saturates_everywhere,
     socket_on_another_runtime_is_an_error,
     socket_polled_outside_any_runtime_is_an_error,

@@ -38,6 +38,11 @@ impl TimerHandle {
         Ok(TimerHandle { local, key })
     }
 
+    /// True when the runtime driving this thread is the timer's own.
+    pub(crate) fn is_here(&self) -> bool {
+        context::is_current(&self.local)
+    }
+
     /// Ready once the deadline passed (or the runtime shut down).
     pub(crate) fn poll(&self, cx: &mut Context<'_>) -> Poll<()> {
         self.local.driver.borrow_mut().timers.poll(self.key, cx)
@@ -65,6 +70,9 @@ impl Drop for TimerHandle {
 /// # Panics
 ///
 /// When first polled outside a rill runtime.
+///
+/// A sleep lives on the runtime that polls it first; polled later by another runtime on the
+/// same thread, it moves there with its deadline (its first runtime may never be driven again).
 ///
 /// ```
 /// use std::time::Duration;
@@ -183,6 +191,11 @@ impl Future for Sleep {
     type Output = ();
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
+        // A sleep armed on another runtime of this thread moves to the one polling it now: its
+        // own may never be driven again (idle, or shut down), and a deadline is all it holds.
+        if self.timer.as_ref().is_some_and(|t| !t.is_here()) && context::current().is_some() {
+            self.timer = None;
+        }
         if self.timer.is_none() {
             if now() >= self.deadline {
                 return Poll::Ready(());
