@@ -102,15 +102,11 @@ fn sleep_polled_on_another_runtime_moves_there(backend: &str) {
     for owner_dropped in [false, true] {
         let mut owner = Some(runtime(backend, 2));
         let start = Instant::now();
-        let mut sleep = owner.as_ref().unwrap().block_on(async {
-            let mut s = Box::pin(rill::sleep(Duration::from_millis(30)));
-            std::future::poll_fn(|cx| {
-                assert!(s.as_mut().poll(cx).is_pending());
-                Poll::Ready(())
-            })
-            .await;
-            s
-        });
+        let mut sleep = Box::pin(rill::sleep(Duration::from_millis(30)));
+        owner.as_ref().unwrap().block_on(std::future::poll_fn(|cx| {
+            assert!(sleep.as_mut().poll(cx).is_pending(), "armed on its owner");
+            Poll::Ready(())
+        }));
         if owner_dropped {
             owner = None;
         }
