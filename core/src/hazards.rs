@@ -19,7 +19,7 @@
 //! | H9 | select busy loop on unread data with no parked reader | [`Reactor::interest`](crate::Reactor::interest) lists parked directions only | `h09_*`, `interest_is_the_parked_directions` |
 //! | H10 | urgent data as error or readable flood | `PRIORITY` wakes no lane ([`Readiness::wakes`](crate::Readiness::wakes)) | `h10_*` |
 //! | H11 | waker: coalescing, EINTR, overflow, EV_CLEAR | `rill-os` wakers; `sync::signal` | `h11_*`, `waker_*` (per backend), loom `d_notify_races_block_never_lost_and_coalesced` |
-//! | H12 | timer wake-up lost / 0-duration timer starving work | [`timer`](crate::timer): a pass skips timers armed during it; `add` reports a new earliest deadline | `h12_*` |
+//! | H12 | timer wake-up lost / 0-duration timer starving work | [`timer`](crate::timer): a pass skips timers armed during it; `add` reports a new earliest deadline; `rill`'s driver expires due timers after every OS wait, events or not | `h12_*`; `a_timer_fires_while_every_os_wait_has_events` (runtime, per backend and loop count) |
 //! | H13 | budget starving one direction | per-direction [`Budget`](crate::Budget); budget-spent work queues FIFO behind runnable work | `h13_*` |
 //! | H14 | registering an fd twice; close without deregister | `rill-os` backends refuse duplicates; tokens make leftovers stale | `h14_*`, `double_registration` in `rt_errors` |
 //! | H15 | close with ops parked, queued or mid-attempt | [`Reactor::deregister`](crate::Reactor::deregister) aborts each once and unlinks queued lanes | `h15_*`, loom `c_close_races_enqueued_descriptor_no_use_after_free` |

@@ -470,6 +470,45 @@ fn many_timers(backend: &str) {
     });
 }
 
+/// A timer fires while every OS wait brings an event: a ping-pong keeps the loop busy with
+/// readiness, and a 5 ms sleep must still end it. The ping-pong also stops on its own after 20 s
+/// of wall time (not a rill timer, which is what is under test), so a loop that expires timers
+/// only on idle waits fails here instead of hanging.
+fn a_timer_fires_while_every_os_wait_has_events(backend: &str) {
+    run(backend, 2, || async {
+        let (a, b) = rill::UnixStream::pair().unwrap();
+        let stop = Rc::new(Cell::new(false));
+        let echo = rill::spawn(async move {
+            let mut buf = [0u8; 8];
+            while b.read(&mut buf).await.unwrap() > 0 {
+                b.write_all(&buf[..1]).await.unwrap();
+            }
+        });
+        let ping = {
+            let stop = stop.clone();
+            rill::spawn(async move {
+                let bound = Instant::now() + Duration::from_secs(20);
+                let mut rounds = 0u64;
+                while !stop.get() && Instant::now() < bound {
+                    a.write_all(b"p").await.unwrap();
+                    let mut one = [0u8; 1];
+                    a.read_exact(&mut one).await.unwrap();
+                    rounds += 1;
+                }
+                (stop.get(), rounds)
+            })
+        };
+        rill::sleep(Duration::from_millis(5)).await;
+        stop.set(true);
+        let (stopped_by_timer, rounds) = ping.await.unwrap();
+        assert!(
+            stopped_by_timer,
+            "the sleep did not fire in 20 s of ping-pong ({rounds} rounds)"
+        );
+        echo.abort();
+    });
+}
+
 // ---------------------------------------------------------------------------------------------
 // Cross-thread spawn and wake.
 
@@ -739,6 +778,7 @@ per_backend_and_workers!(
     aborted_reader_task_leaves_socket_usable,
     timeouts_cancel_reads_and_the_stream_stays_usable,
     many_timers,
+    a_timer_fires_while_every_os_wait_has_events,
     cross_thread_spawn_and_wake,
     zero_length_reads_and_writes,
     one_event_for_both_directions_wakes_the_reader_and_the_writer,
