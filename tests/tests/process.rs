@@ -95,6 +95,19 @@ fn output_reads_both_pipes_at_once(backend: &str) {
     });
 }
 
+/// An `output` dropped before the child ends (here by a timeout) leaves nothing running: no
+/// task goes on reading the child's pipes until it exits.
+fn a_dropped_output_leaves_no_task_behind(backend: &str) {
+    let rt = rill_tests::runtime(backend, 2);
+    rt.block_on(async {
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo started; echo started >&2; sleep 3"]);
+        let r = rill::timeout(Duration::from_millis(300), cmd.output()).await;
+        assert!(r.is_err(), "the child sleeps past the timeout");
+    });
+    assert_eq!(rt.live_tasks(), 0, "a task outlived the dropped output()");
+}
+
 fn exit_status(backend: &str, sigchld: bool) {
     run(backend, 2, || async {
         let mut c = Command::new("sh");
@@ -193,6 +206,7 @@ per_backend!(
     cat_round_trip_sigchld,
     echo_output,
     output_reads_both_pipes_at_once,
+    a_dropped_output_leaves_no_task_behind,
     exit_status_pidfd,
     exit_status_sigchld,
     kill_then_wait_pidfd,

@@ -47,10 +47,13 @@ mod reap;
 
 use std::ffi::OsStr;
 use std::fmt;
+use std::future::Future;
 use std::io;
 use std::os::fd::OwnedFd;
 use std::path::Path;
+use std::pin::pin;
 pub use std::process::{ExitStatus, Output, Stdio};
+use std::task::Poll;
 
 use crate::pipe::{PipeReader, PipeWriter};
 
@@ -563,17 +566,45 @@ impl Child {
             }
             io::Result::Ok(v)
         };
-        let stderr_task = crate::spawn(read(err));
-        let stdout = read(out).await?;
-        let stderr = stderr_task
-            .await
-            .map_err(|e| io::Error::other(format!("reading stderr: {e}")))??;
+        // Both pipes in this one future (a task of their own would outlive a dropped or
+        // timed-out call, reading until the child closes them); the first error ends both.
+        let (mut stdout, mut stderr) = (pin!(read(out)), pin!(read(err)));
+        let (mut out, mut err) = (None, None);
+        std::future::poll_fn(|cx| {
+            if out.is_none() {
+                out = ready(stdout.as_mut().poll(cx));
+            }
+            if err.is_none() {
+                err = ready(stderr.as_mut().poll(cx));
+            }
+            match (&out, &err) {
+                (Some(Err(_)), _) | (_, Some(Err(_))) | (Some(_), Some(_)) => Poll::Ready(()),
+                _ => Poll::Pending,
+            }
+        })
+        .await;
+        let (stdout, stderr) = match (out, err) {
+            (Some(Err(e)), _) => return Err(e),
+            (_, Some(Err(e))) => {
+                return Err(io::Error::new(e.kind(), format!("reading stderr: {e}")))
+            }
+            (Some(Ok(o)), Some(Ok(e))) => (o, e),
+            _ => unreachable!("the join above ends only with both pipes read or an error"),
+        };
         let status = self.wait().await?;
         Ok(Output {
             status,
             stdout,
             stderr,
         })
+    }
+}
+
+/// A poll's value, if it has one.
+fn ready<T>(p: Poll<T>) -> Option<T> {
+    match p {
+        Poll::Ready(v) => Some(v),
+        Poll::Pending => None,
     }
 }
 
