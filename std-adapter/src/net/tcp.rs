@@ -182,7 +182,8 @@ impl TcpListener {
     /// registered, or a descriptor beyond the select backend's `FD_SETSIZE`); the next accept
     /// backs off first, then goes on. Continue the accept loop on it. Any other error is fatal
     /// for this listener (or its runtime). Per-connection OS errors (`ECONNABORTED`, `EPROTO`,
-    /// `EPERM`) and descriptor exhaustion (`EMFILE`, `ENFILE`: accept backs off and retries)
+    /// `EPERM`, and the network errors Linux passes on from a new connection, such as
+    /// `ENETUNREACH`) and descriptor exhaustion (`EMFILE`, `ENFILE`: accept backs off and retries)
     /// are handled inside and never returned. The accept loop:
     ///
     /// ```no_run
