@@ -1,4 +1,5 @@
-//! A dropped runtime releases everything it opened, however its tasks ended. This binary holds a
+//! A dropped runtime releases everything it opened, however its tasks ended, and a dropped signal
+//! listener its pipe and its action. This binary holds a
 //! single test so no other test opens descriptors while it counts them.
 
 use std::io;
@@ -25,6 +26,12 @@ fn cycle(workers: usize) -> io::Result<()> {
         a.write_all(b"x").await?;
         let mut one = [0u8; 1];
         b.read_exact(&mut one).await?;
+        // A signal listener that received, then dropped: its pipe and its action go with it.
+        let mut usr2 = rill::signal::signal(libc::SIGUSR2)?;
+        // SAFETY: raise(3) has no memory-safety preconditions; SIGUSR2 has a handler now.
+        unsafe { libc::raise(libc::SIGUSR2) };
+        usr2.recv().await?;
+        drop(usr2);
         io::Result::Ok(())
     })
 }
