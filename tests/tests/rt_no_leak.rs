@@ -1,6 +1,6 @@
 //! A dropped runtime releases everything it opened, however its tasks ended, and a dropped signal
-//! listener its pipe and its action. This binary holds a
-//! single test so no other test opens descriptors while it counts them.
+//! listener its pipe and its action. This binary holds a single test so no other test opens
+//! descriptors while it counts them.
 
 use std::io;
 
