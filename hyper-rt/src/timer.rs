@@ -24,8 +24,9 @@
 //! re-arms on the new one; one dropped on a thread other than the one it is armed on leaves its
 //! entry to be freed by that thread's table the next time it arms a sleep.
 //!
-//! A sleep should not outlive the runtime it was armed on while staying on that thread (a
-//! runtime that shuts down fires its timers, so such a sleep completes early).
+//! A sleep whose runtime shut down moves, on that thread, to the next runtime that polls it
+//! (as a [`rill::Sleep`] does), deadline and all. Polled there outside any runtime, it completes
+//! at once: a runtime that shuts down fires its timers.
 
 use std::cell::RefCell;
 use std::cmp::Reverse;
