@@ -1,9 +1,13 @@
 //! Shared helpers for the integration tests: a deterministic PRNG for payloads, runtime
-//! construction per backend (and per worker-thread count), and a bounded `run` that turns a
-//! hang into a test failure.
+//! construction per backend (and per worker-thread count), a bounded `run` that turns a hang
+//! into a test failure, and a watchdog thread on every case [`per_backend!`] generates that ends
+//! the test binary, naming the case, when a hang keeps even that bound from firing.
 
 use std::cell::Cell;
 use std::future::Future;
+use std::io::Write;
+use std::sync::mpsc::{self, RecvTimeoutError};
+use std::thread;
 use std::time::Duration;
 
 use rill::{Backend, Handle, JoinHandle, Runtime, TcpStream};
@@ -30,6 +34,50 @@ pub fn runtime(backend: &str, budget: u32) -> Runtime {
 
 /// The bound on every test body: a bug fails the test instead of hanging CI.
 pub const TEST_LIMIT: Duration = Duration::from_secs(60);
+
+/// How long a test body may run before its [`watchdog`] ends the test binary.
+pub const WATCHDOG_LIMIT: Duration = Duration::from_secs(120);
+
+/// Watches the test body on this thread (see [`watchdog`]); the watch ends when this drops.
+pub struct Watchdog {
+    /// Dropped with the guard, which disconnects the watching thread.
+    _stop: mpsc::Sender<()>,
+}
+
+/// Ends the process when the test body on this thread has not returned within
+/// [`WATCHDOG_LIMIT`], naming the test: [`TEST_LIMIT`] is a rill timer, which cannot fire while a
+/// task never yields or the runtime lost its wake-ups, and a hung test would hold CI until CI's
+/// own timeout.
+pub fn watchdog(backend: &str) -> Watchdog {
+    let what = format!(
+        "{} on {backend}",
+        thread::current().name().unwrap_or("a test")
+    );
+    let (stop, stopped) = mpsc::channel::<()>();
+    thread::Builder::new()
+        .name("rill-tests watchdog".into())
+        .spawn(move || {
+            if let Err(RecvTimeoutError::Timeout) = stopped.recv_timeout(WATCHDOG_LIMIT) {
+                // Straight to the descriptor: `eprintln!` is captured per test, and the capture
+                // is lost with the process.
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "{what}: still running after {WATCHDOG_LIMIT:?} (a task that never yields, \
+                     or a lost wake-up); aborting the test binary"
+                );
+                std::process::abort();
+            }
+        })
+        .expect("starting a test watchdog thread");
+    Watchdog { _stop: stop }
+}
+
+/// Runs one backend's case of a test under a [`watchdog`] (what [`per_backend!`] and
+/// [`per_backend_and_workers!`] generate).
+pub fn watched(backend: &'static str, case: impl FnOnce(&'static str)) {
+    let _watch = watchdog(backend);
+    case(backend);
+}
 
 /// Shared by every [`run`], taken exclusively by [`run_exclusive`]: descriptor numbers are
 /// process-wide, so a test that opens about a thousand of them must not overlap a `select` test
@@ -62,6 +110,7 @@ where
     F: FnOnce() -> Fut,
     Fut: Future<Output = T>,
 {
+    let _watch = watchdog(backend);
     let rt = runtime(backend, budget);
     rt.block_on(async move {
         match rill::timeout(TEST_LIMIT, f()).await {
@@ -121,20 +170,20 @@ macro_rules! per_backend {
                 #[cfg(any(target_os = "linux", target_os = "android"))]
                 #[test]
                 fn epoll() {
-                    super::$case("epoll");
+                    $crate::watched("epoll", super::$case);
                 }
                 #[test]
                 fn poll() {
-                    super::$case("poll");
+                    $crate::watched("poll", super::$case);
                 }
                 #[test]
                 fn select() {
-                    super::$case("select");
+                    $crate::watched("select", super::$case);
                 }
                 #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 #[test]
                 fn kqueue() {
-                    super::$case("kqueue");
+                    $crate::watched("kqueue", super::$case);
                 }
             }
         )+
@@ -212,56 +261,56 @@ macro_rules! per_backend_and_workers {
                 #[cfg(any(target_os = "linux", target_os = "android"))]
                 #[test]
                 fn epoll() {
-                    super::$case("epoll");
+                    $crate::watched("epoll", super::$case);
                 }
                 #[cfg(any(target_os = "linux", target_os = "android"))]
                 #[test]
                 fn epoll_w2() {
-                    $crate::with_workers(2, || super::$case("epoll"));
+                    $crate::with_workers(2, || $crate::watched("epoll", super::$case));
                 }
                 #[cfg(any(target_os = "linux", target_os = "android"))]
                 #[test]
                 fn epoll_w4() {
-                    $crate::with_workers(4, || super::$case("epoll"));
+                    $crate::with_workers(4, || $crate::watched("epoll", super::$case));
                 }
                 #[test]
                 fn poll() {
-                    super::$case("poll");
+                    $crate::watched("poll", super::$case);
                 }
                 #[test]
                 fn poll_w2() {
-                    $crate::with_workers(2, || super::$case("poll"));
+                    $crate::with_workers(2, || $crate::watched("poll", super::$case));
                 }
                 #[test]
                 fn poll_w4() {
-                    $crate::with_workers(4, || super::$case("poll"));
+                    $crate::with_workers(4, || $crate::watched("poll", super::$case));
                 }
                 #[test]
                 fn select() {
-                    super::$case("select");
+                    $crate::watched("select", super::$case);
                 }
                 #[test]
                 fn select_w2() {
-                    $crate::with_workers(2, || super::$case("select"));
+                    $crate::with_workers(2, || $crate::watched("select", super::$case));
                 }
                 #[test]
                 fn select_w4() {
-                    $crate::with_workers(4, || super::$case("select"));
+                    $crate::with_workers(4, || $crate::watched("select", super::$case));
                 }
                 #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 #[test]
                 fn kqueue() {
-                    super::$case("kqueue");
+                    $crate::watched("kqueue", super::$case);
                 }
                 #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 #[test]
                 fn kqueue_w2() {
-                    $crate::with_workers(2, || super::$case("kqueue"));
+                    $crate::with_workers(2, || $crate::watched("kqueue", super::$case));
                 }
                 #[cfg(not(any(target_os = "linux", target_os = "android")))]
                 #[test]
                 fn kqueue_w4() {
-                    $crate::with_workers(4, || super::$case("kqueue"));
+                    $crate::with_workers(4, || $crate::watched("kqueue", super::$case));
                 }
             }
         )+
