@@ -40,15 +40,32 @@ pub const WATCHDOG_LIMIT: Duration = Duration::from_secs(120);
 
 /// Watches the test body on this thread (see [`watchdog`]); the watch ends when this drops.
 pub struct Watchdog {
-    /// Dropped with the guard, which disconnects the watching thread.
-    _stop: mpsc::Sender<()>,
+    /// Dropped with the guard, which disconnects the watching thread; `None` when an outer
+    /// watch on this thread covers the body already.
+    _stop: Option<mpsc::Sender<()>>,
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if self._stop.is_some() {
+            WATCHED.with(|w| w.set(false));
+        }
+    }
+}
+
+thread_local! {
+    /// This thread's test body has a watchdog (a `run` inside a watched case needs no second).
+    static WATCHED: Cell<bool> = const { Cell::new(false) };
 }
 
 /// Ends the process when the test body on this thread has not returned within
 /// [`WATCHDOG_LIMIT`], naming the test: [`TEST_LIMIT`] is a rill timer, which cannot fire while a
 /// task never yields or the runtime lost its wake-ups, and a hung test would hold CI until CI's
-/// own timeout.
+/// own timeout. Inside a body already watched, it starts no second thread.
 pub fn watchdog(backend: &str) -> Watchdog {
+    if WATCHED.with(|w| w.replace(true)) {
+        return Watchdog { _stop: None };
+    }
     let what = format!(
         "{} on {backend}",
         thread::current().name().unwrap_or("a test")
@@ -69,7 +86,7 @@ pub fn watchdog(backend: &str) -> Watchdog {
             }
         })
         .expect("starting a test watchdog thread");
-    Watchdog { _stop: stop }
+    Watchdog { _stop: Some(stop) }
 }
 
 /// Runs one backend's case of a test under a [`watchdog`] (what [`per_backend!`] and
