@@ -470,6 +470,57 @@ fn many_timers(backend: &str) {
     });
 }
 
+/// Work the inline budget queued waits behind the tasks already runnable, not for the next OS
+/// poll (H13): a reader whose socket holds plenty of data, beside tasks that only yield, gets
+/// reads in every round of the run queue. With budget 2 a round is two inline reads and one
+/// dispatched; with budget 0 every read is dispatched. A loop that left the core's queue for its
+/// next OS poll let each yielder run about a poll interval's worth of times per round of reads.
+fn budget_spent_reads_wait_one_round_not_an_os_poll(backend: &str) {
+    for budget in [2, 0] {
+        budget_spent_reads_with_budget(backend, budget);
+    }
+}
+
+fn budget_spent_reads_with_budget(backend: &str, budget: u32) {
+    const YIELDERS: u64 = 4;
+    const READS: u64 = 200;
+    run(backend, budget, || async {
+        let (a, b) = rill::UnixStream::pair().unwrap();
+        // 256 reads of 16 bytes wait in the socket: no read needs a new edge.
+        a.write_all(&[7u8; 4096]).await.unwrap();
+        let yields = Rc::new(Cell::new(0u64));
+        let stop = Rc::new(Cell::new(false));
+        let yielders: Vec<_> = (0..YIELDERS)
+            .map(|_| {
+                let (yields, stop) = (yields.clone(), stop.clone());
+                rill::spawn(async move {
+                    while !stop.get() {
+                        yields.set(yields.get() + 1);
+                        rill::yield_now().await;
+                    }
+                })
+            })
+            .collect();
+        rill::yield_now().await;
+        let before = yields.get();
+        let mut buf = [0u8; 16];
+        for _ in 0..READS {
+            assert_eq!(b.read(&mut buf).await.unwrap(), 16);
+        }
+        let ran = yields.get() - before;
+        stop.set(true);
+        for y in yielders {
+            y.await.unwrap();
+        }
+        assert!(
+            ran <= 2 * YIELDERS * READS,
+            "budget {budget}: the yielders ran {ran} times beside {READS} reads (at most {} if \
+             queued reads wait one round)",
+            2 * YIELDERS * READS
+        );
+    });
+}
+
 /// A timer fires while every OS wait brings an event: a ping-pong keeps the loop busy with
 /// readiness, and a 5 ms sleep must still end it. The ping-pong also stops on its own after 20 s
 /// of wall time (not a rill timer, which is what is under test), so a loop that expires timers
@@ -779,6 +830,7 @@ per_backend_and_workers!(
     timeouts_cancel_reads_and_the_stream_stays_usable,
     many_timers,
     a_timer_fires_while_every_os_wait_has_events,
+    budget_spent_reads_wait_one_round_not_an_os_poll,
     cross_thread_spawn_and_wake,
     zero_length_reads_and_writes,
     one_event_for_both_directions_wakes_the_reader_and_the_writer,

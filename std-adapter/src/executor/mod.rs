@@ -395,7 +395,15 @@ impl Local {
             // One borrow of the driver for the decision and, when it says run, the pop and the
             // dispatch; every arm lets go of it before it polls or waits.
             let mut driver = self.driver.borrow_mut();
-            let ready = !driver.ready.tasks.is_empty() || driver.has_ready();
+            if driver.has_ready() {
+                // What the inline budget queued (or deferred) joins the back of the run queue
+                // now, behind the tasks already runnable (H13), not at the next OS poll: with
+                // tasks that keep the queue busy, that poll is a whole poll interval away.
+                drop(driver);
+                self.with_driver_wake(Driver::dispatch_ready);
+                continue;
+            }
+            let ready = !driver.ready.tasks.is_empty();
             let next_timer = driver.timers.next_deadline();
             let step = run.next_step_lazy(&scheduler, ready, next_timer, || driver.clock().now());
             match step {
@@ -413,11 +421,8 @@ impl Local {
                             }
                         }
                         Some(key) => self.run_task(key, driver),
-                        // Only the core's own queue (ops the inline budget deferred) had work.
-                        None => {
-                            drop(driver);
-                            self.with_driver_wake(Driver::dispatch_ready)
-                        }
+                        // Not reached: the scheduler says run only with a task queued.
+                        None => {}
                     }
                     let _ = run.handled();
                 }
