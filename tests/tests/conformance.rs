@@ -470,6 +470,34 @@ fn many_timers(backend: &str) {
     });
 }
 
+/// A sleep or timeout dropped before its deadline never wakes its task afterwards: its timer
+/// leaves the table with it. Fifty sleeps polled once and dropped, and fifty timeouts whose
+/// future finished first, all due within 50 ms; then an 80 ms sleep must end in one wake.
+/// A timer left behind would wake the task at each of those deadlines (and stay in the table
+/// until then: a server with a 30 s timeout per request would hold every request's timer for
+/// 30 s).
+fn a_dropped_sleep_never_wakes_its_task(backend: &str) {
+    run(backend, 2, || async {
+        for ms in 1..=50 {
+            let mut sleep = pin!(rill::sleep(Duration::from_millis(ms)));
+            std::future::poll_fn(|cx| {
+                assert!(sleep.as_mut().poll(cx).is_pending());
+                Poll::Ready(())
+            })
+            .await;
+            let early = rill::timeout(Duration::from_millis(ms), rill::yield_now()).await;
+            assert!(early.is_ok(), "a yield outlasted its timeout");
+        }
+        let before = rill::metrics().unwrap().polls;
+        rill::sleep(Duration::from_millis(80)).await;
+        let polls = rill::metrics().unwrap().polls - before;
+        assert!(
+            polls <= 2,
+            "the task was polled {polls} times during one sleep: dropped timers woke it"
+        );
+    });
+}
+
 /// Work the inline budget queued waits behind the tasks already runnable, not for the next OS
 /// poll (H13): a reader whose socket holds plenty of data, beside tasks that only yield, gets
 /// reads in every round of the run queue. With budget 2 a round is two inline reads and one
@@ -831,6 +859,7 @@ per_backend_and_workers!(
     many_timers,
     a_timer_fires_while_every_os_wait_has_events,
     budget_spent_reads_wait_one_round_not_an_os_poll,
+    a_dropped_sleep_never_wakes_its_task,
     cross_thread_spawn_and_wake,
     zero_length_reads_and_writes,
     one_event_for_both_directions_wakes_the_reader_and_the_writer,
