@@ -87,9 +87,11 @@
 //!
 //! Inline completions are limited by the *inline budget* ([`Builder::inline_budget`], default
 //! 2), reset whenever a task is polled. With the budget spent, a new op is queued instead of
-//! tried (no syscall happens now); the driver dispatches it on its next turn and the task
-//! performs the syscall when polled again. Budget 0 sends every op through the queue: slower,
-//! equally correct.
+//! tried (no syscall happens now); the task goes to the back of the run queue, behind the tasks
+//! already runnable, and performs the syscall when polled again. Budget 0 sends every op through
+//! the queue: slower, equally correct. The budget is far smaller than tokio's co-operative one
+//! (128): a task that must keep up with many busy tasks (one receiver fed by many senders) wants a
+//! larger one.
 //!
 //! One case needs care: the budget can run out *during* a syscall that succeeded (the core then
 //! says "deferred"). The bytes are already in the caller's buffer, so rill returns them at once
